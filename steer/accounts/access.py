@@ -1,0 +1,145 @@
+"""The one permission rule: who may see or change what, by role and unit.
+
+Views ask it for querysets (a user only ever gets rows it may see) and for yes/no answers
+(before showing or changing one object). Roles are held per programme or for all programmes.
+"""
+
+from functools import cached_property
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+
+from steer.accounts.models import Role
+from steer.programmes.models import IndicatorAssignment, PlanItem, Programme, Target
+from steer.units.models import OrgUnit
+from steer.units.tree import with_descendants
+
+# Roles that see every unit of a programme; the others see their own unit and the units below it.
+PROGRAMME_WIDE = frozenset(
+    {Role.ADMINISTRATOR, Role.STANDING_AGENCY, Role.STEERING_COMMITTEE, Role.INSPECTOR}
+)
+PROGRAMME_EDITORS = frozenset({Role.ADMINISTRATOR, Role.STANDING_AGENCY})
+
+
+class Access:
+    def __init__(self, user):
+        self.user = user
+        self._grants: dict[int | None, set[str]] = {}
+        if user.is_authenticated and user.is_active:
+            for role, programme_id in user.role_grants.values_list("role", "programme_id"):
+                self._grants.setdefault(programme_id, set()).add(role)
+
+    # -- roles ---------------------------------------------------------------------------
+    @cached_property
+    def is_administrator(self) -> bool:
+        return bool(self.user.is_authenticated and self.user.is_active) and (
+            self.user.is_superuser or Role.ADMINISTRATOR in self._grants.get(None, set())
+        )
+
+    def roles(self, programme: Programme) -> set[str]:
+        roles = self._grants.get(None, set()) | self._grants.get(programme.pk, set())
+        if self.is_administrator:
+            roles = roles | {Role.ADMINISTRATOR}
+        return roles
+
+    def all_roles(self) -> set[str]:
+        return set().union(*self._grants.values()) if self._grants else set()
+
+    # -- programmes ----------------------------------------------------------------------
+    def programmes(self) -> QuerySet[Programme]:
+        if self.is_administrator or None in self._grants:
+            return Programme.objects.all()
+        return Programme.objects.filter(pk__in=[pk for pk in self._grants if pk is not None])
+
+    def can_view_programme(self, programme: Programme) -> bool:
+        return bool(self.roles(programme))
+
+    def sees_whole_programme(self, programme: Programme) -> bool:
+        return bool(self.roles(programme) & PROGRAMME_WIDE)
+
+    def can_edit_programme(self, programme: Programme) -> bool:
+        return bool(self.roles(programme) & PROGRAMME_EDITORS)
+
+    def can_create_programme(self) -> bool:
+        return self.is_administrator or Role.STANDING_AGENCY in self.all_roles()
+
+    def can_use_admin(self) -> bool:
+        return self.is_administrator or Role.STANDING_AGENCY in self.all_roles()
+
+    def editable_programmes(self) -> QuerySet[Programme]:
+        if self._grants.get(None, set()) & PROGRAMME_EDITORS or self.is_administrator:
+            return Programme.objects.all()
+        ids = [pk for pk, roles in self._grants.items() if roles & PROGRAMME_EDITORS]
+        return Programme.objects.filter(pk__in=ids)
+
+    # -- units ---------------------------------------------------------------------------
+    @cached_property
+    def own_unit_ids(self) -> frozenset[int]:
+        """The user's unit and every unit below it."""
+        if self.user.is_authenticated and self.user.unit_id:
+            return frozenset(with_descendants([self.user.unit_id]))
+        return frozenset()
+
+    @cached_property
+    def sees_all_units(self) -> bool:
+        return self.is_administrator or bool(self.all_roles() & PROGRAMME_WIDE)
+
+    def units(self) -> QuerySet[OrgUnit]:
+        if self.sees_all_units:
+            return OrgUnit.objects.all()
+        return OrgUnit.objects.filter(pk__in=self.own_unit_ids)
+
+    def can_view_unit(self, unit: OrgUnit) -> bool:
+        return self.sees_all_units or unit.pk in self.own_unit_ids
+
+    def can_manage_units(self) -> bool:
+        return self.is_administrator
+
+    # -- programme content ---------------------------------------------------------------
+    def plan_items(self, programme: Programme) -> QuerySet[PlanItem]:
+        items = PlanItem.objects.filter(programme=programme)
+        if not self.can_view_programme(programme):
+            return items.none()
+        if self.sees_whole_programme(programme):
+            return items
+        scope = self.own_unit_ids
+        involved = PlanItem.objects.filter(
+            Q(lead_unit__in=scope) | Q(coordinating_units__in=scope) | Q(assigned_units__in=scope),
+            programme=programme,
+        ).values("pk")
+        return items.filter(pk__in=involved)
+
+    def can_view_plan_item(self, item: PlanItem) -> bool:
+        return self.plan_items(item.programme).filter(pk=item.pk).exists()
+
+    def targets(self, programme: Programme) -> QuerySet[Target]:
+        """Programme-wide targets, and unit targets of the units the user may see."""
+        targets = Target.objects.filter(indicator__programme=programme)
+        if not self.can_view_programme(programme):
+            return targets.none()
+        if self.sees_whole_programme(programme):
+            return targets
+        return targets.filter(Q(unit__isnull=True) | Q(unit__in=self.own_unit_ids))
+
+    def indicator_assignments(self, programme: Programme) -> QuerySet[IndicatorAssignment]:
+        rows = IndicatorAssignment.objects.filter(indicator__programme=programme)
+        if not self.can_view_programme(programme):
+            return rows.none()
+        if self.sees_whole_programme(programme):
+            return rows
+        return rows.filter(unit__in=self.own_unit_ids)
+
+    # -- guards --------------------------------------------------------------------------
+    def require(self, allowed: bool) -> None:
+        if not allowed:
+            raise PermissionDenied
+
+
+def access_for(user) -> Access:
+    """The Access of a user, computed once per request (cached on the user object)."""
+    cached = getattr(user, "_steer_access", None)
+    if cached is None:
+        cached = Access(user)
+        if user.is_authenticated:
+            user._steer_access = cached
+    return cached

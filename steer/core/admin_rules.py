@@ -1,0 +1,96 @@
+"""ModelAdmin bases that defer to the one permission rule (steer.accounts.access)."""
+
+from django.contrib import admin
+
+from steer.accounts.access import access_for
+
+
+class AdministratorsOnlyAdmin(admin.ModelAdmin):
+    """Reference data (units, people): administrators change it, the standing agency reads it."""
+
+    def has_module_permission(self, request):
+        return access_for(request.user).can_use_admin()
+
+    def has_view_permission(self, request, obj=None):
+        return access_for(request.user).can_use_admin()
+
+    def has_add_permission(self, request):
+        return access_for(request.user).can_manage_units()
+
+    def has_change_permission(self, request, obj=None):
+        return access_for(request.user).can_manage_units()
+
+    def has_delete_permission(self, request, obj=None):
+        return access_for(request.user).can_manage_units()
+
+
+class ProgrammeContentAdmin(admin.ModelAdmin):
+    """Rows that belong to a programme: editable by those who may edit that programme."""
+
+    programme_path = "programme"
+
+    def _programme(self, obj):
+        for step in self.programme_path.split("__"):
+            obj = getattr(obj, step)
+        return obj
+
+    def get_queryset(self, request):
+        editable = access_for(request.user).editable_programmes()
+        return super().get_queryset(request).filter(**{f"{self.programme_path}__in": editable})
+
+    def has_module_permission(self, request):
+        return access_for(request.user).can_use_admin()
+
+    def _may_edit(self, request, obj) -> bool:
+        access = access_for(request.user)
+        if obj is None:
+            return access.editable_programmes().exists()
+        return access.can_edit_programme(self._programme(obj))
+
+    def has_view_permission(self, request, obj=None):
+        return self._may_edit(request, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return self._may_edit(request, None)
+
+    def has_change_permission(self, request, obj=None):
+        return self._may_edit(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may_edit(request, obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        editable = access_for(request.user).editable_programmes()
+        related = db_field.related_model
+        if related._meta.label == "programmes.Programme":
+            kwargs["queryset"] = editable
+        elif any(f.name == "programme" for f in related._meta.fields):
+            kwargs["queryset"] = related.objects.filter(programme__in=editable)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        related = db_field.related_model
+        if any(f.name == "programme" for f in related._meta.fields):
+            editable = access_for(request.user).editable_programmes()
+            kwargs["queryset"] = related.objects.filter(programme__in=editable)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class ProgrammeContentInline:
+    """Inline rows follow the permission of the row they sit in."""
+
+    def has_view_permission(self, request, obj=None):
+        return access_for(request.user).can_use_admin()
+
+    def has_add_permission(self, request, obj=None):
+        return obj is None or self._edit(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None or self._edit(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is None or self._edit(request, obj)
+
+    def _edit(self, request, obj) -> bool:
+        programme = obj if obj._meta.label == "programmes.Programme" else obj.programme
+        return access_for(request.user).can_edit_programme(programme)

@@ -1,0 +1,15 @@
+from django.conf import settings
+
+from steer.accounts.access import access_for
+
+
+def site(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"demo_mode": settings.DEMO_MODE}
+    access = access_for(user)
+    return {
+        "demo_mode": settings.DEMO_MODE,
+        "access": access,
+        "nav_programmes": list(access.programmes().only("slug", "symbol")),
+    }

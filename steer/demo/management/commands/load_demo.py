@@ -1,0 +1,34 @@
+import json
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from steer.demo.loader import DefinitionError, load_programme
+from steer.demo.users import DEMO_PASSWORD, load_demo_users
+from steer.units.hanoi import load_hanoi_units
+
+DATA = Path(__file__).resolve().parents[2] / "data" / "programme07.json"
+
+
+class Command(BaseCommand):
+    help = "Load the Programme 07-CTr/TU demo: Hanoi's units, the programme and one user per role."
+
+    def handle(self, *args, **options):
+        if not settings.DEMO_MODE:
+            raise CommandError(
+                "The demo has public passwords: run it with STEER_DEMO=1 (make demo does)."
+            )
+        counts = load_hanoi_units()
+        try:
+            programme = load_programme(json.loads(DATA.read_text(encoding="utf-8")))
+        except DefinitionError as e:
+            raise CommandError(f"{DATA.name}: {e}") from None
+        users = load_demo_users(programme)
+        self.stdout.write(
+            f"Loaded {counts['units']} units, programme {programme.symbol} "
+            f"({programme.indicators.count()} indicators, {programme.plan_items.count()} plan items)."
+        )
+        self.stdout.write("\nDemo logins (password for all: %s)" % DEMO_PASSWORD)
+        for user in users:
+            self.stdout.write(f"  {user.username:<16} {user.role.label}")

@@ -1,0 +1,92 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from steer.programmes.models import PlanItem, Programme
+from steer.units.models import OrgUnit
+
+
+class PlanItemFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    unit = forms.ModelChoiceField(
+        label=_("Unit"), queryset=OrgUnit.objects.none(), required=False, empty_label=_("All")
+    )
+    kind = forms.ChoiceField(label=_("Kind"), required=False)
+    state = forms.ChoiceField(label=_("State"), required=False)
+    deadline_from = forms.DateField(
+        label=_("Deadline from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    deadline_to = forms.DateField(
+        label=_("Deadline to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units
+        self.fields["kind"].choices = [("", _("All")), *PlanItem.Kind.choices]
+        self.fields["state"].choices = [("", _("All")), *PlanItem.State.choices]
+
+    def clean(self):
+        data = super().clean()
+        first, last = data.get("deadline_from"), data.get("deadline_to")
+        if first and last and last < first:
+            self.add_error("deadline_to", _("The end of the range cannot be before its start."))
+        return data
+
+    def apply(self, items):
+        data = self.cleaned_data
+        if data.get("q"):
+            items = items.filter(title__icontains=data["q"]) | items.filter(
+                code__iexact=data["q"]
+            )
+        if unit := data.get("unit"):
+            involved = PlanItem.objects.filter(lead_unit=unit).values("pk").union(
+                PlanItem.coordinating_units.through.objects.filter(orgunit=unit).values(
+                    "planitem_id"
+                ),
+                PlanItem.assigned_units.through.objects.filter(orgunit=unit).values(
+                    "planitem_id"
+                ),
+            )
+            items = items.filter(pk__in=list(involved.values_list("pk", flat=True)))
+        if data.get("kind"):
+            items = items.filter(kind=data["kind"])
+        if data.get("state"):
+            items = items.filter(state=data["state"])
+        if data.get("deadline_from"):
+            items = items.filter(deadline__gte=data["deadline_from"])
+        if data.get("deadline_to"):
+            items = items.filter(deadline__lte=data["deadline_to"])
+        return items
+
+
+class ProgrammeCopyForm(forms.ModelForm):
+    include_targets = forms.BooleanField(
+        label=_("Copy the targets"), required=False, initial=False
+    )
+    include_plan_items = forms.BooleanField(
+        label=_("Copy the plan items"), required=False, initial=False
+    )
+
+    class Meta:
+        model = Programme
+        fields = [
+            "symbol",
+            "number",
+            "slug",
+            "title",
+            "issuing_body",
+            "issued_on",
+            "start_year",
+            "end_year",
+            "standing_agency",
+            "source_document",
+            "summary",
+        ]
+        widgets = {"issued_on": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args, source: Programme, **kwargs):
+        self.source = source
+        super().__init__(*args, **kwargs)
+        self.fields["standing_agency"].queryset = OrgUnit.objects.filter(
+            unit_type__level__lte=2
+        ).exclude(unit_type__code__in=["urban_district", "rural_district", "town"])

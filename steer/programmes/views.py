@@ -1,0 +1,195 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from steer.accounts.access import access_for
+from steer.programmes.forms import PlanItemFilterForm, ProgrammeCopyForm
+from steer.programmes.models import (
+    Indicator,
+    IndicatorGroup,
+    Objective,
+    PlanItem,
+    Programme,
+    Target,
+)
+from steer.programmes.services import programme_copy
+from steer.units.models import OrgUnit
+
+
+def _programme(request, slug: str) -> Programme:
+    programme = get_object_or_404(Programme.objects.select_related("standing_agency"), slug=slug)
+    access_for(request.user).require(access_for(request.user).can_view_programme(programme))
+    return programme
+
+
+def _final_targets(programme: Programme) -> dict[int, Target]:
+    """Each indicator's programme-wide target for the last year that has one."""
+    final: dict[int, Target] = {}
+    for t in Target.objects.filter(indicator__programme=programme, unit__isnull=True).order_by(
+        "year"
+    ):
+        final[t.indicator_id] = t
+    return final
+
+
+@login_required
+def overview(request, slug):
+    programme = _programme(request, slug)
+    access = access_for(request.user)
+    items = access.plan_items(programme)
+    by_state = dict(items.values_list("state").annotate(n=Count("pk")).order_by())
+    by_kind = dict(items.values_list("kind").annotate(n=Count("pk")).order_by())
+    objectives = (
+        programme.objectives.filter(parent__isnull=True)
+        .annotate(n_groups=Count("indicator_groups", distinct=True))
+        .prefetch_related("indicator_groups__indicators")
+    )
+    context = {
+        "programme": programme,
+        "objectives": objectives,
+        "n_indicators": programme.indicators.count(),
+        "n_groups": programme.indicator_groups.count(),
+        "n_items": items.count(),
+        "states": [(value, label, by_state.get(value, 0)) for value, label in PlanItem.State.choices],
+        "kinds": [(value, label, by_kind.get(value, 0)) for value, label in PlanItem.Kind.choices],
+        "n_units": access.indicator_assignments(programme).values("unit").distinct().count(),
+        "steering": programme.steering_members.select_related("unit"),
+        "sees_all": access.sees_whole_programme(programme),
+        "can_edit": access.can_edit_programme(programme),
+        "user_unit": request.user.unit,
+    }
+    return render(request, "programmes/overview.html", context)
+
+
+@login_required
+def tree(request, slug):
+    programme = _programme(request, slug)
+    access = access_for(request.user)
+    final = _final_targets(programme)
+    indicators = programme.indicators.order_by("order", "code")
+    groups = IndicatorGroup.objects.filter(programme=programme).prefetch_related(
+        Prefetch("indicators", queryset=indicators)
+    )
+    visible_items = access.plan_items(programme).order_by("code")
+    objectives = list(
+        Objective.objects.filter(programme=programme).prefetch_related(
+            Prefetch("indicator_groups", queryset=groups),
+            Prefetch("plan_items", queryset=visible_items.select_related("lead_unit")),
+        )
+    )
+    for objective in objectives:
+        for group in objective.indicator_groups.all():
+            for indicator in group.indicators.all():
+                indicator.final_target = final.get(indicator.pk)
+    children: dict[int | None, list[Objective]] = {}
+    for objective in objectives:
+        children.setdefault(objective.parent_id, []).append(objective)
+    for objective in objectives:
+        objective.sub_objectives = children.get(objective.pk, [])
+    return render(
+        request,
+        "programmes/tree.html",
+        {"programme": programme, "objectives": children.get(None, [])},
+    )
+
+
+@login_required
+def indicator_detail(request, slug, code):
+    programme = _programme(request, slug)
+    access = access_for(request.user)
+    indicator = get_object_or_404(
+        Indicator.objects.select_related("group__objective", "weight_indicator"),
+        programme=programme,
+        code=code,
+    )
+    targets = access.targets(programme).filter(indicator=indicator).select_related("unit")
+    context = {
+        "programme": programme,
+        "indicator": indicator,
+        "city_targets": [t for t in targets if t.unit_id is None],
+        "unit_targets": [t for t in targets if t.unit_id is not None],
+        "assignments": access.indicator_assignments(programme)
+        .filter(indicator=indicator)
+        .select_related("unit__unit_type"),
+        "plan_items": access.plan_items(programme)
+        .filter(indicators=indicator)
+        .select_related("lead_unit"),
+    }
+    return render(request, "programmes/indicator_detail.html", context)
+
+
+@login_required
+def plan_item_list(request, slug):
+    programme = _programme(request, slug)
+    access = access_for(request.user)
+    items = access.plan_items(programme)
+    involved = OrgUnit.objects.filter(
+        pk__in=list(items.values_list("lead_unit", flat=True))
+        + list(items.values_list("coordinating_units", flat=True))
+        + list(items.values_list("assigned_units", flat=True))
+    ).filter(pk__in=access.units().values("pk"))
+    form = PlanItemFilterForm(request.GET or None, units=involved)
+    if form.is_bound and form.is_valid():
+        items = form.apply(items)
+    elif form.is_bound:
+        items = items.none()
+    items = items.select_related("lead_unit").order_by("code")
+    page = Paginator(items, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"programme": programme, "form": form, "page": page, "query": query.urlencode()}
+    template = "programmes/_plan_item_table.html" if request.htmx else "programmes/plan_items.html"
+    return render(request, template, context)
+
+
+@login_required
+def plan_item_detail(request, slug, code):
+    programme = _programme(request, slug)
+    access = access_for(request.user)
+    item = get_object_or_404(
+        PlanItem.objects.select_related("lead_unit", "parent").prefetch_related(
+            "objectives", "indicators", "coordinating_units", "assigned_units", "budget_lines"
+        ),
+        programme=programme,
+        code=code,
+    )
+    access.require(access.can_view_plan_item(item))
+    context = {
+        "programme": programme,
+        "item": item,
+        "children": access.plan_items(programme).filter(parent=item),
+        "budget_total": item.total_budget(),
+    }
+    return render(request, "programmes/plan_item_detail.html", context)
+
+
+@login_required
+def copy(request, slug):
+    source = _programme(request, slug)
+    access = access_for(request.user)
+    access.require(access.can_create_programme())
+    form = ProgrammeCopyForm(
+        request.POST or None,
+        source=source,
+        initial={
+            "issuing_body": source.issuing_body,
+            "standing_agency": source.standing_agency_id,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        new = programme_copy(
+            source=source,
+            new=form.save(commit=False),
+            include_targets=form.cleaned_data["include_targets"],
+            include_plan_items=form.cleaned_data["include_plan_items"],
+            creator=request.user,
+        )
+        messages.success(
+            request, _("Programme %(symbol)s was created from %(source)s.")
+            % {"symbol": new.symbol, "source": source.symbol}
+        )
+        return redirect(new)
+    return render(request, "programmes/copy.html", {"programme": source, "form": form})

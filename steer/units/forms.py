@@ -1,0 +1,29 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from steer.units.models import UnitGroup, UnitType
+
+
+class UnitFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    unit_type = forms.ModelChoiceField(
+        label=_("Unit type"), queryset=UnitType.objects.all(), required=False, empty_label=_("All")
+    )
+    group = forms.ModelChoiceField(
+        label=_("Group"), queryset=UnitGroup.objects.all(), required=False, empty_label=_("All")
+    )
+    on = forms.DateField(
+        label=_("Existing on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def apply(self, units):
+        data = self.cleaned_data
+        if data.get("q"):
+            units = units.filter(name__icontains=data["q"]) | units.filter(code=data["q"])
+        if data.get("unit_type"):
+            units = units.filter(unit_type=data["unit_type"])
+        if data.get("group"):
+            units = units.filter(groups=data["group"])
+        if data.get("on"):
+            units = units.existing_on(data["on"])
+        return units

@@ -1,0 +1,80 @@
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, render
+
+from steer.accounts.access import access_for
+from steer.programmes.models import Target
+from steer.units.forms import UnitFilterForm
+from steer.units.models import OrgUnit
+
+
+@login_required
+def unit_list(request):
+    access = access_for(request.user)
+    units = access.units().select_related("unit_type", "parent")
+    form = UnitFilterForm(request.GET or None)
+    if form.is_bound:
+        units = form.apply(units) if form.is_valid() else units.none()
+    page = Paginator(units.order_by("unit_type__level", "code"), 100).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page": page, "query": query.urlencode()}
+    template = "units/_unit_table.html" if request.htmx else "units/unit_list.html"
+    return render(request, template, context)
+
+
+@login_required
+def unit_detail(request, code):
+    access = access_for(request.user)
+    unit = get_object_or_404(OrgUnit.objects.select_related("unit_type", "parent"), code=code)
+    access.require(access.can_view_unit(unit))
+    programmes = []
+    for programme in access.programmes():
+        indicators = list(
+            programme.indicators.filter(assignments__unit=unit).select_related("group")
+        )
+        targets = {
+            (t.indicator_id, t.year): t
+            for t in access.targets(programme).filter(unit=unit)
+        }
+        final_year = programme.end_year
+        for indicator in indicators:
+            indicator.unit_target = targets.get((indicator.pk, final_year))
+        items = (
+            access.plan_items(programme)
+            .filter(
+                Q(lead_unit=unit) | Q(coordinating_units=unit) | Q(assigned_units=unit)
+            )
+            .distinct()
+            .select_related("lead_unit")
+            .order_by("code")
+        )
+        items = list(items)
+        for item in items:
+            item.unit_role = (
+                "lead"
+                if item.lead_unit_id == unit.pk
+                else "coordinating"
+                if unit in item.coordinating_units.all()
+                else "implementing"
+            )
+        if indicators or items:
+            programmes.append(
+                {"programme": programme, "indicators": indicators, "items": items}
+            )
+    context = {
+        "unit": unit,
+        "ancestors": [u for u in reversed(unit.ancestors()) if access.can_view_unit(u)],
+        "children": unit.children.select_related("unit_type").filter(
+            pk__in=access.units().values("pk")
+        ),
+        "predecessors": unit.predecessor_links.select_related("predecessor"),
+        "successors": unit.successor_links.select_related("successor"),
+        "groups": unit.groups.all(),
+        "programmes": programmes,
+        "has_targets": Target.objects.filter(unit=unit).exists(),
+    }
+    return render(request, "units/unit_detail.html", context)
