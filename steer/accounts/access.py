@@ -102,12 +102,7 @@ class Access:
             return items.none()
         if self.sees_whole_programme(programme):
             return items
-        scope = self.own_unit_ids
-        involved = PlanItem.objects.filter(
-            Q(lead_unit__in=scope) | Q(coordinating_units__in=scope) | Q(assigned_units__in=scope),
-            programme=programme,
-        ).values("pk")
-        return items.filter(pk__in=involved)
+        return items.involving(self.own_unit_ids)
 
     def can_view_plan_item(self, item: PlanItem) -> bool:
         return self.plan_items(item.programme).filter(pk=item.pk).exists()

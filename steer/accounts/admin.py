@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from steer.accounts.access import access_for
 from steer.accounts.models import RoleGrant, User
 from steer.core.admin_rules import AdministratorsOnlyAdmin
 from steer.core.admin_site import site
@@ -28,3 +29,10 @@ class UserAdmin(AdministratorsOnlyAdmin, BaseUserAdmin):
         (None, {"fields": ["username", "password1", "password2", "full_name", "unit"]}),
     ]
     readonly_fields = ["last_login"]
+
+    # People and their roles are the administrators' alone, not even readable by others.
+    def has_module_permission(self, request):
+        return access_for(request.user).is_administrator
+
+    def has_view_permission(self, request, obj=None):
+        return access_for(request.user).is_administrator

@@ -109,7 +109,9 @@ def load_programme(data: dict) -> Programme:
             {
                 "position": m["position"],
                 "committee_role": m["committee_role"],
-                "unit": units.one(m["unit"], f"steering member {m['name']}") if m.get("unit") else None,
+                "unit": units.one(m["unit"], f"steering member {m['name']}")
+                if m.get("unit")
+                else None,
                 "order": order,
             },
         )
@@ -174,10 +176,14 @@ def _load_indicators(programme, rows, groups, units) -> dict[str, Indicator]:
         if i.get("weight_indicator"):
             indicator.weight_indicator = indicators[i["weight_indicator"]]
         indicator.unit_aggregation = i["unit_aggregation"]
-        _save(Indicator, {"pk": indicator.pk}, {
-            "weight_indicator": indicator.weight_indicator,
-            "unit_aggregation": indicator.unit_aggregation,
-        })
+        _save(
+            Indicator,
+            {"pk": indicator.pk},
+            {
+                "weight_indicator": indicator.weight_indicator,
+                "unit_aggregation": indicator.unit_aggregation,
+            },
+        )
         where = f"indicator {i['code']}"
         assigned = units.many(i.get("assigned_units", []), where)
         IndicatorAssignment.objects.filter(indicator=indicator).exclude(unit__in=assigned).delete()
@@ -193,8 +199,11 @@ def _load_indicators(programme, rows, groups, units) -> dict[str, Indicator]:
         for code, by_year in i.get("unit_targets", {}).items():
             unit = units.one(code, where)
             for year, value in by_year.items():
-                _save(Target, {"indicator": indicator, "unit": unit, "year": int(year)},
-                      {"value": _dec(value)})
+                _save(
+                    Target,
+                    {"indicator": indicator, "unit": unit, "year": int(year)},
+                    {"value": _dec(value)},
+                )
     return indicators
 
 

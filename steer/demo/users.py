@@ -22,18 +22,32 @@ class DemoUser:
 
 DEMO_USERS = [
     DemoUser("quantri", "Quản trị hệ thống", "Quản trị viên", "SKHCN", Role.ADMINISTRATOR),
-    DemoUser("thuongtruc", "Nguyễn Thu Hà", "Chuyên viên Sở Khoa học và Công nghệ", "SKHCN",
-             Role.STANDING_AGENCY),
-    DemoUser("bancd", "Trần Minh Đức", "Thành viên Ban Chỉ đạo Chương trình 07-CTr/TU", "01",
-             Role.STEERING_COMMITTEE),
-    DemoUser("baocao.dongda", "Lê Thị Lan", "Chuyên viên UBND quận Đống Đa", "006",
-             Role.UNIT_REPORTER),
-    DemoUser("lanhdao.dongda", "Phạm Văn Hùng", "Phó Chủ tịch UBND quận Đống Đa", "006",
-             Role.UNIT_HEAD),
-    DemoUser("kiemtra", "Hoàng Quốc Việt", "Thành viên Đoàn kiểm tra số 1", "SKHCN",
-             Role.INSPECTOR),
-    DemoUser("xem.thuongtin", "Đỗ Thị Mai", "Chuyên viên UBND huyện Thường Tín", "279",
-             Role.VIEWER),
+    DemoUser(
+        "thuongtruc",
+        "Nguyễn Thu Hà",
+        "Chuyên viên Sở Khoa học và Công nghệ",
+        "SKHCN",
+        Role.STANDING_AGENCY,
+    ),
+    DemoUser(
+        "bancd",
+        "Trần Minh Đức",
+        "Thành viên Ban Chỉ đạo Chương trình 07-CTr/TU",
+        "01",
+        Role.STEERING_COMMITTEE,
+    ),
+    DemoUser(
+        "baocao.dongda", "Lê Thị Lan", "Chuyên viên UBND quận Đống Đa", "006", Role.UNIT_REPORTER
+    ),
+    DemoUser(
+        "lanhdao.dongda", "Phạm Văn Hùng", "Phó Chủ tịch UBND quận Đống Đa", "006", Role.UNIT_HEAD
+    ),
+    DemoUser(
+        "kiemtra", "Hoàng Quốc Việt", "Thành viên Đoàn kiểm tra số 1", "SKHCN", Role.INSPECTOR
+    ),
+    DemoUser(
+        "xem.thuongtin", "Đỗ Thị Mai", "Chuyên viên UBND huyện Thường Tín", "279", Role.VIEWER
+    ),
 ]
 
 

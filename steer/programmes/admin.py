@@ -84,7 +84,7 @@ class BudgetInline(ProgrammeContentInline, admin.TabularInline):
 class PlanItemAdminForm(forms.ModelForm):
     class Meta:
         model = PlanItem
-        fields = "__all__"
+        exclude: list[str] = []
 
     def clean(self):
         data = super().clean()

@@ -35,19 +35,9 @@ class PlanItemFilterForm(forms.Form):
     def apply(self, items):
         data = self.cleaned_data
         if data.get("q"):
-            items = items.filter(title__icontains=data["q"]) | items.filter(
-                code__iexact=data["q"]
-            )
+            items = items.filter(title__icontains=data["q"]) | items.filter(code__iexact=data["q"])
         if unit := data.get("unit"):
-            involved = PlanItem.objects.filter(lead_unit=unit).values("pk").union(
-                PlanItem.coordinating_units.through.objects.filter(orgunit=unit).values(
-                    "planitem_id"
-                ),
-                PlanItem.assigned_units.through.objects.filter(orgunit=unit).values(
-                    "planitem_id"
-                ),
-            )
-            items = items.filter(pk__in=list(involved.values_list("pk", flat=True)))
+            items = items.involving(unit)
         if data.get("kind"):
             items = items.filter(kind=data["kind"])
         if data.get("state"):
@@ -60,9 +50,7 @@ class PlanItemFilterForm(forms.Form):
 
 
 class ProgrammeCopyForm(forms.ModelForm):
-    include_targets = forms.BooleanField(
-        label=_("Copy the targets"), required=False, initial=False
-    )
+    include_targets = forms.BooleanField(label=_("Copy the targets"), required=False, initial=False)
     include_plan_items = forms.BooleanField(
         label=_("Copy the plan items"), required=False, initial=False
     )

@@ -1,4 +1,4 @@
-"""A work programme and its structure: objectives, indicator groups, indicators, targets, plan items."""
+"""A work programme and its structure: objectives, indicators, targets and plan items."""
 
 import datetime as dt
 
@@ -85,9 +85,9 @@ class Programme(models.Model):
         if self.start_year and self.end_year and self.end_year < self.start_year:
             errors["end_year"] = _("The last year cannot be before the first year.")
         agency = getattr(self, "standing_agency", None)
-        if agency and self.start_year and self.end_year and self.end_year >= self.start_year:
-            if not agency.exists_during(self.first_day, self.last_day):
-                errors["standing_agency"] = _("This unit did not exist during the programme.")
+        period_known = self.start_year and self.end_year and self.end_year >= self.start_year
+        if agency and period_known and not agency.exists_during(self.first_day, self.last_day):
+            errors["standing_agency"] = _("This unit did not exist during the programme.")
         if errors:
             raise ValidationError(errors)
 
@@ -119,6 +119,10 @@ class SteeringMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_committee_role_display()})"
+
+
+def _is_percentage(value) -> bool:
+    return value is None or 0 <= value <= 100
 
 
 def _check_tree_cycle(obj, field: str = "parent") -> None:
@@ -318,9 +322,8 @@ class Indicator(models.Model):
             errors["weight_indicator"] = _("An indicator cannot weight itself.")
         if self.baseline_value is not None and self.baseline_year is None:
             errors["baseline_year"] = _("Give the year of the baseline value.")
-        if self.value_type == self.ValueType.PERCENT and self.baseline_value is not None:
-            if not 0 <= self.baseline_value <= 100:
-                errors["baseline_value"] = _("A percentage must be between 0 and 100.")
+        if self.value_type == self.ValueType.PERCENT and not _is_percentage(self.baseline_value):
+            errors["baseline_value"] = _("A percentage must be between 0 and 100.")
         if errors:
             raise ValidationError(errors)
 
@@ -423,13 +426,29 @@ class Target(models.Model):
                 dt.date(self.year, 1, 1), dt.date(self.year, 12, 31)
             ):
                 errors["unit"] = _("This unit did not exist in %(year)s.") % {"year": self.year}
-            if indicator.value_type == Indicator.ValueType.PERCENT and self.value is not None:
-                if not 0 <= self.value <= 100:
-                    errors["value"] = _("A percentage must be between 0 and 100.")
-        if self.upper_value is not None and self.value is not None and self.upper_value < self.value:
+            if indicator.value_type == Indicator.ValueType.PERCENT and not _is_percentage(
+                self.value
+            ):
+                errors["value"] = _("A percentage must be between 0 and 100.")
+        if (
+            self.upper_value is not None
+            and self.value is not None
+            and self.upper_value < self.value
+        ):
             errors["upper_value"] = _("The upper bound cannot be below the target.")
         if errors:
             raise ValidationError(errors)
+
+
+class PlanItemQuerySet(models.QuerySet):
+    def involving(self, units) -> "PlanItemQuerySet":
+        """Items the units lead, coordinate or implement (units: a unit, ids or a queryset)."""
+        if isinstance(units, OrgUnit):
+            units = [units.pk]
+        involved = PlanItem.objects.filter(
+            Q(lead_unit__in=units) | Q(coordinating_units__in=units) | Q(assigned_units__in=units)
+        ).values("pk")
+        return self.filter(pk__in=involved)
 
 
 class PlanItem(models.Model):
@@ -494,6 +513,8 @@ class PlanItem(models.Model):
     source_clause = models.CharField(_("source clause"), max_length=300, blank=True)
     is_illustrative = models.BooleanField(_("illustrative"), default=False)
 
+    objects = PlanItemQuerySet.as_manager()
+
     class Meta:
         ordering = ["programme", "code"]
         verbose_name = _("plan item")
@@ -556,9 +577,7 @@ class PlanItemBudget(models.Model):
         PlanItem, models.CASCADE, related_name="budget_lines", verbose_name=_("plan item")
     )
     source = models.CharField(_("source"), max_length=20, choices=Source)
-    amount = models.DecimalField(
-        _("planned amount (million VND)"), max_digits=16, decimal_places=3
-    )
+    amount = models.DecimalField(_("planned amount (million VND)"), max_digits=16, decimal_places=3)
 
     class Meta:
         ordering = ["plan_item", "source"]

@@ -66,11 +66,21 @@ def programme_copy(
             group=groups[old.group_id],
             **{
                 f: getattr(old, f)
-                for f in (
-                    "code name unit_of_measure value_type direction unit_aggregation "
-                    "period_aggregation baseline_value baseline_year source_clause note "
-                    "is_illustrative order"
-                ).split()
+                for f in [
+                    "code",
+                    "name",
+                    "unit_of_measure",
+                    "value_type",
+                    "direction",
+                    "unit_aggregation",
+                    "period_aggregation",
+                    "baseline_value",
+                    "baseline_year",
+                    "source_clause",
+                    "note",
+                    "is_illustrative",
+                    "order",
+                ]
             },
         )
         copy.save()

@@ -53,7 +53,9 @@ def overview(request, slug):
         "n_indicators": programme.indicators.count(),
         "n_groups": programme.indicator_groups.count(),
         "n_items": items.count(),
-        "states": [(value, label, by_state.get(value, 0)) for value, label in PlanItem.State.choices],
+        "states": [
+            (value, label, by_state.get(value, 0)) for value, label in PlanItem.State.choices
+        ],
         "kinds": [(value, label, by_kind.get(value, 0)) for value, label in PlanItem.Kind.choices],
         "n_units": access.indicator_assignments(programme).values("unit").distinct().count(),
         "steering": programme.steering_members.select_related("unit"),
@@ -188,8 +190,9 @@ def copy(request, slug):
             creator=request.user,
         )
         messages.success(
-            request, _("Programme %(symbol)s was created from %(source)s.")
-            % {"symbol": new.symbol, "source": source.symbol}
+            request,
+            _("Programme %(symbol)s was created from %(source)s.")
+            % {"symbol": new.symbol, "source": source.symbol},
         )
         return redirect(new)
     return render(request, "programmes/copy.html", {"programme": source, "form": form})

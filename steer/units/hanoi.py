@@ -72,8 +72,7 @@ def district_commune_lineage() -> dict[tuple[str, str], Decimal]:
         district = district_of[link["old_code"]]
         shares[(district, link["new_code"])] += Decimal(1) / splits[link["old_code"]]
     return {
-        key: (value / wards_in[key[0]]).quantize(Decimal("0.0001"))
-        for key, value in shares.items()
+        key: (value / wards_in[key[0]]).quantize(Decimal("0.0001")) for key, value in shares.items()
     }
 
 
@@ -81,7 +80,9 @@ def district_commune_lineage() -> dict[tuple[str, str], Decimal]:
 def load_hanoi_units() -> dict[str, int]:
     """Create or update Hanoi's units and lineage; running it again changes nothing."""
     types = {
-        code: UnitType.objects.update_or_create(code=code, defaults={"name": name, "level": level})[0]
+        code: UnitType.objects.update_or_create(code=code, defaults={"name": name, "level": level})[
+            0
+        ]
         for code, name, level in UNIT_TYPES
     }
     groups = {
@@ -90,8 +91,15 @@ def load_hanoi_units() -> dict[str, int]:
         )[0]
         for code, name, description in GROUPS
     }
-    city = _unit("01", name="Thành phố Hà Nội", short_name="Hà Nội", unit_type=types["city"],
-                 parent=None, valid_from=None, valid_to=None)
+    city = _unit(
+        "01",
+        name="Thành phố Hà Nội",
+        short_name="Hà Nội",
+        unit_type=types["city"],
+        parent=None,
+        valid_from=None,
+        valid_to=None,
+    )
     units = {"01": city}
     for row in _rows("departments.csv"):
         units[row["code"]] = _unit(
@@ -130,13 +138,24 @@ def load_hanoi_units() -> dict[str, int]:
         )
     lineage = 0
     for row in _rows("department_lineage.csv"):
-        _link(units[row["predecessor"]], units[row["successor"]], _date(row["date"]),
-              whole=row["whole"] == "1", share=Decimal(1) if row["whole"] == "1" else None,
-              legal_basis=row["legal_basis"])
+        _link(
+            units[row["predecessor"]],
+            units[row["successor"]],
+            _date(row["date"]),
+            whole=row["whole"] == "1",
+            share=Decimal(1) if row["whole"] == "1" else None,
+            legal_basis=row["legal_basis"],
+        )
         lineage += 1
     for (district, commune), share in sorted(district_commune_lineage().items()):
-        _link(units[district], units[commune], FIRST_DAY_OF_COMMUNES, whole=share == 1,
-              share=share, legal_basis=RESTRUCTURING_BASIS)
+        _link(
+            units[district],
+            units[commune],
+            FIRST_DAY_OF_COMMUNES,
+            whole=share == 1,
+            share=share,
+            legal_basis=RESTRUCTURING_BASIS,
+        )
         lineage += 1
     return {"units": len(units), "lineage": lineage}
 

@@ -10,8 +10,8 @@ def with_descendants(unit_ids: Iterable[int]) -> set[int]:
     found = set(unit_ids)
     frontier = set(found)
     while frontier:
-        frontier = set(
-            OrgUnit.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)
-        ) - found
+        frontier = (
+            set(OrgUnit.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)) - found
+        )
         found |= frontier
     return found

@@ -1,10 +1,8 @@
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.shortcuts import get_object_or_404, render
 
 from steer.accounts.access import access_for
-from steer.programmes.models import Target
 from steer.units.forms import UnitFilterForm
 from steer.units.models import OrgUnit
 
@@ -36,35 +34,26 @@ def unit_detail(request, code):
         indicators = list(
             programme.indicators.filter(assignments__unit=unit).select_related("group")
         )
-        targets = {
-            (t.indicator_id, t.year): t
-            for t in access.targets(programme).filter(unit=unit)
-        }
+        targets = {(t.indicator_id, t.year): t for t in access.targets(programme).filter(unit=unit)}
         final_year = programme.end_year
         for indicator in indicators:
             indicator.unit_target = targets.get((indicator.pk, final_year))
-        items = (
+        items = list(
             access.plan_items(programme)
-            .filter(
-                Q(lead_unit=unit) | Q(coordinating_units=unit) | Q(assigned_units=unit)
-            )
-            .distinct()
+            .involving(unit)
             .select_related("lead_unit")
+            .prefetch_related("coordinating_units")
             .order_by("code")
         )
-        items = list(items)
         for item in items:
-            item.unit_role = (
-                "lead"
-                if item.lead_unit_id == unit.pk
-                else "coordinating"
-                if unit in item.coordinating_units.all()
-                else "implementing"
-            )
+            if item.lead_unit_id == unit.pk:
+                item.unit_role = "lead"
+            elif unit in item.coordinating_units.all():
+                item.unit_role = "coordinating"
+            else:
+                item.unit_role = "implementing"
         if indicators or items:
-            programmes.append(
-                {"programme": programme, "indicators": indicators, "items": items}
-            )
+            programmes.append({"programme": programme, "indicators": indicators, "items": items})
     context = {
         "unit": unit,
         "ancestors": [u for u in reversed(unit.ancestors()) if access.can_view_unit(u)],
@@ -75,6 +64,5 @@ def unit_detail(request, code):
         "successors": unit.successor_links.select_related("successor"),
         "groups": unit.groups.all(),
         "programmes": programmes,
-        "has_targets": Target.objects.filter(unit=unit).exists(),
     }
     return render(request, "units/unit_detail.html", context)

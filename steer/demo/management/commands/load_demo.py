@@ -27,8 +27,9 @@ class Command(BaseCommand):
         users = load_demo_users(programme)
         self.stdout.write(
             f"Loaded {counts['units']} units, programme {programme.symbol} "
-            f"({programme.indicators.count()} indicators, {programme.plan_items.count()} plan items)."
+            f"({programme.indicators.count()} indicators, "
+            f"{programme.plan_items.count()} plan items)."
         )
-        self.stdout.write("\nDemo logins (password for all: %s)" % DEMO_PASSWORD)
+        self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD})")
         for user in users:
             self.stdout.write(f"  {user.username:<16} {user.role.label}")

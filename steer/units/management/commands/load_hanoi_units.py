@@ -4,7 +4,7 @@ from steer.units.hanoi import load_hanoi_units
 
 
 class Command(BaseCommand):
-    help = "Create or update Hanoi's organisation units (2021-2025 districts, 2025 communes) and lineage."
+    help = "Create or update Hanoi's units (districts to 2025, communes from 2025) and lineage."
 
     def handle(self, *args, **options):
         counts = load_hanoi_units()

@@ -1,0 +1,51 @@
+# Two commands do everything on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1:8000
+PYTEST_ARGS ?=
+
+.PHONY: demo serve test lint format messages clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.app: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.test: pyproject.toml $(VENV)/.app
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+## demo: install, migrate the SQLite database, load the Programme 07 demo and serve it
+demo: $(VENV)/.app
+	STEER_DEMO=1 $(BIN)/python manage.py migrate --no-input -v 0
+	STEER_DEMO=1 $(BIN)/python manage.py load_demo
+	@echo "\nsteer is at http://$(HOST)/  (Ctrl+C to stop)\n"
+	STEER_DEMO=1 $(BIN)/python manage.py runserver $(HOST)
+
+## serve: serve the existing database without reloading the demo
+serve: $(VENV)/.app
+	STEER_DEMO=1 $(BIN)/python manage.py runserver $(HOST)
+
+## test: install what the tests need and run them (DATABASE_URL selects PostgreSQL)
+test: $(VENV)/.test
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.test
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+## messages: refresh the translation catalogues (needs GNU gettext)
+messages: $(VENV)/.app
+	cd steer && ../$(BIN)/python ../manage.py makemessages -l vi -l en --no-obsolete
+	cd steer && ../$(BIN)/python ../manage.py compilemessages
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,83 @@
+"""Who may open which page: every page × every role, as one table.
+
+Codes: 200 shown, 403 refused, 302 sent to a sign-in page (anonymous, or the back office).
+"""
+
+import pytest
+
+from steer.accounts.models import User
+
+pytestmark = pytest.mark.django_db
+
+P = "/p/07-ctr-tu"
+ROLES = [
+    "anonymous",
+    "quantri",  # administrator
+    "thuongtruc",  # standing agency
+    "bancd",  # steering committee member
+    "kiemtra",  # inspector
+    "baocao.dongda",  # reporter of Quận Đống Đa
+    "lanhdao.dongda",  # head of Quận Đống Đa
+    "xem.thuongtin",  # viewer in Huyện Thường Tín
+]
+# fmt: off
+MATRIX = {
+    # page                                   admin std  steer insp  rep  head view
+    "/":                                     (302, 302, 302, 302, 302, 302, 302),
+    f"{P}/":                                 (200, 200, 200, 200, 200, 200, 200),
+    f"{P}/tree/":                            (200, 200, 200, 200, 200, 200, 200),
+    f"{P}/indicators/CT07/":                 (200, 200, 200, 200, 200, 200, 200),
+    f"{P}/indicators/NOPE/":                 (404, 404, 404, 404, 404, 404, 404),
+    f"{P}/plan-items/":                      (200, 200, 200, 200, 200, 200, 200),
+    f"{P}/plan-items/?kind=de_an":           (200, 200, 200, 200, 200, 200, 200),
+    f"{P}/plan-items/NV02/":                 (200, 200, 200, 200, 200, 200, 200),
+    f"{P}/plan-items/NV23/":                 (200, 200, 200, 200, 403, 403, 403),
+    f"{P}/plan-items/NV16/":                 (200, 200, 200, 200, 403, 403, 200),
+    f"{P}/copy/":                            (200, 200, 403, 403, 403, 403, 403),
+    "/p/khong-co/":                          (404, 404, 404, 404, 404, 404, 404),
+    "/units/":                               (200, 200, 200, 200, 200, 200, 200),
+    "/units/006/":                           (200, 200, 200, 200, 200, 200, 403),
+    "/units/279/":                           (200, 200, 200, 200, 403, 403, 200),
+    "/units/SKHCN/":                         (200, 200, 200, 200, 403, 403, 403),
+    "/units/00004/":                         (200, 200, 200, 200, 403, 403, 403),
+    "/admin/":                               (200, 200, 302, 302, 302, 302, 302),
+    "/admin/programmes/planitem/":           (200, 200, 302, 302, 302, 302, 302),
+    "/admin/programmes/indicator/add/":      (200, 200, 302, 302, 302, 302, 302),
+    "/admin/units/orgunit/":                 (200, 200, 302, 302, 302, 302, 302),
+    "/admin/units/orgunit/add/":             (200, 403, 302, 302, 302, 302, 302),
+    "/admin/accounts/user/":                 (200, 403, 302, 302, 302, 302, 302),
+}
+# fmt: on
+CASES = [
+    (page, role, ([302] + list(codes))[index])
+    for page, codes in MATRIX.items()
+    for index, role in enumerate(ROLES)
+]
+
+
+@pytest.mark.parametrize(("page", "role", "expected"), CASES)
+def test_page_access(client, page, role, expected):
+    if role != "anonymous":
+        client.force_login(User.objects.get(username=role))
+    response = client.get(page)
+    assert response.status_code == expected, f"{role} on {page}"
+    if expected == 302 and role == "anonymous":
+        assert "/login/" in response["Location"]
+
+
+def test_every_named_page_is_in_the_matrix():
+    from django.urls import get_resolver
+
+    names = {p.name for p in get_resolver().url_patterns if getattr(p, "name", None)} | {
+        p.name for p in get_resolver().resolve(f"{P}/").tried[-1][0].url_patterns if p.name
+    }
+    covered = {"home", "health", "login", "logout", "unit_list", "unit_detail"}
+    covered |= {
+        "programme_overview",
+        "programme_tree",
+        "indicator_detail",
+        "plan_item_list",
+        "plan_item_detail",
+        "programme_copy",
+    }
+    assert names <= covered, names - covered
