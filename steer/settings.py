@@ -58,7 +58,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "steer.core.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -123,7 +123,9 @@ LOCALE_PATHS = [BASE_DIR / "steer" / "locale"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True
-USE_THOUSAND_SEPARATOR = True
+# Grouping is applied where numbers are shown (the num filter), never to years or codes.
+USE_THOUSAND_SEPARATOR = False
+NUMBER_GROUPING = 3  # Django's Vietnamese formats do not set it
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"

@@ -127,3 +127,19 @@ def test_assets_are_served_by_the_app_itself(client):
     assert "https://" not in page and "http://" not in page
     assert client.get("/static/django_htmx/htmx-2.min.js").status_code == 200
     assert client.get("/static/steer/steer.css").status_code == 200
+
+
+def test_an_english_browser_still_gets_vietnamese(login):
+    page = login("thuongtruc").get(f"{P}/", headers={"Accept-Language": "en-US,en;q=0.9"})
+    assert 'lang="vi"' in page.content.decode()
+
+
+def test_years_are_not_written_with_a_thousands_separator(login):
+    page = login("thuongtruc").get(f"{P}/").content.decode()
+    assert "2021–2025" in page
+    assert "2.021" not in page
+
+
+def test_large_numbers_are_grouped_with_dots(login):
+    page = login("thuongtruc").get(f"{P}/tree/").content.decode()
+    assert "≥ 2.000 doanh nghiệp" in page

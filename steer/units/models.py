@@ -195,6 +195,10 @@ class UnitLineage(models.Model):
     def __str__(self) -> str:
         return f"{self.predecessor} → {self.successor} ({self.date:%d/%m/%Y})"
 
+    @property
+    def share_percent(self):
+        return None if self.share is None else self.share * 100
+
     def clean(self) -> None:
         errors = {}
         before = getattr(self, "predecessor", None)
