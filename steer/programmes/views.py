@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
@@ -16,12 +16,12 @@ from steer.programmes.models import (
     Target,
 )
 from steer.programmes.services import programme_copy
-from steer.units.models import OrgUnit
 
 
 def _programme(request, slug: str) -> Programme:
     programme = get_object_or_404(Programme.objects.select_related("standing_agency"), slug=slug)
-    access_for(request.user).require(access_for(request.user).can_view_programme(programme))
+    access = access_for(request.user)
+    access.require(access.can_view_programme(programme))
     return programme
 
 
@@ -128,11 +128,15 @@ def plan_item_list(request, slug):
     programme = _programme(request, slug)
     access = access_for(request.user)
     items = access.plan_items(programme)
-    involved = OrgUnit.objects.filter(
-        pk__in=list(items.values_list("lead_unit", flat=True))
-        + list(items.values_list("coordinating_units", flat=True))
-        + list(items.values_list("assigned_units", flat=True))
-    ).filter(pk__in=access.units().values("pk"))
+    involved = (
+        access.units()
+        .filter(
+            Q(led_plan_items__in=items)
+            | Q(coordinated_plan_items__in=items)
+            | Q(assigned_plan_items__in=items)
+        )
+        .distinct()
+    )
     form = PlanItemFilterForm(request.GET or None, units=involved)
     if form.is_bound and form.is_valid():
         items = form.apply(items)
