@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "steer.units",
     "steer.programmes",
     "steer.accounts",
+    "steer.reporting",
     "steer.demo",
     "django.contrib.admin",
     "django.contrib.auth",

@@ -4,6 +4,7 @@ from django.urls import include, path
 from steer.core import views as core_views
 from steer.core.admin_site import site as admin_site
 from steer.programmes import views as programme_views
+from steer.reporting import views as reporting_views
 from steer.units import views as unit_views
 
 programme_urls = [
@@ -13,6 +14,32 @@ programme_urls = [
     path("plan-items/", programme_views.plan_item_list, name="plan_item_list"),
     path("plan-items/<str:code>/", programme_views.plan_item_detail, name="plan_item_detail"),
     path("copy/", programme_views.copy, name="programme_copy"),
+    path("reports/", reporting_views.report_list, name="report_list"),
+    path("reports/<slug:form_code>/", reporting_views.form_status_view, name="form_status"),
+    path(
+        "reports/<slug:form_code>/<str:period_code>/<str:unit_code>/",
+        reporting_views.report_entry,
+        name="report_entry",
+    ),
+    path(
+        "reports/<slug:form_code>/<str:period_code>/<str:unit_code>/check/",
+        reporting_views.check_value,
+        name="report_check",
+    ),
+    path(
+        "reports/<slug:form_code>/<str:period_code>/<str:unit_code>/workbook/",
+        reporting_views.report_workbook,
+        name="report_workbook",
+    ),
+    path(
+        "reports/<slug:form_code>/<str:period_code>/<str:unit_code>/history/",
+        reporting_views.value_history,
+        name="value_history",
+    ),
+    path("evidence/<int:pk>/", reporting_views.evidence_file, name="evidence_file"),
+    path("import/", reporting_views.import_upload, name="import_upload"),
+    path("import/<int:pk>/", reporting_views.import_preview, name="import_preview"),
+    path("export/", reporting_views.export_values, name="export_values"),
 ]
 
 urlpatterns = [

@@ -1,4 +1,5 @@
-"""The test world is the Programme 07 demo: Hanoi's real units, the programme, one user per role.
+"""The test world is the Programme 07 demo: Hanoi's real units, the programme, one user per role,
+its report forms and the demo figures of 2021-2025.
 
 It is loaded once per test session; each test runs in a transaction that is rolled back.
 """
@@ -12,9 +13,12 @@ from django.utils import translation
 from steer.accounts.models import User
 from steer.demo.loader import load_programme
 from steer.demo.management.commands.load_demo import DATA
+from steer.demo.reports import load_reports
 from steer.demo.users import load_demo_users
 from steer.programmes.models import Programme
+from steer.reporting.models import Breakdown, BreakdownOption, FormLine, ReportForm
 from steer.units.hanoi import load_hanoi_units
+from steer.units.models import OrgUnit
 
 FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -25,6 +29,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
         load_hanoi_units()
         programme = load_programme(json.loads(DATA.read_text(encoding="utf-8")))
         load_demo_users(programme)
+        load_reports(programme)
 
 
 @pytest.fixture(autouse=True)
@@ -49,3 +54,26 @@ def login(client):
         return client
 
     return _login
+
+
+@pytest.fixture
+def monthly(programme):
+    """A monthly form for 279 Thường Tín, 017 and 006 Đống Đa: CT10 by sector, CT16 a share."""
+    sectors = Breakdown.objects.create(programme=programme, code="nganh-test", name="Lĩnh vực")
+    for order, (code, name) in enumerate(
+        [("trong-trot", "Trồng trọt"), ("chan-nuoi", "Chăn nuôi"), ("thuy-san", "Thủy sản")]
+    ):
+        BreakdownOption.objects.create(breakdown=sectors, code=code, name=name, order=order)
+    form = ReportForm.objects.create(
+        programme=programme,
+        code="BC-THANG",
+        name="Báo cáo tháng mô hình nông nghiệp công nghệ cao",
+        period_type="month",
+        first_year=2021,
+        last_year=2025,
+    )
+    form.units.set(OrgUnit.objects.filter(code__in=["279", "017", "006"]))
+    indicators = {i.code: i for i in programme.indicators.all()}
+    FormLine.objects.create(form=form, indicator=indicators["CT10"], breakdown=sectors, order=1)
+    FormLine.objects.create(form=form, indicator=indicators["CT16"], order=2, required=False)
+    return form

@@ -19,6 +19,8 @@ PROGRAMME_WIDE = frozenset(
     {Role.ADMINISTRATOR, Role.STANDING_AGENCY, Role.STEERING_COMMITTEE, Role.INSPECTOR}
 )
 PROGRAMME_EDITORS = frozenset({Role.ADMINISTRATOR, Role.STANDING_AGENCY})
+# Roles that enter a unit's figures; the standing agency may also enter them on a unit's behalf.
+UNIT_REPORTERS = frozenset({Role.UNIT_REPORTER, Role.UNIT_HEAD})
 
 
 class Access:
@@ -123,6 +125,38 @@ class Access:
         if self.sees_whole_programme(programme):
             return rows
         return rows.filter(unit__in=self.own_unit_ids)
+
+    # -- reporting -----------------------------------------------------------------------
+    def can_view_reports(self, programme: Programme, unit: OrgUnit) -> bool:
+        if not self.can_view_programme(programme):
+            return False
+        return self.sees_whole_programme(programme) or unit.pk in self.own_unit_ids
+
+    def report_units(self, programme: Programme) -> QuerySet[OrgUnit]:
+        """The units whose reports the user may see in this programme."""
+        if not self.can_view_programme(programme):
+            return OrgUnit.objects.none()
+        if self.sees_whole_programme(programme):
+            return OrgUnit.objects.all()
+        return OrgUnit.objects.filter(pk__in=self.own_unit_ids)
+
+    def can_enter_values(self, programme: Programme, unit_id: int) -> bool:
+        roles = self.roles(programme)
+        if roles & PROGRAMME_EDITORS:
+            return True
+        return bool(roles & UNIT_REPORTERS) and unit_id in self.own_unit_ids
+
+    def can_import(self, programme: Programme) -> bool:
+        return bool(self.roles(programme) & (UNIT_REPORTERS | PROGRAMME_EDITORS))
+
+    def can_approve(self, programme: Programme, unit_id: int) -> bool:
+        """The unit head approves (or returns) the unit's own reports."""
+        roles = self.roles(programme)
+        own_head = Role.UNIT_HEAD in roles and unit_id in self.own_unit_ids
+        return own_head or Role.ADMINISTRATOR in roles
+
+    def can_accept(self, programme: Programme) -> bool:
+        return bool(self.roles(programme) & PROGRAMME_EDITORS)
 
     # -- guards --------------------------------------------------------------------------
     def require(self, allowed: bool) -> None:

@@ -42,6 +42,11 @@ class Programme(models.Model):
     )
     source_document = models.CharField(_("source document"), max_length=500)
     summary = models.TextField(_("summary"), blank=True)
+    report_deadline_days = models.PositiveSmallIntegerField(
+        _("report deadline (working days after the cut-off)"),
+        default=5,
+        help_text=_("Units must submit a period's report within this many working days."),
+    )
     template = models.ForeignKey(
         "self",
         models.SET_NULL,

@@ -5,6 +5,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from steer.demo.loader import DefinitionError, load_programme
+from steer.demo.reports import DATA as REPORTS_DATA
+from steer.demo.reports import load_reports
 from steer.demo.users import DEMO_PASSWORD, load_demo_users
 from steer.units.hanoi import load_hanoi_units
 
@@ -12,7 +14,10 @@ DATA = Path(__file__).resolve().parents[2] / "data" / "programme07.json"
 
 
 class Command(BaseCommand):
-    help = "Load the Programme 07-CTr/TU demo: Hanoi's units, the programme and one user per role."
+    help = (
+        "Load the Programme 07-CTr/TU demo: Hanoi's units, the programme, one user per role, "
+        "its report forms and five years of reported figures."
+    )
 
     def handle(self, *args, **options):
         if not settings.DEMO_MODE:
@@ -25,10 +30,20 @@ class Command(BaseCommand):
         except DefinitionError as e:
             raise CommandError(f"{DATA.name}: {e}") from None
         users = load_demo_users(programme)
+        try:
+            reports = load_reports(programme)
+        except DefinitionError as e:
+            raise CommandError(f"{REPORTS_DATA.name}: {e}") from None
         self.stdout.write(
             f"Loaded {counts['units']} units, programme {programme.symbol} "
             f"({programme.indicators.count()} indicators, "
             f"{programme.plan_items.count()} plan items)."
+        )
+        states = ", ".join(f"{n} {state}" for state, n in reports["submissions"].items() if n)
+        self.stdout.write(
+            f"Reports: {reports['forms']} forms, {reports['values']} values, "
+            f"submissions: {states or 'none'}"
+            + ("." if reports["generated"] else " (figures already there, kept).")
         )
         self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD})")
         for user in users:

@@ -1,0 +1,308 @@
+"""Validation of reported values: one value alone, and a submission's values together.
+
+A value that breaks its type or bounds is refused before anything is written. The rules over
+several values (required, parts and whole, comparisons, unusual jumps) are recorded as violations
+of the submission each time its values change; blocking ones stop it from being submitted.
+"""
+
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from steer.core.templatetags.steer import num
+from steer.programmes.models import Indicator
+from steer.reporting import rules
+from steer.reporting.models import DataValue, FormLine, Submission, ValidationRule, Violation
+from steer.reporting.periods import Period
+
+ZERO = Decimal(0)
+HUNDRED = Decimal(100)
+
+
+def bounds(line: FormLine) -> tuple[Decimal | None, Decimal | None]:
+    """The smallest and largest value a line accepts: counts and amounts are never negative."""
+    low = line.min_value if line.min_value is not None else ZERO
+    high = line.max_value
+    if high is None and line.indicator.value_type == Indicator.ValueType.PERCENT:
+        high = HUNDRED
+    return low, high
+
+
+def value_problem(line: FormLine, value: Decimal) -> str | None:
+    """Why a value cannot be stored on this line, or None."""
+    indicator = line.indicator
+    if indicator.value_type == Indicator.ValueType.INTEGER and value != value.to_integral_value():
+        return _("%(code)s must be a whole number.") % {"code": indicator.code}
+    low, high = bounds(line)
+    if low is not None and value < low:
+        if low == 0:
+            return _("%(code)s cannot be negative.") % {"code": indicator.code}
+        return _("%(code)s cannot be below %(low)s.") % {"code": indicator.code, "low": num(low)}
+    if high is not None and value > high:
+        if indicator.value_type == Indicator.ValueType.PERCENT and high == HUNDRED:
+            return _("%(code)s is a percentage: it cannot exceed 100.") % {"code": indicator.code}
+        return _("%(code)s cannot exceed %(high)s.") % {"code": indicator.code, "high": num(high)}
+    if abs(value) >= Decimal("1e15"):
+        return _("%(code)s is too large.") % {"code": indicator.code}
+    return None
+
+
+def _lines_by_form(form_ids) -> dict[int, list[FormLine]]:
+    lines = defaultdict(list)
+    query = FormLine.objects.filter(form_id__in=form_ids).select_related("indicator", "breakdown")
+    for line in query.prefetch_related("breakdown__options"):
+        lines[line.form_id].append(line)
+    return lines
+
+
+@transaction.atomic
+def refresh_violations(submission_ids) -> None:
+    """Recompute the violations of these submissions from their current values."""
+    submissions = list(
+        Submission.objects.filter(pk__in=submission_ids).select_related("form__programme")
+    )
+    if not submissions:
+        return
+    lines = _lines_by_form({s.form_id for s in submissions})
+    programme_ids = {s.form.programme_id for s in submissions}
+    rule_list = [
+        (rule, rules.parse_expression(rule.left), rules.parse_expression(rule.right))
+        for rule in ValidationRule.objects.filter(programme_id__in=programme_ids)
+    ]
+    indicator_ids = {line.indicator_id for form_lines in lines.values() for line in form_lines}
+    for _rule, left, right in rule_list:
+        names = rules.indicators_in(left) | rules.indicators_in(right)
+        indicator_ids |= set(
+            Indicator.objects.filter(programme_id__in=programme_ids, code__in=names).values_list(
+                "pk", flat=True
+            )
+        )
+    # Every unit's values of these indicators: the outlier test compares units with each other.
+    values: dict[tuple[int, str, str, str], Decimal] = {}
+    rows = DataValue.objects.filter(indicator_id__in=indicator_ids, option="").values_list(
+        "unit_id", "period", "indicator__code", "option", "value"
+    )
+    for unit_id, period, code, option, value in rows:
+        values[(unit_id, period, code, option)] = value
+    parts = DataValue.objects.filter(
+        indicator_id__in=indicator_ids,
+        unit_id__in={s.unit_id for s in submissions},
+        period__in={s.period for s in submissions},
+    ).exclude(option="")
+    for unit_id, period, code, option, value in parts.values_list(
+        "unit_id", "period", "indicator__code", "option", "value"
+    ):
+        values[(unit_id, period, code, option)] = value
+    by_indicator_period: dict[tuple[str, str], dict[int, Decimal]] = defaultdict(dict)
+    # Each submission's own values, grouped in one pass rather than one scan per submission.
+    by_report: dict[tuple[int, str], dict[tuple[str, str], Decimal]] = {
+        (s.unit_id, s.period): {} for s in submissions
+    }
+    for (unit_id, period, code, option), value in values.items():
+        if not option:
+            by_indicator_period[(code, period)][unit_id] = value
+        mine = by_report.get((unit_id, period))
+        if mine is not None:
+            mine[(code, option)] = value
+    jumps = _JumpScores(by_indicator_period)
+    rule_list = [
+        (rule, left, right, rules.indicators_in(left) | rules.indicators_in(right))
+        for rule, left, right in rule_list
+    ]
+
+    found: list[Violation] = []
+    for submission in submissions:
+        found.extend(
+            _violations(
+                submission,
+                lines[submission.form_id],
+                rule_list,
+                by_report[(submission.unit_id, submission.period)],
+                jumps,
+            )
+        )
+    Violation.objects.filter(submission_id__in=[s.pk for s in submissions]).delete()
+    Violation.objects.bulk_create(found)
+
+
+def _violations(submission, form_lines, rule_list, mine, jumps):
+    """The violations of one submission; `mine` maps (code, option) to its values."""
+    unit, period = submission.unit_id, submission.period
+    block, warn = ValidationRule.Severity.BLOCK, ValidationRule.Severity.WARN
+    out = []
+    codes_on_form = set()
+    for line in form_lines:
+        code = line.indicator.code
+        codes_on_form.add(code)
+        total = mine.get((code, ""))
+        if total is None:
+            if line.required:
+                out.append(
+                    Violation(
+                        submission=submission,
+                        kind=Violation.Kind.REQUIRED,
+                        severity=block,
+                        indicator=line.indicator,
+                    )
+                )
+            continue
+        if line.breakdown_id:
+            options = [o.code for o in line.breakdown.options.all()]
+            reported = [mine[(code, o)] for o in options if (code, o) in mine]
+            complete = len(reported) == len(options)
+            parts_sum = sum(reported, ZERO)
+            if reported and ((complete and parts_sum != total) or parts_sum > total):
+                out.append(
+                    Violation(
+                        submission=submission,
+                        kind=Violation.Kind.PARTS,
+                        severity=block,
+                        indicator=line.indicator,
+                        params={"total": str(total), "parts": str(parts_sum)},
+                    )
+                )
+        score = jumps.score(line.indicator.code, unit, period)
+        if score is not None and rules.is_outlier(score[0]):
+            out.append(
+                Violation(
+                    submission=submission,
+                    kind=Violation.Kind.OUTLIER,
+                    severity=warn,
+                    indicator=line.indicator,
+                    params={"value": str(total), "previous": str(score[1]), "score": score[0]},
+                )
+            )
+    for rule, left, right, names in rule_list:
+        if rule.programme_id != submission.form.programme_id:
+            continue
+        if not names & codes_on_form:
+            continue
+        a, b = rules.evaluate(left, mine), rules.evaluate(right, mine)
+        if a is None or b is None or rules.compare(a, rule.operator, b):
+            continue
+        out.append(
+            Violation(
+                submission=submission,
+                kind=Violation.Kind.RULE,
+                severity=rule.severity,
+                rule=rule,
+                params={"left": str(a), "right": str(b)},
+            )
+        )
+    return out
+
+
+class _JumpScores:
+    """`_jump_score` for many submissions at once.
+
+    The units' changes in one indicator and period, and their scores, are the same whichever
+    unit asks, so they are worked out once per indicator and period instead of once per unit.
+    """
+
+    def __init__(self, by_indicator_period):
+        self.by_indicator_period = by_indicator_period
+        self.periods: dict[str, tuple[Period, str]] = {}
+        self.samples: dict[tuple[str, str], tuple[dict, dict, dict, dict | None]] = {}
+
+    def score(self, code: str, unit_id: int, period_code: str):
+        known = self.periods.get(period_code)
+        if known is None:
+            period = Period.parse(period_code)
+            known = self.periods[period_code] = (period, period.previous().code)
+        period, previous_code = known
+        sample = self.samples.get((code, period.code))
+        if sample is None:
+            sample = self.samples[(code, period.code)] = self._sample(code, period, previous_code)
+        now, before, jumps, first_scores = sample
+        if unit_id not in now or unit_id not in before:
+            return None
+        if first_scores is None:  # too few units: the unit's own history decides
+            return _jump_score(code, unit_id, period, self.by_indicator_period)
+        # The score of the first unit with the same change, as `sample.index` finds it.
+        return round(first_scores[jumps[unit_id]], 2), before[unit_id]
+
+    def _sample(self, code, period: Period, previous_code: str):
+        now = self.by_indicator_period.get((code, period.code), {})
+        before = self.by_indicator_period.get((code, previous_code), {})
+        jumps = {u: float(now[u] - before[u]) for u in now if u in before}
+        if len(jumps) < rules.MIN_SAMPLE:
+            return now, before, jumps, None
+        sample = list(jumps.values())
+        first_scores: dict[float, float] = {}
+        for jump, score in zip(sample, rules.modified_z_scores(sample), strict=True):
+            first_scores.setdefault(jump, score)
+        return now, before, jumps, first_scores
+
+
+def _jump_score(code, unit_id, period: Period, by_indicator_period):
+    """The modified z-score of this unit's change since the previous period, and that value.
+
+    Compared with the other units' changes in the same period when enough units report, else
+    with the unit's own earlier changes.
+    """
+    previous = period.previous()
+    now, before = (
+        by_indicator_period.get((code, period.code), {}),
+        by_indicator_period.get((code, previous.code), {}),
+    )
+    if unit_id not in now or unit_id not in before:
+        return None
+    jumps = {u: float(now[u] - before[u]) for u in now if u in before}
+    sample = list(jumps.values())
+    mine = jumps[unit_id]
+    if len(sample) < rules.MIN_SAMPLE:
+        sample = _own_history(code, unit_id, period, by_indicator_period)
+    scores = rules.modified_z_scores(sample)
+    if scores is None:
+        return None
+    # The unit's own jump is in the sample; find its score by recomputing on the same centre.
+    index = sample.index(mine)
+    return round(scores[index], 2), before[unit_id]
+
+
+def _own_history(code, unit_id, period: Period, by_indicator_period) -> list[float]:
+    jumps, current = [], period
+    for _step in range(60):
+        earlier = current.previous()
+        a = by_indicator_period.get((code, current.code), {}).get(unit_id)
+        b = by_indicator_period.get((code, earlier.code), {}).get(unit_id)
+        if a is None or b is None:
+            break
+        jumps.append(float(a - b))
+        current = earlier
+    return jumps
+
+
+def violation_text(violation: Violation) -> str:
+    p = violation.params
+    code = violation.indicator.code if violation.indicator_id else ""
+    kind = Violation.Kind
+    if violation.kind == kind.REQUIRED:
+        return _("%(code)s has not been reported.") % {"code": code}
+    if violation.kind == kind.PARTS:
+        return _("%(code)s: the parts add up to %(parts)s but the total is %(total)s.") % {
+            "code": code,
+            "parts": num(p["parts"]),
+            "total": num(p["total"]),
+        }
+    if violation.kind == kind.OUTLIER:
+        return _(
+            "%(code)s: %(value)s after %(previous)s in the previous period is an unusual jump "
+            "(modified z-score %(score)s)."
+        ) % {
+            "code": code,
+            "value": num(p["value"]),
+            "previous": num(p["previous"]),
+            "score": num(p["score"], 1),
+        }
+    rule = violation.rule
+    return _("%(name)s: %(left)s %(operator)s %(right)s does not hold (%(a)s against %(b)s).") % {
+        "name": rule.name,
+        "left": rule.left,
+        "operator": rule.get_operator_display(),
+        "right": rule.right,
+        "a": num(p["left"]),
+        "b": num(p["right"]),
+    }

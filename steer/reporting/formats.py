@@ -1,0 +1,277 @@
+"""Exchange formats: steer's value table (CSV or a workbook) and DHIS2 dataValueSets (JSON, CSV).
+
+All of them carry the same fields: unit code, period code, indicator code, part, value, status of
+the figure and comment. DHIS2 names them orgUnit, period, dataElement, categoryOptionCombo, value
+and comment, with codes as identifiers (idScheme=CODE) and "default" for the whole value.
+"""
+
+import csv
+import io
+import json
+from collections.abc import Iterable
+
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+
+from steer.reporting.imports import Entry, Problem
+from steer.reporting.safety import UnsafeFile, kind_of, plain_text, safe_text
+
+TABLE_SHEET = "Dữ liệu"
+FIELDS = ("unit", "period", "indicator", "option", "value", "quality", "comment")
+TABLE_HEADERS = (
+    "Mã đơn vị",
+    "Kỳ báo cáo",
+    "Mã chỉ tiêu",
+    "Chi tiết",
+    "Giá trị",
+    "Tình trạng số liệu",
+    "Ghi chú",
+)
+DHIS2_FIELDS = {
+    "dataelement": "indicator",
+    "period": "period",
+    "orgunit": "unit",
+    "categoryoptioncombo": "option",
+    "value": "value",
+    "comment": "comment",
+}
+DHIS2_CSV_HEADER = (
+    "dataelement",
+    "period",
+    "orgunit",
+    "categoryoptioncombo",
+    "attributeoptioncombo",
+    "value",
+    "storedby",
+    "lastupdated",
+    "comment",
+    "followup",
+)
+MAX_ROWS = 500_000
+
+
+def _columns(header: list) -> dict[str, int] | None:
+    """Map our field names to column positions, from any of the accepted headers."""
+    names = [str(h or "").strip().lower() for h in header]
+    known = {f: f for f in FIELDS}
+    known.update({h.lower(): f for h, f in zip(TABLE_HEADERS, FIELDS, strict=True)})
+    known.update(DHIS2_FIELDS)
+    columns = {}
+    for position, name in enumerate(names):
+        field = known.get(name)
+        if field and field not in columns:
+            columns[field] = position
+    required = {"unit", "period", "indicator", "value"}
+    return columns if required <= columns.keys() else None
+
+
+def entries_from_table(rows: list[list], where_name: str) -> tuple[list[Entry], list[Problem]]:
+    """Entries from rows whose first row is a header (a CSV file or the table sheet)."""
+    if not rows:
+        return [], [Problem("", _("The file holds no values."))]
+    columns = _columns(rows[0])
+    if columns is None:
+        expected = ", ".join(TABLE_HEADERS)
+        return [], [
+            Problem(
+                _row(where_name, 1),
+                _("the header is not recognised; the columns must be: %(columns)s.")
+                % {"columns": expected},
+            )
+        ]
+    if len(rows) > MAX_ROWS + 1:
+        return [], [Problem("", _("The file has more than %(n)s rows.") % {"n": MAX_ROWS})]
+    entries = []
+    unit_col, period_col, indicator_col = columns["unit"], columns["period"], columns["indicator"]
+    value_col = columns["value"]
+    option_col, quality_col = columns.get("option"), columns.get("quality")
+    comment_col = columns.get("comment")
+    width = max(columns.values()) + 1
+    for number, row in enumerate(rows[1:], start=2):
+        if len(row) < width:
+            row = list(row) + [""] * (width - len(row))
+        if not any(str(cell).strip() for cell in row if cell is not None):
+            continue
+        entries.append(
+            Entry(
+                where=_row(where_name, number),
+                unit=_text(row[unit_col]),
+                period=_text(row[period_col]),
+                indicator=_text(row[indicator_col]),
+                option=_text(row[option_col]) if option_col is not None else "",
+                value=row[value_col],
+                quality=_text(row[quality_col]) if quality_col is not None else "",
+                comment=plain_text(_text(row[comment_col])) if comment_col is not None else None,
+            )
+        )
+    return entries, []
+
+
+def _text(cell) -> str:
+    if cell is None:
+        return ""
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))  # a period 2024 or a unit code typed as a number
+    return str(cell).strip()
+
+
+def _row(where_name: str, number: int) -> str:
+    return _("%(where)s, row %(row)s") % {"where": where_name, "row": number}
+
+
+def entries_from_csv(data: bytes) -> tuple[list[Entry], list[Problem]]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UnsafeFile(_("The CSV file is not in UTF-8; save it as “CSV UTF-8”.")) from None
+    first = text.split("\n", 1)[0]
+    delimiter = max((",", ";", "\t"), key=first.count)
+    try:
+        rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    except csv.Error as e:
+        raise UnsafeFile(_("The CSV file cannot be read: %(reason)s") % {"reason": e}) from None
+    return entries_from_table(rows, _("CSV file"))
+
+
+def entries_from_json(data: bytes) -> tuple[list[Entry], list[Problem]]:
+    try:
+        document = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise UnsafeFile(_("The JSON file cannot be read: %(reason)s") % {"reason": e}) from None
+    if not isinstance(document, dict) or not isinstance(document.get("dataValues"), list):
+        raise UnsafeFile(_("The JSON file is not a DHIS2 dataValueSet (no “dataValues” list)."))
+    defaults = {k: document.get(k) for k in ("period", "orgUnit")}
+    entries, problems = [], []
+    for number, item in enumerate(document["dataValues"], start=1):
+        where = _("value no. %(n)s") % {"n": number}
+        if not isinstance(item, dict):
+            problems.append(Problem(where, _("not an object.")))
+            continue
+        option = str(item.get("categoryOptionCombo") or "")
+        comment = item.get("comment")
+        entries.append(
+            Entry(
+                where=where,
+                unit=str(item.get("orgUnit") or defaults["orgUnit"] or ""),
+                period=str(item.get("period") or defaults["period"] or ""),
+                indicator=str(item.get("dataElement") or ""),
+                option=option,
+                value=item.get("value"),
+                quality="",
+                comment=plain_text(str(comment)) if comment is not None else None,
+            )
+        )
+    return entries, problems
+
+
+def read_file(data: bytes, file_name: str) -> tuple[list[Entry], dict | None, list[Problem]]:
+    """Entries from any accepted file; raises UnsafeFile for a file that cannot be one."""
+    from steer.reporting.workbook import read_workbook
+
+    kind = kind_of(data)
+    if kind == "xlsx":
+        return read_workbook(data, file_name)
+    if kind == "json":
+        entries, problems = entries_from_json(data)
+    else:
+        entries, problems = entries_from_csv(data)
+    return entries, None, problems
+
+
+# -- writing ---------------------------------------------------------------------------------
+
+
+def plain_number(value) -> str:
+    return format(value.normalize(), "f")
+
+
+def value_rows(values) -> Iterable[tuple]:
+    """(unit, period, indicator, option, value, quality, comment, updated_by, updated_at)."""
+    yield from values.order_by("unit__code", "period", "indicator__code", "option").values_list(
+        "unit__code",
+        "period",
+        "indicator__code",
+        "option",
+        "value",
+        "quality",
+        "comment",
+        "updated_by__username",
+        "updated_at",
+    )
+
+
+def write_csv(values) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(FIELDS)
+    for unit, period, indicator, option, value, quality, comment, _by, _at in value_rows(values):
+        writer.writerow(
+            [unit, period, indicator, option, plain_number(value), quality, safe_text(comment)]
+        )
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def write_dhis2_csv(values) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(DHIS2_CSV_HEADER)
+    for unit, period, indicator, option, value, _q, comment, by, at in value_rows(values):
+        writer.writerow(
+            [
+                indicator,
+                period,
+                unit,
+                option or "default",
+                "default",
+                plain_number(value),
+                safe_text(by),
+                at.isoformat(timespec="seconds"),
+                safe_text(comment),
+                "false",
+            ]
+        )
+    return out.getvalue().encode("utf-8")
+
+
+def write_dhis2_json(values) -> bytes:
+    data_values = []
+    for unit, period, indicator, option, value, _q, comment, by, at in value_rows(values):
+        item = {
+            "dataElement": indicator,
+            "period": period,
+            "orgUnit": unit,
+            "categoryOptionCombo": option or "default",
+            "attributeOptionCombo": "default",
+            "value": plain_number(value),
+            "storedBy": by,
+            "lastUpdated": at.isoformat(timespec="seconds"),
+        }
+        if comment:
+            item["comment"] = safe_text(comment)
+        data_values.append(item)
+    document = {"dataValues": data_values}
+    return json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
+
+
+def write_table_xlsx(values) -> bytes:
+    wb = Workbook(write_only=True)
+    sheet = wb.create_sheet(TABLE_SHEET)
+    sheet.append(list(TABLE_HEADERS))
+    for unit, period, indicator, option, value, quality, comment, _by, _at in value_rows(values):
+        number = int(value) if value == value.to_integral_value() else float(value)
+        sheet.append([unit, period, indicator, option, number, quality, safe_text(comment)])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+WRITERS = {
+    "csv": (write_csv, "csv", "text/csv"),
+    "dhis2-json": (write_dhis2_json, "json", "application/json"),
+    "dhis2-csv": (write_dhis2_csv, "csv", "text/csv"),
+    "xlsx": (
+        write_table_xlsx,
+        "xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ),
+}

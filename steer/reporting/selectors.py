@@ -1,0 +1,121 @@
+"""Reads for reporting: the rows of one report, and where every unit stands on a form."""
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from steer.programmes.models import Indicator, Target
+from steer.reporting.checks import bounds
+from steer.reporting.models import DataValue, FormLine, ReportForm, Submission
+from steer.reporting.periods import Period
+
+
+@dataclass
+class ReportRow:
+    line: FormLine
+    option: str  # "" for the whole value
+    option_name: str
+    stored: DataValue | None
+    previous: Decimal | None
+    target: Decimal | None
+    low: Decimal | None
+    high: Decimal | None
+
+    @property
+    def indicator(self) -> Indicator:
+        return self.line.indicator
+
+    @property
+    def key(self) -> str:
+        return f"{self.indicator.code}|{self.option}" if self.option else self.indicator.code
+
+    @property
+    def field(self) -> str:
+        return "v-" + self.key.replace("|", "--")
+
+
+def report_rows(form: ReportForm, unit, period: Period) -> list[ReportRow]:
+    lines = list(
+        form.lines.select_related("indicator", "breakdown").prefetch_related("breakdown__options")
+    )
+    indicator_ids = [line.indicator_id for line in lines]
+    previous_code = period.previous().code
+    stored, previous = {}, {}
+    values = DataValue.objects.filter(
+        unit=unit, indicator_id__in=indicator_ids, period__in=[period.code, previous_code]
+    )
+    for value in values:
+        target = stored if value.period == period.code else previous
+        target[(value.indicator_id, value.option)] = value
+    targets = {}
+    for target in Target.objects.filter(
+        Q(unit=unit) | Q(unit__isnull=True), indicator_id__in=indicator_ids, year=period.year
+    ).order_by("unit"):
+        # A unit's own target wins over the programme-wide one.
+        if target.unit_id or target.indicator_id not in targets:
+            targets[target.indicator_id] = target.value
+    rows = []
+    for line in lines:
+        low, high = bounds(line)
+        parts = [("", "")]
+        if line.breakdown_id:
+            parts += [(o.code, o.name) for o in line.breakdown.options.all()]
+        for code, name in parts:
+            before = previous.get((line.indicator_id, code))
+            rows.append(
+                ReportRow(
+                    line=line,
+                    option=code,
+                    option_name=name,
+                    stored=stored.get((line.indicator_id, code)),
+                    previous=before.value if before else None,
+                    target=targets.get(line.indicator_id) if not code else None,
+                    low=low,
+                    high=high,
+                )
+            )
+    return rows
+
+
+@dataclass
+class UnitStatus:
+    unit: object
+    submission: Submission | None
+    status: str  # on_time, late, missing, overdue
+    blocking: int
+    warnings: int
+
+
+def form_status(form: ReportForm, period: Period, units, today: dt.date | None = None):
+    """Each expected unit's report for the period: on time, late, not yet due, or overdue."""
+    today = today or timezone.localdate()
+    deadline = form.deadline(period)
+    expected = list(form.units_expected(period).filter(pk__in=units).order_by("code"))
+    submissions = {
+        s.unit_id: s
+        for s in Submission.objects.filter(form=form, period=period.code, unit__in=expected)
+    }
+    counts = {}
+    for s in (
+        Submission.objects.filter(form=form, period=period.code)
+        .annotate(
+            blocking=Count("violations", filter=Q(violations__severity="block")),
+            warnings=Count("violations", filter=Q(violations__severity="warn")),
+        )
+        .values("unit_id", "blocking", "warnings")
+    ):
+        counts[s["unit_id"]] = (s["blocking"], s["warnings"])
+    rows = []
+    for unit in expected:
+        s = submissions.get(unit.pk)
+        if s is not None and s.first_submitted_at is not None:
+            on_time = timezone.localtime(s.first_submitted_at).date() <= deadline
+            status = "on_time" if on_time else "late"
+        else:
+            status = "overdue" if today > deadline else "missing"
+        blocking, warnings = counts.get(unit.pk, (0, 0))
+        rows.append(UnitStatus(unit, s, status, blocking, warnings))
+    return deadline, rows

@@ -1,0 +1,539 @@
+import hashlib
+import mimetypes
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from steer.accounts.access import access_for
+from steer.programmes.models import Programme
+from steer.reporting import workflow
+from steer.reporting.checks import value_problem, violation_text
+from steer.reporting.formats import WRITERS, read_file
+from steer.reporting.imports import Entry, Rejected, parse_number, plan_entries, write_entries
+from steer.reporting.models import (
+    Channel,
+    DataValue,
+    Evidence,
+    ImportBatch,
+    Quality,
+    Reminder,
+    ReportForm,
+    Submission,
+    ValueChange,
+    Violation,
+)
+from steer.reporting.periods import Period, PeriodError
+from steer.reporting.safety import UnsafeFile
+from steer.reporting.selectors import form_status, report_rows
+from steer.reporting.workbook import build_workbook
+from steer.units.models import OrgUnit
+
+MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
+STATUS_LABELS = {
+    "on_time": gettext_lazy("On time"),
+    "late": gettext_lazy("Late"),
+    "missing": gettext_lazy("Not yet due"),
+    "overdue": gettext_lazy("Overdue"),
+}
+
+
+def _programme(request, slug: str) -> Programme:
+    programme = get_object_or_404(Programme, slug=slug)
+    access = access_for(request.user)
+    access.require(access.can_view_programme(programme))
+    return programme
+
+
+def _report(request, slug, form_code, period_code, unit_code):
+    """The programme, form, period and unit of one report, after checking the user may see it."""
+    programme = _programme(request, slug)
+    form = get_object_or_404(ReportForm, programme=programme, code=form_code)
+    try:
+        period = Period.parse(period_code)
+    except PeriodError:
+        raise Http404 from None
+    unit = get_object_or_404(OrgUnit, code=unit_code)
+    access = access_for(request.user)
+    access.require(access.can_view_reports(programme, unit))
+    if period.type.value != form.period_type or not form.units.filter(pk=unit.pk).exists():
+        raise Http404
+    return programme, form, period, unit
+
+
+def _period_label(period: Period) -> str:
+    names = {
+        "month": _("month %(n)s/%(year)s"),
+        "quarter": _("quarter %(n)s/%(year)s"),
+        "half": _("half %(n)s/%(year)s"),
+        "nine_months": _("nine months %(year)s"),
+        "year": _("year %(year)s"),
+    }
+    return names[period.type.value] % {"n": period.number, "year": period.year}
+
+
+def _default_period(form: ReportForm) -> Period:
+    """The latest period whose data cut-off has begun."""
+    today = timezone.localdate()
+    periods = [p for p in form.periods() if p.cutoff_start <= today]
+    return periods[-1] if periods else form.periods()[0]
+
+
+@login_required
+def report_list(request, slug):
+    programme = _programme(request, slug)
+    access = access_for(request.user)
+    visible = access.report_units(programme)
+    forms = []
+    for form in programme.report_forms.prefetch_related("lines"):
+        period = _default_period(form)
+        units = form.units_expected(period).filter(pk__in=visible).order_by("code")
+        forms.append(
+            {"form": form, "period": period, "label": _period_label(period), "units": units}
+        )
+    return render(
+        request,
+        "reporting/report_list.html",
+        {
+            "programme": programme,
+            "forms": forms,
+            "whole": access.sees_whole_programme(programme),
+        },
+    )
+
+
+@login_required
+def form_status_view(request, slug, form_code):
+    programme = _programme(request, slug)
+    form = get_object_or_404(ReportForm, programme=programme, code=form_code)
+    access = access_for(request.user)
+    periods = form.periods()
+    try:
+        period = Period.parse(request.GET["period"]) if request.GET.get("period") else None
+    except PeriodError:
+        period = None
+    if period not in periods:
+        period = _default_period(form)
+    deadline, rows = form_status(form, period, access.report_units(programme))
+    can_remind = access.can_accept(programme)
+    if request.method == "POST":
+        access.require(can_remind)
+        sent = [row for row in rows if row.status == "overdue"]
+        with transaction.atomic():
+            for row in sent:
+                Reminder.objects.create(
+                    form=form,
+                    unit=row.unit,
+                    period=period.code,
+                    text=_reminder_text(form, period, deadline, row.unit),
+                    sent_by=request.user,
+                )
+        messages.success(request, _("Reminders recorded for %(n)s units.") % {"n": len(sent)})
+        return redirect(f"{request.path}?period={period.code}")
+    counts = {key: sum(1 for r in rows if r.status == key) for key in STATUS_LABELS}
+    overdue = [r for r in rows if r.status == "overdue"]
+    reminded = dict(
+        Reminder.objects.filter(form=form, period=period.code).values_list("unit_id", "sent_at")
+    )
+    for row in rows:
+        row.label = STATUS_LABELS[row.status]
+        row.reminded = reminded.get(row.unit.pk)
+    violations = []
+    if rows:
+        violations = [
+            (v, violation_text(v))
+            for v in Violation.objects.filter(
+                submission__form=form,
+                submission__period=period.code,
+                submission__unit__in=[r.unit for r in rows],
+            ).select_related("submission__unit", "indicator", "rule")
+        ]
+    return render(
+        request,
+        "reporting/form_status.html",
+        {
+            "programme": programme,
+            "form": form,
+            "period": period,
+            "period_label": _period_label(period),
+            "periods": [(p, _period_label(p)) for p in periods],
+            "deadline": deadline,
+            "rows": rows,
+            "counts": counts,
+            "expected": len(rows),
+            "overdue": [(r, _reminder_text(form, period, deadline, r.unit)) for r in overdue],
+            "can_remind": can_remind,
+            "violations": violations,
+        },
+    )
+
+
+def _reminder_text(form, period, deadline, unit) -> str:
+    return _(
+        "Dear %(unit)s: the report “%(form)s” for %(period)s was due on %(deadline)s and has not "
+        "been received. Please enter and submit it in steer as soon as possible, or tell the "
+        "standing agency what prevents it."
+    ) % {
+        "unit": unit.name,
+        "form": form.name,
+        "period": _period_label(period),
+        "deadline": deadline.strftime("%d/%m/%Y"),
+    }
+
+
+def _entries_from_post(request, rows, unit, period) -> list[Entry]:
+    entries = []
+    for row in rows:
+        if row.field not in request.POST:
+            continue
+        entries.append(
+            Entry(
+                where=f"{row.indicator.code}{' – ' + row.option_name if row.option else ''}",
+                unit=unit.code,
+                period=period.code,
+                indicator=row.indicator.code,
+                option=row.option,
+                value=request.POST.get(row.field, ""),
+                quality=request.POST.get(row.field + "-q", Quality.OFFICIAL),
+                comment=request.POST.get(row.field + "-c", ""),
+            )
+        )
+    return entries
+
+
+@login_required
+def report_entry(request, slug, form_code, period_code, unit_code):
+    programme, form, period, unit = _report(request, slug, form_code, period_code, unit_code)
+    access = access_for(request.user)
+    submission = Submission.objects.filter(form=form, unit=unit, period=period.code).first()
+    problems = []
+    if request.method == "POST":
+        action = request.POST.get("action", "save")
+        rows = report_rows(form, unit, period)
+        if action in ("save", "submit"):
+            access.require(access.can_enter_values(programme, unit.pk))
+            entries = _entries_from_post(request, rows, unit, period)
+            try:
+                write_entries(
+                    programme,
+                    entries,
+                    request.user,
+                    channel=Channel.WEB,
+                    only=(form, unit, period.code),
+                )
+            except Rejected as e:
+                problems = e.problems
+            if not problems and action == "save":
+                messages.success(request, _("Saved as a draft."))
+                return redirect(request.path)
+        if not problems and action != "save":
+            submission = workflow.submission_for(form, unit, period.code)
+            try:
+                workflow.act(submission, request.user, action, request.POST.get("reason", ""))
+            except workflow.WorkflowError as e:
+                messages.error(request, str(e))
+            else:
+                messages.success(
+                    request,
+                    _("Done: the report is now “%(state)s”.")
+                    % {"state": Submission.objects.get(pk=submission.pk).get_state_display()},
+                )
+            return redirect(request.path)
+    rows = report_rows(form, unit, period)
+    posted = {row.field: request.POST.get(row.field, "") for row in rows} if problems else {}
+    editable = (submission is None or submission.is_editable) and access.can_enter_values(
+        programme, unit.pk
+    )
+    violations = []
+    events = []
+    actions = []
+    if submission:
+        violations = [
+            (v, violation_text(v))
+            for v in submission.violations.select_related("indicator", "rule")
+        ]
+        events = submission.events.select_related("user")
+        actions = [a for a in workflow.allowed_actions(submission, request.user) if a != "submit"]
+    can_submit = editable and (
+        submission is None or "submit" in workflow.allowed_actions(submission, request.user)
+    )
+    for row in rows:
+        row.posted = posted.get(row.field)
+    return render(
+        request,
+        "reporting/report_entry.html",
+        {
+            "programme": programme,
+            "form": form,
+            "period": period,
+            "period_label": _period_label(period),
+            "deadline": form.deadline(period),
+            "unit": unit,
+            "submission": submission,
+            "rows": rows,
+            "editable": editable,
+            "can_submit": can_submit,
+            "problems": problems,
+            "violations": violations,
+            "events": events,
+            "actions": actions,
+            "qualities": Quality.choices,
+        },
+    )
+
+
+@login_required
+@require_POST
+def check_value(request, slug, form_code, period_code, unit_code):
+    """Inline validation of one field as it is typed: the same checks as a save."""
+    programme, form, period, unit = _report(request, slug, form_code, period_code, unit_code)
+    field = request.POST.get("field", "")
+    row = next((r for r in report_rows(form, unit, period) if r.field == field), None)
+    if row is None:
+        raise Http404
+    message = ""
+    try:
+        value = parse_number(request.POST.get(field, ""))
+    except ValueError as e:
+        message = str(e)
+    else:
+        if value is not None:
+            message = value_problem(row.line, value) or ""
+    return HttpResponse(
+        f'<span class="field-error">{message}</span>' if message else "",
+        content_type="text/html; charset=utf-8",
+    )
+
+
+@login_required
+def report_workbook(request, slug, form_code, period_code, unit_code):
+    programme, form, period, unit = _report(request, slug, form_code, period_code, unit_code)
+    data = build_workbook(form, unit, period, report_rows(form, unit, period))
+    name = f"{form.code}_{period.code}_{unit.code}_{slugify(unit.name)}.xlsx"
+    response = HttpResponse(data, content_type=WRITERS["xlsx"][2])
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required
+def value_history(request, slug, form_code, period_code, unit_code):
+    programme, form, period, unit = _report(request, slug, form_code, period_code, unit_code)
+    access = access_for(request.user)
+    key = request.GET.get("key", "")
+    row = next((r for r in report_rows(form, unit, period) if r.key == key), None)
+    if row is None:
+        raise Http404
+    changes = ValueChange.objects.filter(
+        indicator=row.indicator, unit=unit, period=period.code, option=row.option
+    ).select_related("user")
+    value = DataValue.objects.filter(
+        indicator=row.indicator, unit=unit, period=period.code, option=row.option
+    ).first()
+    submission = value.submission if value else None
+    can_attach = (
+        value is not None and submission.is_editable and access.can_enter_values(programme, unit.pk)
+    )
+    if request.method == "POST":
+        access.require(can_attach)
+        upload = request.FILES.get("file")
+        if upload is None:
+            messages.error(request, _("Choose a file to attach."))
+        elif upload.size > MAX_EVIDENCE_BYTES:
+            messages.error(request, _("The file is larger than 10 MB."))
+        else:
+            Evidence.objects.create(
+                value=value,
+                file=upload,
+                name=upload.name[:200],
+                size=upload.size,
+                uploaded_by=request.user,
+            )
+            messages.success(request, _("The file was attached."))
+        return redirect(f"{request.path}?key={key}")
+    return render(
+        request,
+        "reporting/value_history.html",
+        {
+            "programme": programme,
+            "form": form,
+            "period": period,
+            "period_label": _period_label(period),
+            "unit": unit,
+            "row": row,
+            "value": value,
+            "changes": changes,
+            "evidence": value.evidence.select_related("uploaded_by") if value else [],
+            "can_attach": can_attach,
+        },
+    )
+
+
+@login_required
+def evidence_file(request, slug, pk):
+    programme = _programme(request, slug)
+    evidence = get_object_or_404(
+        Evidence.objects.select_related("value__unit"),
+        pk=pk,
+        value__indicator__programme=programme,
+    )
+    access = access_for(request.user)
+    access.require(access.can_view_reports(programme, evidence.value.unit))
+    content_type = mimetypes.guess_type(evidence.name)[0] or "application/octet-stream"
+    return FileResponse(
+        evidence.file.open("rb"),
+        as_attachment=True,
+        filename=evidence.name,
+        content_type=content_type,
+    )
+
+
+@login_required
+def import_upload(request, slug):
+    programme = _programme(request, slug)
+    access = access_for(request.user)
+    access.require(access.can_import(programme))
+    problems = []
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            problems = [_("Choose a file to upload.")]
+        else:
+            data = upload.read()
+            batch, problems = _preview(programme, request.user, upload.name, data)
+            if batch is not None:
+                return redirect("import_preview", slug=programme.slug, pk=batch.pk)
+    recent = ImportBatch.objects.filter(programme=programme, user=request.user)[:10]
+    return render(
+        request,
+        "reporting/import_upload.html",
+        {"programme": programme, "problems": problems, "recent": recent},
+    )
+
+
+def _read(data: bytes, name: str, programme):
+    """Entries and the report they belong to, or raise UnsafeFile / return problems."""
+    entries, meta, problems = read_file(data, name)
+    only = None
+    if meta is not None:
+        if meta["programme"] != programme.symbol:
+            raise UnsafeFile(_("This workbook belongs to another programme."))
+        form = ReportForm.objects.filter(programme=programme, code=meta["form"]).first()
+        unit = OrgUnit.objects.filter(code=meta["unit"]).first()
+        if form is None or unit is None:
+            raise UnsafeFile(_("The form or unit of this workbook no longer exists."))
+        only = (form, unit, meta["period"])
+    return entries, only, problems
+
+
+def _preview(programme, user, name: str, data: bytes):
+    try:
+        entries, only, problems = _read(data, name, programme)
+    except UnsafeFile as e:
+        return None, [str(e)]
+    if problems:
+        return None, [str(p) for p in problems]
+    plan = plan_entries(programme, entries, user, only=only)
+    if plan.problems:
+        return None, [str(p) for p in plan.problems]
+    counts = plan.counts()
+    sample = [
+        {
+            "kind": c.kind,
+            "where": c.where,
+            "unit": c.unit.code,
+            "period": c.period,
+            "indicator": c.indicator.code,
+            "option": c.option,
+            "old": str(c.old[1]) if c.old else None,
+            "new": str(c.value) if c.value is not None else None,
+        }
+        for c in plan.writes[:500]
+    ]
+    batch = ImportBatch.objects.create(
+        programme=programme,
+        user=user,
+        file_name=name[:255],
+        content=data,
+        fingerprint=plan.fingerprint(),
+        summary={"counts": counts, "changes": sample, "sha256": hashlib.sha256(data).hexdigest()},
+    )
+    return batch, []
+
+
+@login_required
+def import_preview(request, slug, pk):
+    programme = _programme(request, slug)
+    batch = get_object_or_404(ImportBatch, pk=pk, programme=programme, user=request.user)
+    if request.method == "POST" and batch.state == ImportBatch.State.PREVIEWED:
+        if request.POST.get("action") == "cancel":
+            batch.state = ImportBatch.State.CANCELLED
+            batch.save(update_fields=["state"])
+            messages.info(request, _("The import was cancelled; nothing was written."))
+            return redirect("import_upload", slug=programme.slug)
+        try:
+            entries, only, _problems = _read(bytes(batch.content), batch.file_name, programme)
+            channel = Channel.EXCEL if batch.file_name.lower().endswith(".xlsx") else Channel.IMPORT
+            with transaction.atomic():
+                plan = write_entries(
+                    programme,
+                    entries,
+                    request.user,
+                    channel=channel,
+                    source=batch.file_name,
+                    only=only,
+                    expect_fingerprint=batch.fingerprint,
+                )
+                batch.state = ImportBatch.State.APPLIED
+                batch.applied_at = timezone.now()
+                batch.save(update_fields=["state", "applied_at"])
+        except (Rejected, UnsafeFile) as e:
+            problems = e.problems if isinstance(e, Rejected) else [e]
+            for p in problems[:10]:
+                messages.error(request, str(p))
+            return redirect(request.path)
+        counts = plan.counts()
+        messages.success(
+            request,
+            _("Written: %(new)s new, %(changed)s changed, %(removed)s removed values.") % counts,
+        )
+        if only is not None:
+            form, unit, period = only
+            return redirect(
+                reverse("report_entry", args=[programme.slug, form.code, period, unit.code])
+            )
+        return redirect("import_upload", slug=programme.slug)
+    return render(
+        request,
+        "reporting/import_preview.html",
+        {"programme": programme, "batch": batch, "counts": batch.summary.get("counts", {})},
+    )
+
+
+@login_required
+def export_values(request, slug):
+    programme = _programme(request, slug)
+    access = access_for(request.user)
+    fmt = request.GET.get("format", "csv")
+    if fmt not in WRITERS:
+        raise Http404
+    values = DataValue.objects.filter(
+        indicator__programme=programme, unit__in=access.report_units(programme)
+    )
+    form = request.GET.get("form")
+    if form:
+        values = values.filter(submission__form__code=form)
+    if request.GET.get("period"):
+        values = values.filter(period=request.GET["period"].upper())
+    writer, extension, content_type = WRITERS[fmt]
+    response = HttpResponse(writer(values), content_type=content_type)
+    name = f"{programme.slug}_{form or 'all'}_{request.GET.get('period', 'all')}.{extension}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

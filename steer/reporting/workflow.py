@@ -1,0 +1,96 @@
+"""Moving a report through its workflow: submit, return or approve, accept, reopen.
+
+draft → submitted → approved (by the unit head; the values lock) → accepted (standing agency).
+A submitted report can be returned with a reason; an approved or accepted one reopened with a
+reason. Each step is one transaction that writes its event row.
+"""
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from steer.accounts.access import access_for
+from steer.reporting.checks import refresh_violations, violation_text
+from steer.reporting.models import Submission, SubmissionEvent, ValidationRule
+
+State = Submission.State
+Action = SubmissionEvent.Action
+
+
+class WorkflowError(Exception):
+    pass
+
+
+def allowed_actions(submission: Submission, user) -> list[str]:
+    access = access_for(user)
+    programme = submission.form.programme
+    unit_id, state = submission.unit_id, submission.state
+    actions = []
+    if state in Submission.EDITABLE and access.can_enter_values(programme, unit_id):
+        actions.append(Action.SUBMIT)
+    head, agency = access.can_approve(programme, unit_id), access.can_accept(programme)
+    if state == State.SUBMITTED and head:
+        actions.append(Action.APPROVE)
+    if state == State.SUBMITTED and (head or agency):
+        actions.append(Action.RETURN)
+    if state == State.APPROVED and agency:
+        actions.append(Action.ACCEPT)
+    if (state == State.APPROVED and (head or agency)) or (state == State.ACCEPTED and agency):
+        actions.append(Action.REOPEN)
+    return actions
+
+
+TARGET = {
+    Action.SUBMIT: State.SUBMITTED,
+    Action.APPROVE: State.APPROVED,
+    Action.RETURN: State.RETURNED,
+    Action.ACCEPT: State.ACCEPTED,
+    Action.REOPEN: State.RETURNED,
+}
+
+
+@transaction.atomic
+def act(submission: Submission, user, action: str, reason: str = "") -> Submission:
+    """Carry out one workflow step, or raise WorkflowError saying why it cannot be done."""
+    submission = (
+        Submission.objects.select_for_update()
+        .select_related("form__programme")
+        .get(pk=submission.pk)
+    )
+    if action not in allowed_actions(submission, user):
+        raise WorkflowError(_("This step is not possible for this report now, or not for you."))
+    reason = reason.strip()
+    if action in (Action.RETURN, Action.REOPEN) and not reason:
+        raise WorkflowError(_("Give the reason for sending the report back."))
+    if action == Action.SUBMIT:
+        refresh_violations([submission.pk])
+        blocking = submission.violations.filter(
+            severity=ValidationRule.Severity.BLOCK
+        ).select_related("indicator", "rule")
+        if blocking:
+            raise WorkflowError(
+                _("The report cannot be submitted yet: %(problems)s")
+                % {"problems": " ".join(violation_text(v) for v in blocking)}
+            )
+        now = timezone.now()
+        submission.submitted_at = now
+        submission.first_submitted_at = submission.first_submitted_at or now
+    old_state = submission.state
+    submission.state = TARGET[action]
+    submission.save()
+    SubmissionEvent.objects.create(
+        submission=submission,
+        action=action,
+        from_state=old_state,
+        to_state=submission.state,
+        user=user,
+        reason=reason,
+    )
+    return submission
+
+
+def submission_for(form, unit, period_code: str) -> Submission:
+    submission, _created = Submission.objects.get_or_create(
+        form=form, unit=unit, period=period_code
+    )
+    return submission

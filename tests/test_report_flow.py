@@ -1,0 +1,173 @@
+"""A report's life in the browser: entry, inline checks, submission, approval, acceptance."""
+
+import pytest
+from django.urls import reverse
+
+from steer.reporting.models import (
+    DataValue,
+    FormLine,
+    ImportBatch,
+    ReportForm,
+    Submission,
+    SubmissionEvent,
+    ValueChange,
+)
+from steer.units.models import OrgUnit
+
+
+@pytest.fixture
+def quarterly(programme):
+    """A quarterly form for Đống Đa and Thường Tín: OCOP products and online public services."""
+    form = ReportForm.objects.create(
+        programme=programme,
+        code="BC-QUY",
+        name="Báo cáo quý sản phẩm OCOP và dịch vụ công trực tuyến",
+        period_type="quarter",
+        first_year=2021,
+        last_year=2025,
+    )
+    form.units.set(OrgUnit.objects.filter(code__in=["006", "279"]))
+    indicators = {i.code: i for i in programme.indicators.all()}
+    FormLine.objects.create(form=form, indicator=indicators["CT15"], order=1)
+    FormLine.objects.create(form=form, indicator=indicators["CT18"], order=2)
+    return form
+
+
+def url(name, form, unit="006", period="2024Q3"):
+    return reverse(name, args=[form.programme.slug, form.code, period, unit])
+
+
+def test_reporter_saves_a_draft_and_the_history_shows_the_change(login, quarterly):
+    client = login("baocao.dongda")
+    response = client.post(
+        url("report_entry", quarterly),
+        {
+            "action": "save",
+            "v-CT15": "12",
+            "v-CT15-c": "Theo Quyết định công nhận",
+            "v-CT18": "97,5",
+        },
+    )
+    assert response.status_code == 302
+    value = DataValue.objects.get(indicator__code="CT18", unit__code="006", period="2024Q3")
+    assert str(value.value.normalize()) == "97.5"
+    change = ValueChange.objects.get(indicator__code="CT15", unit__code="006", period="2024Q3")
+    assert (change.old_value, change.channel, change.user.username) == (
+        None,
+        "web",
+        "baocao.dongda",
+    )
+    history = client.get(url("value_history", quarterly) + "?key=CT15")
+    assert "Theo Quyết định công nhận" in history.content.decode()
+
+
+def test_a_percentage_over_100_is_refused_and_nothing_is_saved(login, quarterly):
+    client = login("baocao.dongda")
+    response = client.post(
+        url("report_entry", quarterly), {"action": "save", "v-CT15": "12", "v-CT18": "120"}
+    )
+    assert response.status_code == 200
+    assert "100" in response.content.decode()
+    assert not DataValue.objects.filter(unit__code="006", period="2024Q3").exists()
+
+
+def test_inline_check_explains_a_bad_value_as_it_is_typed(login, quarterly):
+    client = login("baocao.dongda")
+    check = url("report_check", quarterly)
+    bad = client.post(check, {"field": "v-CT15", "v-CT15": "-3"})
+    assert "field-error" in bad.content.decode()
+    good = client.post(check, {"field": "v-CT15", "v-CT15": "3"})
+    assert good.content == b""
+
+
+def test_submit_approve_accept_then_the_figures_are_locked(login, quarterly):
+    entry = url("report_entry", quarterly)
+    reporter = login("baocao.dongda")
+    reporter.post(entry, {"action": "submit", "v-CT15": "12", "v-CT18": "97"})
+    submission = Submission.objects.get(form=quarterly, unit__code="006", period="2024Q3")
+    assert submission.state == "submitted"
+    head = login("lanhdao.dongda")
+    head.post(entry, {"action": "approve"})
+    submission.refresh_from_db()
+    assert submission.state == "approved"
+    agency = login("thuongtruc")
+    agency.post(entry, {"action": "accept"})
+    submission.refresh_from_db()
+    assert submission.state == "accepted"
+    reporter = login("baocao.dongda")
+    reporter.post(entry, {"action": "save", "v-CT15": "99", "v-CT18": "97"})
+    assert (
+        DataValue.objects.get(indicator__code="CT15", unit__code="006", period="2024Q3").value == 12
+    )
+    actions = list(submission.events.values_list("action", flat=True))
+    assert actions == ["submit", "approve", "accept"]
+
+
+def test_returning_a_report_needs_a_reason(login, quarterly):
+    entry = url("report_entry", quarterly)
+    login("baocao.dongda").post(entry, {"action": "submit", "v-CT15": "12", "v-CT18": "97"})
+    head = login("lanhdao.dongda")
+    head.post(entry, {"action": "return", "reason": ""})
+    submission = Submission.objects.get(form=quarterly, unit__code="006", period="2024Q3")
+    assert submission.state == "submitted"
+    head.post(entry, {"action": "return", "reason": "Số OCOP chưa khớp với quyết định công nhận"})
+    submission.refresh_from_db()
+    assert submission.state == "returned"
+    event = SubmissionEvent.objects.get(submission=submission, action="return")
+    assert event.reason.startswith("Số OCOP")
+
+
+def test_a_required_value_missing_blocks_submission(login, quarterly):
+    entry = url("report_entry", quarterly)
+    login("baocao.dongda").post(entry, {"action": "submit", "v-CT15": "12", "v-CT18": ""})
+    submission = Submission.objects.get(form=quarterly, unit__code="006", period="2024Q3")
+    assert submission.state == "draft"
+
+
+def test_a_reporter_cannot_enter_another_units_figures(login, quarterly):
+    client = login("baocao.dongda")
+    response = client.post(url("report_entry", quarterly, unit="279"), {"v-CT15": "5"})
+    assert response.status_code == 403
+    assert not DataValue.objects.filter(unit__code="279", period="2024Q3").exists()
+
+
+def test_workbook_downloaded_filled_and_uploaded_goes_through_preview(login, quarterly):
+    import io
+
+    from openpyxl import load_workbook
+
+    client = login("baocao.dongda")
+    data = client.get(url("report_workbook", quarterly)).content
+    book = load_workbook(io.BytesIO(data))
+    sheet = book["Số liệu"]
+    sheet["I8"], sheet["I9"] = 14, 96.5
+    out = io.BytesIO()
+    book.save(out)
+    out.seek(0)
+    out.name = "BC-QUY_2024Q3_006.xlsx"
+    preview = client.post(reverse("import_upload", args=[quarterly.programme.slug]), {"file": out})
+    assert preview.status_code == 302, preview.content.decode()[:2000]
+    batch = ImportBatch.objects.get()
+    assert batch.summary["counts"]["new"] == 2
+    assert not DataValue.objects.filter(unit__code="006", period="2024Q3").exists()
+    client.post(preview.url, {"action": "confirm"})
+    assert DataValue.objects.filter(unit__code="006", period="2024Q3").count() == 2
+    assert set(
+        ValueChange.objects.filter(unit__code="006", period="2024Q3").values_list(
+            "channel", flat=True
+        )
+    ) == {"excel"}
+
+
+def test_status_page_counts_units_and_lists_overdue_ones(login, quarterly):
+    login("baocao.dongda").post(
+        url("report_entry", quarterly), {"action": "submit", "v-CT15": "12", "v-CT18": "97"}
+    )
+    client = login("thuongtruc")
+    page = client.get(
+        reverse("form_status", args=[quarterly.programme.slug, "BC-QUY"]) + "?period=2024Q3"
+    )
+    text = page.content.decode()
+    assert page.context["expected"] == 2
+    assert page.context["counts"]["overdue"] == 1
+    assert "Thường Tín" in text
