@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 PYTEST_ARGS ?=
 
-.PHONY: demo serve test lint format messages clean
+.PHONY: demo serve test lint format messages clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,10 @@ format: $(VENV)/.test
 messages: $(VENV)/.app
 	cd steer && ../$(BIN)/python ../manage.py makemessages -l vi -l en --no-obsolete
 	cd steer && ../$(BIN)/python ../manage.py compilemessages
+
+## bench: the benchmarks (results go in docs/benchmarks.md; DATABASE_URL selects PostgreSQL)
+bench: $(VENV)/.test
+	$(BIN)/python bench/import_values.py
 
 clean:
 	rm -rf $(VENV) var

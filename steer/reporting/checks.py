@@ -6,6 +6,7 @@ of the submission each time its values change; blocking ones stop it from being 
 """
 
 from collections import defaultdict
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.db import transaction
@@ -19,6 +20,7 @@ from steer.reporting.periods import Period
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
+TOO_LARGE = Decimal("1e15")
 
 
 def bounds(line: FormLine) -> tuple[Decimal | None, Decimal | None]:
@@ -44,9 +46,27 @@ def value_problem(line: FormLine, value: Decimal) -> str | None:
         if indicator.value_type == Indicator.ValueType.PERCENT and high == HUNDRED:
             return _("%(code)s is a percentage: it cannot exceed 100.") % {"code": indicator.code}
         return _("%(code)s cannot exceed %(high)s.") % {"code": indicator.code, "high": num(high)}
-    if abs(value) >= Decimal("1e15"):
+    if abs(value) >= TOO_LARGE:
         return _("%(code)s is too large.") % {"code": indicator.code}
     return None
+
+
+def value_checker(line: FormLine) -> Callable[[Decimal], str | None]:
+    """`value_problem` for the values of one line, its bounds worked out once."""
+    integer = line.indicator.value_type == Indicator.ValueType.INTEGER
+    low, high = bounds(line)
+
+    def check(value: Decimal) -> str | None:
+        if (
+            (not integer or value == value.to_integral_value())
+            and (low is None or value >= low)
+            and (high is None or value <= high)
+            and abs(value) < TOO_LARGE
+        ):
+            return None
+        return value_problem(line, value)
+
+    return check
 
 
 def _lines_by_form(form_ids) -> dict[int, list[FormLine]]:
@@ -80,12 +100,19 @@ def refresh_violations(submission_ids) -> None:
             )
         )
     # Every unit's values of these indicators: the outlier test compares units with each other.
-    values: dict[tuple[int, str, str, str], Decimal] = {}
+    # Each submission's own values are picked out in the same pass (not one scan per submission).
+    by_indicator_period: dict[tuple[str, str], dict[int, Decimal]] = defaultdict(dict)
+    by_report: dict[tuple[int, str], dict[tuple[str, str], Decimal]] = {
+        (s.unit_id, s.period): {} for s in submissions
+    }
     rows = DataValue.objects.filter(indicator_id__in=indicator_ids, option="").values_list(
-        "unit_id", "period", "indicator__code", "option", "value"
+        "unit_id", "period", "indicator__code", "value"
     )
-    for unit_id, period, code, option, value in rows:
-        values[(unit_id, period, code, option)] = value
+    for unit_id, period, code, value in rows:
+        by_indicator_period[(code, period)][unit_id] = value
+        mine = by_report.get((unit_id, period))
+        if mine is not None:
+            mine[(code, "")] = value
     parts = DataValue.objects.filter(
         indicator_id__in=indicator_ids,
         unit_id__in={s.unit_id for s in submissions},
@@ -94,15 +121,6 @@ def refresh_violations(submission_ids) -> None:
     for unit_id, period, code, option, value in parts.values_list(
         "unit_id", "period", "indicator__code", "option", "value"
     ):
-        values[(unit_id, period, code, option)] = value
-    by_indicator_period: dict[tuple[str, str], dict[int, Decimal]] = defaultdict(dict)
-    # Each submission's own values, grouped in one pass rather than one scan per submission.
-    by_report: dict[tuple[int, str], dict[tuple[str, str], Decimal]] = {
-        (s.unit_id, s.period): {} for s in submissions
-    }
-    for (unit_id, period, code, option), value in values.items():
-        if not option:
-            by_indicator_period[(code, period)][unit_id] = value
         mine = by_report.get((unit_id, period))
         if mine is not None:
             mine[(code, option)] = value
@@ -163,7 +181,7 @@ def _violations(submission, form_lines, rule_list, mine, jumps):
                         params={"total": str(total), "parts": str(parts_sum)},
                     )
                 )
-        score = jumps.score(line.indicator.code, unit, period)
+        score = jumps.score(code, unit, period)
         if score is not None and rules.is_outlier(score[0]):
             out.append(
                 Violation(
@@ -203,19 +221,13 @@ class _JumpScores:
 
     def __init__(self, by_indicator_period):
         self.by_indicator_period = by_indicator_period
-        self.periods: dict[str, tuple[Period, str]] = {}
-        self.samples: dict[tuple[str, str], tuple[dict, dict, dict, dict | None]] = {}
+        self.samples: dict[tuple[str, str], tuple] = {}
 
     def score(self, code: str, unit_id: int, period_code: str):
-        known = self.periods.get(period_code)
-        if known is None:
-            period = Period.parse(period_code)
-            known = self.periods[period_code] = (period, period.previous().code)
-        period, previous_code = known
-        sample = self.samples.get((code, period.code))
+        sample = self.samples.get((code, period_code))
         if sample is None:
-            sample = self.samples[(code, period.code)] = self._sample(code, period, previous_code)
-        now, before, jumps, first_scores = sample
+            sample = self.samples[(code, period_code)] = self._sample(code, period_code)
+        period, now, before, jumps, first_scores = sample
         if unit_id not in now or unit_id not in before:
             return None
         if first_scores is None:  # too few units: the unit's own history decides
@@ -223,17 +235,18 @@ class _JumpScores:
         # The score of the first unit with the same change, as `sample.index` finds it.
         return round(first_scores[jumps[unit_id]], 2), before[unit_id]
 
-    def _sample(self, code, period: Period, previous_code: str):
+    def _sample(self, code: str, period_code: str):
+        period = Period.parse(period_code)
         now = self.by_indicator_period.get((code, period.code), {})
-        before = self.by_indicator_period.get((code, previous_code), {})
+        before = self.by_indicator_period.get((code, period.previous().code), {})
         jumps = {u: float(now[u] - before[u]) for u in now if u in before}
         if len(jumps) < rules.MIN_SAMPLE:
-            return now, before, jumps, None
+            return period, now, before, jumps, None
         sample = list(jumps.values())
         first_scores: dict[float, float] = {}
         for jump, score in zip(sample, rules.modified_z_scores(sample), strict=True):
             first_scores.setdefault(jump, score)
-        return now, before, jumps, first_scores
+        return period, now, before, jumps, first_scores
 
 
 def _jump_score(code, unit_id, period: Period, by_indicator_period):

@@ -8,8 +8,10 @@ Any problem refuses the whole batch: nothing is written.
 import datetime as dt
 import hashlib
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from itertools import chain
 
 from django.db import connections, router, transaction
 from django.db.models.constants import OnConflict
@@ -18,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from steer.accounts.access import access_for
 from steer.programmes.models import Indicator, Programme
-from steer.reporting.checks import refresh_violations, value_problem
+from steer.reporting.checks import refresh_violations, value_checker
 from steer.reporting.models import (
     BreakdownOption,
     DataValue,
@@ -115,8 +117,15 @@ class Plan:
         return digest.hexdigest()
 
 
+_INFINITIES = (float("inf"), float("-inf"))
+
+
 def parse_number(raw) -> Decimal | None:
     """A number from a cell or a text field; None for empty. Raises ValueError with the reason."""
+    if type(raw) is float:  # a workbook's number: the common case, checked first
+        if raw != raw or raw in _INFINITIES:
+            raise ValueError(_("not a number"))
+        return Decimal(repr(raw))
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
     if isinstance(raw, bool):
@@ -166,19 +175,26 @@ class _Catalogue:
         unit_codes = {e.unit.strip() for e in entries}
         self.units = {u.code: u for u in OrgUnit.objects.filter(code__in=unit_codes)}
         period_codes = {e.period.strip().upper() for e in entries}
+        # Both are keyed by their unique fields, so they are read in no particular order.
         self.submissions = {
             (s.form_id, s.unit_id, s.period): s
             for s in Submission.objects.filter(
                 form__programme=programme,
                 unit__in=self.units.values(),
                 period__in=period_codes,
-            )
+            ).order_by()
         }
         self.stored = {}
-        rows = DataValue.objects.filter(
-            indicator__programme=programme, unit__in=self.units.values(), period__in=period_codes
-        ).values_list(
-            "pk", "indicator_id", "unit_id", "period", "option", "value", "quality", "comment"
+        rows = (
+            DataValue.objects.filter(
+                indicator__programme=programme,
+                unit__in=self.units.values(),
+                period__in=period_codes,
+            )
+            .order_by()
+            .values_list(
+                "pk", "indicator_id", "unit_id", "period", "option", "value", "quality", "comment"
+            )
         )
         for pk, indicator_id, unit_id, period, option, value, quality, comment in rows:
             self.stored[(indicator_id, unit_id, period, option)] = (pk, value, quality, comment)
@@ -201,8 +217,11 @@ def plan_entries(programme: Programme, entries: list[Entry], user, *, only=None)
     cat = _Catalogue(programme, entries)
     refused_units: set[str] = set()
     locked: set[tuple] = set()
-    periods: dict[str, Period] = {}
+    periods: dict[str, tuple[Period, str] | tuple[None, None]] = {}
     seen: dict[tuple, str] = {}
+    # Worked out once per unit and per line rather than for each of (up to) 500,000 entries.
+    may_enter: dict[int, bool] = {}
+    value_checks: dict[int, Callable[[Decimal], str | None]] = {}
     for entry in entries:
         where = entry.where
         unit = cat.units.get(entry.unit.strip())
@@ -220,14 +239,15 @@ def plan_entries(programme: Programme, entries: list[Entry], user, *, only=None)
         code = entry.period.strip().upper()
         if code not in periods:
             try:
-                periods[code] = Period.parse(code)
+                parsed = Period.parse(code)
+                periods[code] = (parsed, parsed.type.value)
             except PeriodError:
-                periods[code] = None
-        period = periods[code]
+                periods[code] = (None, None)
+        period, period_type = periods[code]
         if period is None:
             problem(where, _("“%(code)s” is not a reporting period.") % {"code": entry.period})
             continue
-        line = cat.lines.get((indicator.code, period.type.value))
+        line = cat.lines.get((indicator.code, period_type))
         if line is None:
             problem(
                 where,
@@ -236,10 +256,11 @@ def plan_entries(programme: Programme, entries: list[Entry], user, *, only=None)
             )
             continue
         form = line.form
-        if only is not None and (form.pk, unit.pk, code) != (only[0].pk, only[1].pk, only[2]):
+        form_pk, unit_pk = form.pk, unit.pk
+        if only is not None and (form_pk, unit_pk, code) != (only[0].pk, only[1].pk, only[2]):
             problem(where, _("this value does not belong to the report being entered."))
             continue
-        if unit.pk not in cat.form_units[form.pk]:
+        if unit_pk not in cat.form_units[form_pk]:
             problem(
                 where,
                 _("unit %(unit)s does not report on form %(form)s.")
@@ -253,7 +274,10 @@ def plan_entries(programme: Programme, entries: list[Entry], user, *, only=None)
                 % {"form": form.code, "period": code},
             )
             continue
-        if not access.can_enter_values(programme, unit.pk):
+        allowed = may_enter.get(unit_pk)
+        if allowed is None:
+            allowed = may_enter[unit_pk] = access.can_enter_values(programme, unit_pk)
+        if not allowed:
             if unit.code not in refused_units:
                 refused_units.add(unit.code)
                 problem(
@@ -271,7 +295,7 @@ def plan_entries(programme: Programme, entries: list[Entry], user, *, only=None)
                 % {"option": entry.option, "indicator": indicator.code},
             )
             continue
-        key = (indicator.pk, unit.pk, code, option)
+        key = (indicator.pk, unit_pk, code, option)
         if key in seen:
             problem(
                 where,
@@ -285,7 +309,10 @@ def plan_entries(programme: Programme, entries: list[Entry], user, *, only=None)
             problem(where, _("%(code)s: %(reason)s.") % {"code": indicator.code, "reason": e})
             continue
         if value is not None:
-            reason = value_problem(line, value)
+            check = value_checks.get(line.pk)
+            if check is None:
+                check = value_checks[line.pk] = value_checker(line)
+            reason = check(value)
             if reason:
                 problem(where, reason)
                 continue
@@ -314,10 +341,10 @@ def plan_entries(programme: Programme, entries: list[Entry], user, *, only=None)
         if kind is None:
             continue
         if kind != "unchanged":
-            submission = cat.submissions.get((form.pk, unit.pk, code))
+            submission = cat.submissions.get((form_pk, unit_pk, code))
             if submission is not None and not submission.is_editable:
                 # Re-sending the figures a locked report already holds is harmless; changing is not.
-                lock = (form.pk, unit.pk, code)
+                lock = (form_pk, unit_pk, code)
                 if lock not in locked:
                     locked.add(lock)
                     problem(
@@ -335,7 +362,7 @@ def plan_entries(programme: Programme, entries: list[Entry], user, *, only=None)
                 continue
         plan.changes.append(
             Change(
-                kind, where, indicator, unit, code, option, form.pk, old, value, quality, comment
+                kind, where, indicator, unit, code, option, form_pk, old, value, quality, comment
             )
         )
     return plan
@@ -398,6 +425,44 @@ def _write(plan: Plan, user, channel: str, source: str) -> None:
     submission_ids = {key: s.pk for key, s in submissions.items()}
     user_id = user.pk
     updated_at = _prepared(DataValue, "updated_at", now)
+    at = _prepared(ValueChange, "at", now)
+    source = source[:255]
+    upserts, removed, history = [], [], []
+    for c in writes:
+        indicator_id, unit_id, period, old = c.indicator.pk, c.unit.pk, c.period, c.old
+        if c.kind == "removed":
+            removed.append(old[0])
+        else:
+            upserts.append(
+                (
+                    submission_ids[(c.form_id, unit_id, period)],
+                    indicator_id,
+                    unit_id,
+                    period,
+                    c.option,
+                    c.value,
+                    c.quality,
+                    c.comment,
+                    updated_at,
+                    user_id,
+                )
+            )
+        history.append(
+            (
+                indicator_id,
+                unit_id,
+                period,
+                c.option,
+                old[1] if old else None,
+                c.value,
+                old[3] if old else "",
+                c.comment,
+                user_id,
+                at,
+                channel,
+                source,
+            )
+        )
     _insert_rows(
         DataValue,
         (
@@ -412,31 +477,13 @@ def _write(plan: Plan, user, channel: str, source: str) -> None:
             "updated_at",
             "updated_by",
         ),
-        [
-            (
-                submission_ids[(c.form_id, c.unit.pk, c.period)],
-                c.indicator.pk,
-                c.unit.pk,
-                c.period,
-                c.option,
-                c.value,
-                c.quality,
-                c.comment,
-                updated_at,
-                user_id,
-            )
-            for c in writes
-            if c.kind != "removed"
-        ],
+        upserts,
         update_conflicts=True,
         unique_fields=("indicator", "unit", "period", "option"),
         update_fields=("submission", "value", "quality", "comment", "updated_at", "updated_by"),
     )
-    removed = [c.old[0] for c in writes if c.kind == "removed"]
     if removed:
         DataValue.objects.filter(pk__in=removed).delete()
-    source = source[:255]
-    at = _prepared(ValueChange, "at", now)
     _insert_rows(
         ValueChange,
         (
@@ -453,23 +500,7 @@ def _write(plan: Plan, user, channel: str, source: str) -> None:
             "channel",
             "source",
         ),
-        [
-            (
-                c.indicator.pk,
-                c.unit.pk,
-                c.period,
-                c.option,
-                c.old[1] if c.old else None,
-                c.value,
-                c.old[3] if c.old else "",
-                c.comment,
-                user_id,
-                at,
-                channel,
-                source,
-            )
-            for c in writes
-        ],
+        history,
     )
     touched = [submissions[k].pk for k in keys]
     Submission.objects.filter(pk__in=touched).update(updated_at=now)
@@ -484,8 +515,9 @@ def _insert_rows(
     An import of 100,000 values spent most of its time building a model instance per row and
     preparing it field by field. Here each row is a tuple of values in the order of `names`, as
     the fields' get_db_prep_save() returns them: ints, strings, Decimals and None pass unchanged,
-    a datetime goes through `_prepared`. The statements are bulk_create's: rows in batches the
-    backend accepts, ON CONFLICT ... DO UPDATE for an upsert.
+    a datetime goes through `_prepared`. The statements are the ones bulk_create writes: rows in
+    batches the backend accepts (on PostgreSQL one array per column, unnested), and
+    ON CONFLICT ... DO UPDATE for an upsert.
     """
     if not rows:
         return
@@ -494,7 +526,7 @@ def _insert_rows(
     fields = [opts.get_field(name) for name in names]
     qn = connection.ops.quote_name
     columns = ", ".join(qn(f.column) for f in fields)
-    head = f"INSERT INTO {qn(opts.db_table)} ({columns}) VALUES "
+    head = f"INSERT INTO {qn(opts.db_table)} ({columns}) "
     tail = ""
     if update_conflicts:
         tail = " " + connection.ops.on_conflict_suffix_sql(
@@ -503,15 +535,21 @@ def _insert_rows(
             [opts.get_field(name).column for name in update_fields],
             [opts.get_field(name).column for name in unique_fields],
         )
-    placeholder = "(" + ", ".join(["%s"] * len(fields)) + ")"
     size = min(2000, max(connection.ops.bulk_batch_size(fields, rows), 1))
+    unnest = connection.vendor == "postgresql"
+    if unnest:
+        # Types without their parameters, as bulk_create does: varchar[], not varchar(8)[].
+        arrays = ", ".join(f"(%s)::{f.db_type(connection).split('(')[0]}[]" for f in fields)
+        insert = f"{head}SELECT * FROM UNNEST({arrays}){tail}"
+    placeholder = "(" + ", ".join(["%s"] * len(fields)) + ")"
     with connection.cursor() as cursor:
         for start in range(0, len(rows), size):
             batch = rows[start : start + size]
-            cursor.execute(
-                head + ", ".join([placeholder] * len(batch)) + tail,
-                [value for row in batch for value in row],
-            )
+            if unnest:
+                cursor.execute(insert, [list(column) for column in zip(*batch, strict=True)])
+            else:
+                values = ", ".join([placeholder] * len(batch))
+                cursor.execute(f"{head}VALUES {values}{tail}", list(chain.from_iterable(batch)))
 
 
 def _prepared(model, name: str, value):

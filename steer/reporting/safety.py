@@ -93,6 +93,8 @@ _FORMULA_CELL = re.compile(
     rb"(?:(?!</(?:\w+:)?c>|<(?:\w+:)?c\b).)*?<(?:\w+:)?f[\s>/]",
     re.S,
 )
+# Most workbooks hold no formula at all: one plain scan settles that before the cell-by-cell one.
+_ANY_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
 
 
 def _sheet_parts(archive: zipfile.ZipFile) -> Iterator[tuple[str, str]]:
@@ -110,7 +112,10 @@ def formula_cells(archive: zipfile.ZipFile, sheet_name: str) -> list[str]:
     try:
         for name, path in _sheet_parts(archive):
             if name == sheet_name:
-                return [m.decode() for m in _FORMULA_CELL.findall(archive.read(path))]
+                xml = archive.read(path)
+                if not _ANY_FORMULA.search(xml):
+                    return []
+                return [m.decode() for m in _FORMULA_CELL.findall(xml)]
     except (KeyError, ElementTree.ParseError):
         raise UnsafeFile(_("The workbook is damaged and cannot be read.")) from None
     return []
