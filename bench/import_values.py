@@ -41,7 +41,8 @@ MONTHS = 10
 INDICATORS = 50
 VALUES_PER_UNIT = INDICATORS * MONTHS
 CHANGED_SHARE = 0.10
-TARGET_SECONDS = 5.0
+TARGET_SECONDS = 5.0  # for TARGET_VALUES values on SQLite
+TARGET_VALUES = 100_000
 FILE_NAME = "du-lieu-100k.xlsx"
 
 # Names are synthetic but read like the indicators of a Hanoi science and technology programme.
@@ -103,6 +104,10 @@ def prepare_database(workdir: Path) -> tuple[str, str | None]:
     if not url:
         os.environ["STEER_SQLITE_PATH"] = str(workdir / "bench.sqlite3")
         return "SQLite", None
+    if not urlsplit(url).scheme.startswith("postgres"):
+        raise SystemExit("DATABASE_URL must be a PostgreSQL address (postgres://...)")
+    if urlsplit(url).path.strip("/") == BENCH_DB:
+        raise SystemExit(f"DATABASE_URL names {BENCH_DB}, the database this benchmark drops")
     with _postgres_admin(url) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}"')
         admin.execute(f'CREATE DATABASE "{BENCH_DB}"')
@@ -402,7 +407,7 @@ def main() -> int:
 
 
 def run(label: str, unit_count: int, args) -> int:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "steer.settings")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "steer.settings"
     import django
 
     django.setup()
@@ -438,67 +443,90 @@ def run(label: str, unit_count: int, args) -> int:
     runs: list[dict[str, float]] = []
     for _n in range(args.repeat):
         result: dict[str, float] = {}
-        gc.collect()
-        with stopwatch(result, "calamine"):
-            assert read_calamine(data_first) == total
-        gc.collect()
-        with stopwatch(result, "read_file"):
-            assert len(read_entries(data_first)) == total
-        gc.collect()
-        with stopwatch(result, "openpyxl"):
-            assert read_openpyxl(data_first) == total
+        for key, reader in (
+            ("calamine", read_calamine),
+            ("read_file", lambda data: len(read_entries(data))),
+            ("openpyxl", read_openpyxl),
+        ):
+            gc.collect()
+            with stopwatch(result, key):
+                rows = reader(data_first)
+            expect(rows == total, f"{key} read {rows} rows, not {total}")
 
         empty_values()
-        plan = None
         plan = import_file(programme, user, data_first, phases, result, "first")
-        assert plan.counts() == {"new": total, "changed": 0, "unchanged": 0, "removed": 0}
-        assert DataValue.objects.filter(indicator__programme=programme).count() == total
-        assert ValueChange.objects.count() == total
+        counts = plan.counts()
+        expect(counts["new"] == total and len(plan.changes) == total, f"first import: {counts}")
+        stored = DataValue.objects.filter(indicator__programme=programme).count()
+        expect(stored == total, f"{stored} values stored after the first import, not {total}")
+        expect(ValueChange.objects.count() == total, "one audit row per new value")
 
-        plan = None
+        plan = None  # the previous plan is not kept alive during the next import
         plan = import_file(programme, user, data_second, phases, result, "again")
         counts = plan.counts()
-        assert counts["changed"] == changed and counts["unchanged"] == total - changed, counts
-        assert DataValue.objects.count() == total
-        assert ValueChange.objects.count() == total + changed
+        expected = {"new": 0, "changed": changed, "unchanged": total - changed, "removed": 0}
+        expect(counts == expected, f"re-import: {counts}, expected {expected}")
+        expect(DataValue.objects.count() == total, "the re-import adds no value")
+        expect(ValueChange.objects.count() == total + changed, "one audit row per changed value")
+        plan = None
         runs.append(result)
 
+    return report(label, runs, total, changed)
+
+
+def expect(condition: bool, message: str) -> None:
+    if not condition:
+        raise SystemExit(f"benchmark check failed: {message}")
+
+
+def report(label: str, runs: list[dict[str, float]], total: int, changed: int) -> int:
     def med(key: str) -> float:
         return statistics.median(r[key] for r in runs)
 
-    def row(name: str, key: str, note: str = "") -> None:
-        print(f"| {name:<44} | {med(key):>8.2f} | {note}")
+    lines = [("step", "median s", "note"), ("---", "---:", "---")]  # a Markdown table
 
-    print(f"| {'step (' + label + ')':<44} | {'median s':>8} |")
-    print(f"|{'-' * 46}|{'-' * 10}|")
+    def row(name: str, key: str, note: str = "") -> None:
+        lines.append((name, f"{med(key):.2f}", note))
+
     row("read: python-calamine, sheet to rows", "calamine")
-    row("read: read_file (checks + calamine + entries)", "read_file")
-    row("read: openpyxl read-only, rows iterated", "openpyxl")
-    verdict = "PASS" if med("first") < TARGET_SECONDS else "FAIL"
-    row(f"first import, {total:,} new", "first", f"target < {TARGET_SECONDS:g} s: {verdict}")
-    for part, text in (
-        ("read", "read_file"),
-        ("plan", "validate + compare"),
-        ("store", "upsert + audit"),
-        ("checks", "refresh violations"),
-        ("rest", "lock, commit, rest"),
-    ):
-        row(f"  {text}", f"first.{part}")
-    row(f"re-import, {changed:,} changed + {total - changed:,} same", "again")
-    for part, text in (
-        ("read", "read_file"),
-        ("plan", "validate + compare"),
-        ("store", "upsert + audit"),
-        ("checks", "refresh violations"),
-        ("rest", "lock, commit, rest"),
-    ):
-        row(f"  {text}", f"again.{part}")
-    print(
-        f"\nverified: {total:,} DataValue rows, {total + changed:,} ValueChange rows; "
-        f"all runs (s): first {[round(r['first'], 2) for r in runs]}, "
-        f"re-import {[round(r['again'], 2) for r in runs]}"
+    row("read: `read_file` (archive checks + calamine + entries)", "read_file")
+    row(
+        "read: openpyxl read-only, every row",
+        "openpyxl",
+        f"{med('openpyxl') / med('calamine'):.0f}× the bare calamine read",
     )
-    return 0
+    passed = med("first") < TARGET_SECONDS
+    if total < TARGET_VALUES:
+        note = f"the < {TARGET_SECONDS:g} s target is for {TARGET_VALUES:,} values"
+    elif label == "SQLite":
+        note = f"target < {TARGET_SECONDS:g} s: {'PASS' if passed else 'FAIL'}"
+    else:
+        note = f"the < {TARGET_SECONDS:g} s target is for SQLite"
+    for prefix, title, title_note in (
+        ("first", f"first import, {total:,} new values", note),
+        ("again", f"re-import, {changed:,} changed + {total - changed:,} unchanged", ""),
+    ):
+        row(f"**{title}**", prefix, title_note)
+        for part, text in (
+            ("read", "`read_file`"),
+            ("plan", "validate + compare (`plan_entries`)"),
+            ("store", "upsert values + audit rows"),
+            ("checks", "`refresh_violations`"),
+            ("rest", "lock, commit, rest"),
+        ):
+            row(f"· {text}", f"{prefix}.{part}")
+    widths = [max(len(line[i]) for line in lines) for i in range(3)]
+    for name, seconds, note in lines:
+        cells = [name.ljust(widths[0]), seconds.rjust(widths[1]), note.ljust(widths[2])]
+        print("| " + " | ".join(cells) + " |")
+    firsts = ", ".join(f"{r['first']:.2f}" for r in runs)
+    agains = ", ".join(f"{r['again']:.2f}" for r in runs)
+    print(
+        f"\nverified after every run: {total:,} DataValue rows, {total:,} then "
+        f"{total + changed:,} ValueChange rows; first imports (s): {firsts}; "
+        f"re-imports (s): {agains}"
+    )
+    return 1 if label == "SQLite" and total >= TARGET_VALUES and not passed else 0
 
 
 if __name__ == "__main__":
