@@ -353,7 +353,7 @@ def read_calamine(data: bytes) -> int:
 def read_entries(data: bytes):
     from steer.reporting.formats import read_file
 
-    entries, _meta, problems = read_file(data, FILE_NAME)
+    entries, _meta, problems = read_file(data)
     assert not problems, problems[:3]
     return entries
 

@@ -34,9 +34,10 @@ from statistics import median
 
 from django.db import connection, transaction
 from django.db.models import Max
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from steer.accounts.models import User
+from steer.core.templatetags.steer import num
 from steer.demo.loader import DefinitionError, _dec, _save, _Units
 from steer.programmes.models import Programme, Target
 from steer.reporting import rules
@@ -972,7 +973,6 @@ def _set(model, fields: list[str], rows: list[tuple]) -> None:
 
 
 def _plain(value) -> str:
-    """A figure as Vietnamese write it: 62,5 and 190."""
-    number = Decimal(value).normalize()
-    text = f"{number:f}"
-    return text.replace(".", ",")
+    """A figure as Vietnamese write it: 62,5 and 1.190, whatever language is active."""
+    with translation.override("vi"):
+        return num(value)

@@ -87,17 +87,19 @@ def refresh_violations(submission_ids) -> None:
         return
     lines = _lines_by_form({s.form_id for s in submissions})
     programme_ids = {s.form.programme_id for s in submissions}
-    rule_list = [
-        (rule, rules.parse_expression(rule.left), rules.parse_expression(rule.right))
-        for rule in ValidationRule.objects.filter(programme_id__in=programme_ids)
-    ]
+    rule_list = []
+    for rule in ValidationRule.objects.filter(programme_id__in=programme_ids):
+        left, right = rules.parse_expression(rule.left), rules.parse_expression(rule.right)
+        rule_list.append(
+            (rule, left, right, rules.indicators_in(left) | rules.indicators_in(right))
+        )
     indicator_ids = {line.indicator_id for form_lines in lines.values() for line in form_lines}
-    for _rule, left, right in rule_list:
-        names = rules.indicators_in(left) | rules.indicators_in(right)
+    rule_codes = set().union(*(names for *_parts, names in rule_list))
+    if rule_codes:
         indicator_ids |= set(
-            Indicator.objects.filter(programme_id__in=programme_ids, code__in=names).values_list(
-                "pk", flat=True
-            )
+            Indicator.objects.filter(
+                programme_id__in=programme_ids, code__in=rule_codes
+            ).values_list("pk", flat=True)
         )
     # Every unit's values of these indicators: the outlier test compares units with each other.
     # Each submission's own values are picked out in the same pass (not one scan per submission).
@@ -125,10 +127,6 @@ def refresh_violations(submission_ids) -> None:
         if mine is not None:
             mine[(code, option)] = value
     jumps = _JumpScores(by_indicator_period)
-    rule_list = [
-        (rule, left, right, rules.indicators_in(left) | rules.indicators_in(right))
-        for rule, left, right in rule_list
-    ]
 
     found: list[Violation] = []
     for submission in submissions:
@@ -213,10 +211,11 @@ def _violations(submission, form_lines, rule_list, mine, jumps):
 
 
 class _JumpScores:
-    """`_jump_score` for many submissions at once.
+    """The modified z-score of a unit's change since the previous period, and that value.
 
-    The units' changes in one indicator and period, and their scores, are the same whichever
-    unit asks, so they are worked out once per indicator and period instead of once per unit.
+    A change is compared with the other units' changes in the same period when enough units
+    report, else with the unit's own earlier changes. The units' changes in one indicator and
+    period, and their scores, are the same whichever unit asks, so they are worked out once.
     """
 
     def __init__(self, by_indicator_period):
@@ -227,55 +226,32 @@ class _JumpScores:
         sample = self.samples.get((code, period_code))
         if sample is None:
             sample = self.samples[(code, period_code)] = self._sample(code, period_code)
-        period, now, before, jumps, first_scores = sample
+        period, now, before, scores = sample
         if unit_id not in now or unit_id not in before:
             return None
-        if first_scores is None:  # too few units: the unit's own history decides
-            return _jump_score(code, unit_id, period, self.by_indicator_period)
-        # The score of the first unit with the same change, as `sample.index` finds it.
-        return round(first_scores[jumps[unit_id]], 2), before[unit_id]
+        if scores is None:  # too few units: the unit's own history decides
+            history = _own_history(code, unit_id, period, self.by_indicator_period)
+            own = rules.modified_z_scores(history)
+            return None if own is None else (round(own[0], 2), before[unit_id])
+        return round(scores[float(now[unit_id] - before[unit_id])], 2), before[unit_id]
 
     def _sample(self, code: str, period_code: str):
         period = Period.parse(period_code)
         now = self.by_indicator_period.get((code, period.code), {})
         before = self.by_indicator_period.get((code, period.previous().code), {})
-        jumps = {u: float(now[u] - before[u]) for u in now if u in before}
-        if len(jumps) < rules.MIN_SAMPLE:
-            return period, now, before, jumps, None
-        sample = list(jumps.values())
-        first_scores: dict[float, float] = {}
-        for jump, score in zip(sample, rules.modified_z_scores(sample), strict=True):
-            first_scores.setdefault(jump, score)
-        return period, now, before, jumps, first_scores
-
-
-def _jump_score(code, unit_id, period: Period, by_indicator_period):
-    """The modified z-score of this unit's change since the previous period, and that value.
-
-    Compared with the other units' changes in the same period when enough units report, else
-    with the unit's own earlier changes.
-    """
-    previous = period.previous()
-    now, before = (
-        by_indicator_period.get((code, period.code), {}),
-        by_indicator_period.get((code, previous.code), {}),
-    )
-    if unit_id not in now or unit_id not in before:
-        return None
-    jumps = {u: float(now[u] - before[u]) for u in now if u in before}
-    sample = list(jumps.values())
-    mine = jumps[unit_id]
-    if len(sample) < rules.MIN_SAMPLE:
-        sample = _own_history(code, unit_id, period, by_indicator_period)
-    scores = rules.modified_z_scores(sample)
-    if scores is None:
-        return None
-    # The unit's own jump is in the sample; find its score by recomputing on the same centre.
-    index = sample.index(mine)
-    return round(scores[index], 2), before[unit_id]
+        jumps = [float(now[u] - before[u]) for u in now if u in before]
+        scores = rules.modified_z_scores(jumps)
+        # Equal changes have equal scores, so a change's own value finds its score.
+        return (
+            period,
+            now,
+            before,
+            None if scores is None else dict(zip(jumps, scores, strict=True)),
+        )
 
 
 def _own_history(code, unit_id, period: Period, by_indicator_period) -> list[float]:
+    """The unit's changes from this period backwards, as long as it reported without a gap."""
     jumps, current = [], period
     for _step in range(60):
         earlier = current.previous()

@@ -12,9 +12,20 @@ from collections.abc import Iterable
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
+from python_calamine import CalamineError, CalamineWorkbook
 
 from steer.reporting.imports import Entry, Problem
-from steer.reporting.safety import UnsafeFile, kind_of, plain_text, safe_text
+from steer.reporting.models import Channel, ReportForm
+from steer.reporting.safety import (
+    UnsafeFile,
+    check_workbook_archive,
+    formula_cells,
+    kind_of,
+    plain_text,
+    safe_text,
+)
+from steer.reporting.workbook import META_SHEET, read_report
+from steer.units.models import OrgUnit
 
 TABLE_SHEET = "Dữ liệu"
 FIELDS = ("unit", "period", "indicator", "option", "value", "quality", "comment")
@@ -164,18 +175,54 @@ def entries_from_json(data: bytes) -> tuple[list[Entry], list[Problem]]:
     return entries, problems
 
 
-def read_file(data: bytes, file_name: str) -> tuple[list[Entry], dict | None, list[Problem]]:
-    """Entries from any accepted file; raises UnsafeFile for a file that cannot be one."""
-    from steer.reporting.workbook import read_workbook
-
+def read_file(data: bytes) -> tuple[list[Entry], dict | None, list[Problem]]:
+    """Entries from any accepted file, judged by its content; raises UnsafeFile for a file that
+    cannot be one. `meta` is the report workbook's hidden sheet, None for the other formats."""
     kind = kind_of(data)
-    if kind == "xlsx":
-        return read_workbook(data, file_name)
-    if kind == "json":
-        entries, problems = entries_from_json(data)
-    else:
-        entries, problems = entries_from_csv(data)
-    return entries, None, problems
+    if kind != "xlsx":
+        entries, problems = entries_from_json(data) if kind == "json" else entries_from_csv(data)
+        return entries, None, problems
+    archive = check_workbook_archive(data)
+    try:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        if META_SHEET in book.sheet_names:
+            return read_report(book, archive)
+        if TABLE_SHEET not in book.sheet_names:
+            raise UnsafeFile(
+                _(
+                    "This workbook is not a steer report form: download the form for the "
+                    "unit and period and fill it in."
+                )
+            )
+        problems = [
+            Problem(f"{TABLE_SHEET}!{cell}", _("the cell holds a formula; enter a value."))
+            for cell in formula_cells(archive, TABLE_SHEET)
+        ]
+        rows = book.get_sheet_by_name(TABLE_SHEET).to_python(skip_empty_area=False)
+    except CalamineError:
+        raise UnsafeFile(_("The workbook is damaged and cannot be read.")) from None
+    entries, more = entries_from_table(rows, TABLE_SHEET)
+    return entries, None, problems + more
+
+
+def channel_of(data: bytes) -> str:
+    """How an uploaded file's changes are recorded: a workbook is Excel, anything else a file."""
+    return Channel.EXCEL if kind_of(data) == "xlsx" else Channel.IMPORT
+
+
+def read_upload(programme, data: bytes):
+    """Entries of an uploaded file for this programme, and for a report workbook the report
+    (form, unit, period code) it is restricted to. Raises UnsafeFile."""
+    entries, meta, problems = read_file(data)
+    if meta is None:
+        return entries, None, problems
+    if meta["programme"] != programme.symbol:
+        raise UnsafeFile(_("This workbook belongs to another programme."))
+    form = ReportForm.objects.filter(programme=programme, code=meta["form"]).first()
+    unit = OrgUnit.objects.filter(code=meta["unit"]).first()
+    if form is None or unit is None:
+        raise UnsafeFile(_("The form or unit of this workbook no longer exists."))
+    return entries, (form, unit, meta["period"]), problems
 
 
 # -- writing ---------------------------------------------------------------------------------

@@ -122,7 +122,7 @@ _INFINITIES = (float("inf"), float("-inf"))
 
 def parse_number(raw) -> Decimal | None:
     """A number from a cell or a text field; None for empty. Raises ValueError with the reason."""
-    if type(raw) is float:  # a workbook's number: the common case, checked first
+    if isinstance(raw, float):  # a workbook's number: the common case, checked first
         if raw != raw or raw in _INFINITIES:
             raise ValueError(_("not a number"))
         return Decimal(repr(raw))
@@ -132,10 +132,8 @@ def parse_number(raw) -> Decimal | None:
         raise ValueError(_("a yes/no value is not a number"))
     if isinstance(raw, dt.date | dt.time | dt.timedelta):
         raise ValueError(_("the cell holds a date, not a number"))
-    if isinstance(raw, int | float):
-        if raw != raw or raw in (float("inf"), float("-inf")):
-            raise ValueError(_("not a number"))
-        return Decimal(repr(raw)) if isinstance(raw, float) else Decimal(raw)
+    if isinstance(raw, int):
+        return Decimal(raw)
     text = str(raw).strip().replace("\u00a0", "").replace(" ", "")
     if text.count(",") == 1 and "." not in text:
         text = text.replace(",", ".")  # Vietnamese decimal comma: 62,86
@@ -152,9 +150,7 @@ class _Catalogue:
     """The programme's forms, lines, units and stored values, loaded once per batch."""
 
     def __init__(self, programme: Programme, entries: list[Entry]):
-        self.programme = programme
         self.indicators = {i.code: i for i in programme.indicators.all()}
-        self.forms = {f.pk: f for f in ReportForm.objects.filter(programme=programme)}
         self.lines: dict[tuple[str, str], FormLine] = {}
         for line in FormLine.objects.filter(form__programme=programme).select_related(
             "indicator", "form"

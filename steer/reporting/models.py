@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from steer.programmes.models import UNIQUE_CODE, Indicator, Programme
-from steer.reporting.periods import Period, PeriodType
+from steer.reporting.periods import Period, PeriodType, periods_between
 from steer.units.models import OrgUnit
 
 PERIOD_TYPE_CHOICES = [
@@ -105,8 +105,6 @@ class ReportForm(models.Model):
         return reverse("form_status", args=[self.programme.slug, self.code])
 
     def periods(self) -> list[Period]:
-        from steer.reporting.periods import periods_between
-
         return periods_between(PeriodType(self.period_type), self.first_year, self.last_year)
 
     def deadline(self, period: Period):
@@ -447,7 +445,6 @@ class Violation(models.Model):
 
     class Kind(models.TextChoices):
         REQUIRED = "required", _("Missing value")
-        RANGE = "range", _("Out of range")
         PARTS = "parts", _("Parts do not add up")
         RULE = "rule", _("Rule")
         OUTLIER = "outlier", _("Unusual jump")

@@ -17,7 +17,7 @@ from steer.accounts.access import access_for
 from steer.programmes.models import Programme
 from steer.reporting import workflow
 from steer.reporting.checks import value_problem, violation_text
-from steer.reporting.formats import WRITERS, read_file
+from steer.reporting.formats import WRITERS, channel_of, read_upload
 from steer.reporting.imports import Entry, Rejected, parse_number, plan_entries, write_entries
 from steer.reporting.models import (
     Channel,
@@ -215,9 +215,9 @@ def report_entry(request, slug, form_code, period_code, unit_code):
     access = access_for(request.user)
     submission = Submission.objects.filter(form=form, unit=unit, period=period.code).first()
     problems = []
+    rows = report_rows(form, unit, period)
     if request.method == "POST":
         action = request.POST.get("action", "save")
-        rows = report_rows(form, unit, period)
         if action in ("save", "submit"):
             access.require(access.can_enter_values(programme, unit.pk))
             entries = _entries_from_post(request, rows, unit, period)
@@ -237,34 +237,32 @@ def report_entry(request, slug, form_code, period_code, unit_code):
         if not problems and action != "save":
             submission = workflow.submission_for(form, unit, period.code)
             try:
-                workflow.act(submission, request.user, action, request.POST.get("reason", ""))
+                moved = workflow.act(
+                    submission, request.user, action, request.POST.get("reason", "")
+                )
             except workflow.WorkflowError as e:
                 messages.error(request, str(e))
             else:
                 messages.success(
                     request,
                     _("Done: the report is now “%(state)s”.")
-                    % {"state": Submission.objects.get(pk=submission.pk).get_state_display()},
+                    % {"state": moved.get_state_display()},
                 )
             return redirect(request.path)
-    rows = report_rows(form, unit, period)
     posted = {row.field: request.POST.get(row.field, "") for row in rows} if problems else {}
     editable = (submission is None or submission.is_editable) and access.can_enter_values(
         programme, unit.pk
     )
-    violations = []
-    events = []
-    actions = []
+    violations, events, allowed = [], [], [workflow.Action.SUBMIT]
     if submission:
         violations = [
             (v, violation_text(v))
             for v in submission.violations.select_related("indicator", "rule")
         ]
         events = submission.events.select_related("user")
-        actions = [a for a in workflow.allowed_actions(submission, request.user) if a != "submit"]
-    can_submit = editable and (
-        submission is None or "submit" in workflow.allowed_actions(submission, request.user)
-    )
+        allowed = workflow.allowed_actions(submission, request.user)
+    actions = [a for a in allowed if a != workflow.Action.SUBMIT]
+    can_submit = editable and workflow.Action.SUBMIT in allowed
     for row in rows:
         row.posted = posted.get(row.field)
     return render(
@@ -418,24 +416,9 @@ def import_upload(request, slug):
     )
 
 
-def _read(data: bytes, name: str, programme):
-    """Entries and the report they belong to, or raise UnsafeFile / return problems."""
-    entries, meta, problems = read_file(data, name)
-    only = None
-    if meta is not None:
-        if meta["programme"] != programme.symbol:
-            raise UnsafeFile(_("This workbook belongs to another programme."))
-        form = ReportForm.objects.filter(programme=programme, code=meta["form"]).first()
-        unit = OrgUnit.objects.filter(code=meta["unit"]).first()
-        if form is None or unit is None:
-            raise UnsafeFile(_("The form or unit of this workbook no longer exists."))
-        only = (form, unit, meta["period"])
-    return entries, only, problems
-
-
 def _preview(programme, user, name: str, data: bytes):
     try:
-        entries, only, problems = _read(data, name, programme)
+        entries, only, problems = read_upload(programme, data)
     except UnsafeFile as e:
         return None, [str(e)]
     if problems:
@@ -479,8 +462,8 @@ def import_preview(request, slug, pk):
             messages.info(request, _("The import was cancelled; nothing was written."))
             return redirect("import_upload", slug=programme.slug)
         try:
-            entries, only, _problems = _read(bytes(batch.content), batch.file_name, programme)
-            channel = Channel.EXCEL if batch.file_name.lower().endswith(".xlsx") else Channel.IMPORT
+            entries, only, _problems = read_upload(programme, bytes(batch.content))
+            channel = channel_of(bytes(batch.content))
             with transaction.atomic():
                 plan = write_entries(
                     programme,

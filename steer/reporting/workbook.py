@@ -14,14 +14,13 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.worksheet.datavalidation import DataValidation
-from python_calamine import CalamineError, CalamineWorkbook
+from python_calamine import CalamineWorkbook
 
 from steer.reporting.imports import Entry, Problem
 from steer.reporting.models import Quality
 from steer.reporting.periods import Period
 from steer.reporting.safety import (
     UnsafeFile,
-    check_workbook_archive,
     formula_cells,
     plain_text,
     safe_text,
@@ -210,58 +209,33 @@ def _guide_lines(form, unit, period, deadline) -> list[str]:
     ]
 
 
-def read_workbook(data: bytes, file_name: str) -> tuple[list[Entry], dict | None, list[Problem]]:
-    """The entries of a report workbook, or of a table workbook (one value per row).
-
-    Returns (entries, meta, problems); meta is None for a table workbook.
-    """
-    from steer.reporting.formats import TABLE_SHEET, entries_from_table
-
-    archive = check_workbook_archive(data)
-    try:
-        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        names = book.sheet_names
-        if META_SHEET not in names:
-            if TABLE_SHEET in names:
-                problems = [
-                    Problem(f"{TABLE_SHEET}!{cell}", _("the cell holds a formula; enter a value."))
-                    for cell in formula_cells(archive, TABLE_SHEET)
-                ]
-                rows = book.get_sheet_by_name(TABLE_SHEET).to_python(skip_empty_area=False)
-                entries, more = entries_from_table(rows, TABLE_SHEET)
-                return entries, None, problems + more
-            raise UnsafeFile(
-                _(
-                    "This workbook is not a steer report form: download the form for the "
-                    "unit and period and fill it in."
-                )
+def read_report(book: CalamineWorkbook, archive) -> tuple[list[Entry], dict, list[Problem]]:
+    """The entries of a report workbook (one with the hidden meta sheet), its meta and problems."""
+    names = book.sheet_names
+    meta = {
+        str(row[0]): str(row[1]) if len(row) > 1 else ""
+        for row in book.get_sheet_by_name(META_SHEET).to_python()
+        if row and row[0]
+    }
+    if meta.get("template") != TEMPLATE or meta.get("version") != VERSION:
+        raise UnsafeFile(
+            _(
+                "This workbook comes from another template or an older version of the form. "
+                "Download the form again."
             )
-        meta = {
-            str(row[0]): str(row[1]) if len(row) > 1 else ""
-            for row in book.get_sheet_by_name(META_SHEET).to_python()
-            if row and row[0]
-        }
-        if meta.get("template") != TEMPLATE or meta.get("version") != VERSION:
-            raise UnsafeFile(
-                _(
-                    "This workbook comes from another template or an older version of the form. "
-                    "Download the form again."
-                )
-            )
-        if not hmac.compare_digest(
-            meta.get("signature", ""), _signature([meta.get(k, "") for k in _META_KEYS])
-        ):
-            raise UnsafeFile(
-                _("The hidden part of the workbook has been changed. Download the form again.")
-            )
-        if DATA_SHEET not in names:
-            raise UnsafeFile(
-                _("The sheet “%(sheet)s” is missing; sheets must not be renamed or deleted.")
-                % {"sheet": DATA_SHEET}
-            )
-        rows = book.get_sheet_by_name(DATA_SHEET).to_python(skip_empty_area=False)
-    except CalamineError:
-        raise UnsafeFile(_("The workbook is damaged and cannot be read.")) from None
+        )
+    if not hmac.compare_digest(
+        meta.get("signature", ""), _signature([meta.get(k, "") for k in _META_KEYS])
+    ):
+        raise UnsafeFile(
+            _("The hidden part of the workbook has been changed. Download the form again.")
+        )
+    if DATA_SHEET not in names:
+        raise UnsafeFile(
+            _("The sheet “%(sheet)s” is missing; sheets must not be renamed or deleted.")
+            % {"sheet": DATA_SHEET}
+        )
+    rows = book.get_sheet_by_name(DATA_SHEET).to_python(skip_empty_area=False)
     problems = [
         Problem(_cell(cell), _("the cell holds a formula; enter a value."))
         for cell in formula_cells(archive, DATA_SHEET)

@@ -243,7 +243,7 @@ class Migration(migrations.Migration):
             name='Violation',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('required', 'Missing value'), ('range', 'Out of range'), ('parts', 'Parts do not add up'), ('rule', 'Rule'), ('outlier', 'Unusual jump')], max_length=10, verbose_name='kind')),
+                ('kind', models.CharField(choices=[('required', 'Missing value'), ('parts', 'Parts do not add up'), ('rule', 'Rule'), ('outlier', 'Unusual jump')], max_length=10, verbose_name='kind')),
                 ('severity', models.CharField(choices=[('block', 'Blocks submission'), ('warn', 'Warning')], max_length=5, verbose_name='severity')),
                 ('params', models.JSONField(default=dict)),
                 ('indicator', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='programmes.indicator')),

@@ -6,11 +6,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from steer.accounts.models import User
 from steer.programmes.models import Programme
-from steer.reporting.formats import read_file
+from steer.reporting.formats import channel_of, read_upload
 from steer.reporting.imports import Rejected, plan_entries, write_entries
-from steer.reporting.models import Channel, ReportForm
 from steer.reporting.safety import UnsafeFile
-from steer.units.models import OrgUnit
 
 
 class Command(BaseCommand):
@@ -34,21 +32,11 @@ class Command(BaseCommand):
         if person is None:
             raise CommandError(f"no active user {user!r}")
         try:
-            entries, meta, problems = read_file(data, file.name)
+            entries, only, problems = read_upload(found, data)
         except UnsafeFile as e:
             raise CommandError(str(e)) from None
         if problems:
             raise CommandError(self._listing(problems))
-        only = None
-        if meta is not None:
-            if meta["programme"] != found.symbol:
-                raise CommandError(f"the workbook belongs to programme {meta['programme']}")
-            form = ReportForm.objects.filter(programme=found, code=meta["form"]).first()
-            unit = OrgUnit.objects.filter(code=meta["unit"]).first()
-            if form is None or unit is None:
-                raise CommandError("the form or unit of this workbook no longer exists")
-            only = (form, unit, meta["period"])
-        channel = Channel.EXCEL if meta is not None else Channel.IMPORT
         try:
             if dry_run:
                 plan = plan_entries(found, entries, person, only=only)
@@ -56,7 +44,7 @@ class Command(BaseCommand):
                     raise Rejected(plan.problems)
             else:
                 plan = write_entries(
-                    found, entries, person, channel=channel, source=file.name, only=only
+                    found, entries, person, channel=channel_of(data), source=file.name, only=only
                 )
         except Rejected as e:
             raise CommandError(self._listing(e.problems)) from None
