@@ -171,3 +171,13 @@ def test_status_page_counts_units_and_lists_overdue_ones(login, quarterly):
     assert page.context["expected"] == 2
     assert page.context["counts"]["overdue"] == 1
     assert "Thường Tín" in text
+
+
+def test_a_district_sees_its_own_target_not_the_city_total(login, programme):
+    page = login("baocao.dongda").get(
+        reverse("report_entry", args=[programme.slug, "BC6T-DP", "2025S1", "006"])
+    )
+    targets = {row.indicator.code: row.target for row in page.context["rows"] if not row.option}
+    assert targets["CT07"] == 60  # Đống Đa's own 2025 target
+    assert targets["CT15"] is None  # the city's 2,500 OCOP products are not Đống Đa's target
+    assert targets["CT19"] == 100  # a rate every unit must reach

@@ -51,10 +51,12 @@ def report_rows(form: ReportForm, unit, period: Period) -> list[ReportRow]:
         target = stored if value.period == period.code else previous
         target[(value.indicator_id, value.option)] = value
     targets = {}
+    # A unit's own target, else the programme-wide one where it applies to each unit (a rate);
+    # a city total summed over units (2,500 OCOP products) is no single unit's target.
+    shared = Q(unit__isnull=True) & ~Q(indicator__unit_aggregation=Indicator.UnitAggregation.SUM)
     for target in Target.objects.filter(
-        Q(unit=unit) | Q(unit__isnull=True), indicator_id__in=indicator_ids, year=period.year
-    ).order_by("unit"):
-        # A unit's own target wins over the programme-wide one.
+        Q(unit=unit) | shared, indicator_id__in=indicator_ids, year=period.year
+    ):
         if target.unit_id or target.indicator_id not in targets:
             targets[target.indicator_id] = target.value
     rows = []
