@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "steer.programmes",
     "steer.accounts",
     "steer.reporting",
+    "steer.assessment",
     "steer.demo",
     "django.contrib.admin",
     "django.contrib.auth",

@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from steer.assessment import views as assessment_views
 from steer.core import views as core_views
 from steer.core.admin_site import site as admin_site
 from steer.programmes import views as programme_views
@@ -8,9 +9,11 @@ from steer.reporting import views as reporting_views
 from steer.units import views as unit_views
 
 programme_urls = [
-    path("", programme_views.overview, name="programme_overview"),
+    path("", assessment_views.overview, name="programme_overview"),
     path("tree/", programme_views.tree, name="programme_tree"),
-    path("indicators/<str:code>/", programme_views.indicator_detail, name="indicator_detail"),
+    path("indicators/<str:code>/", assessment_views.indicator_page, name="indicator_detail"),
+    path("scorecard/<str:unit_code>/", assessment_views.scorecard, name="scorecard"),
+    path("compare/", assessment_views.compare, name="compare_units"),
     path("plan-items/", programme_views.plan_item_list, name="plan_item_list"),
     path("plan-items/<str:code>/", programme_views.plan_item_detail, name="plan_item_detail"),
     path("copy/", programme_views.copy, name="programme_copy"),
@@ -45,6 +48,7 @@ programme_urls = [
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("health/", core_views.health, name="health"),
+    path("assets/vega-<str:version>.js", core_views.vega_bundle, name="vega_bundle"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -1,8 +1,13 @@
+import re
+
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_safe
 
 from steer.accounts.access import access_for
+from steer.core import charts
 
 
 @login_required
@@ -15,6 +20,24 @@ def home(request):
 
 def health(request):
     return HttpResponse("ok", content_type="text/plain")
+
+
+@require_safe
+def vega_bundle(request, version):
+    """The chart library (vega-embed, Vega-Lite, Vega and our snippet), served by the app.
+
+    Open to all like any static file: it is the same for everyone and holds no data. Its URL
+    carries the version, so browsers may keep it for a year."""
+    if version != charts.BUNDLE_VERSION:
+        raise Http404
+    if re.search(r"\bgzip\b", request.headers.get("Accept-Encoding", "")):
+        response = HttpResponse(charts.bundle_gzip(), content_type="text/javascript; charset=utf-8")
+        response["Content-Encoding"] = "gzip"
+    else:
+        response = HttpResponse(charts.bundle_js(), content_type="text/javascript; charset=utf-8")
+    response["Cache-Control"] = "public, max-age=31536000, immutable"
+    patch_vary_headers(response, ["Accept-Encoding"])
+    return response
 
 
 def permission_denied(request, exception=None):

@@ -37,6 +37,7 @@ from django.db.models import Max
 from django.utils import timezone, translation
 
 from steer.accounts.models import User
+from steer.assessment.aggregates import rebuild
 from steer.core.templatetags.steer import num
 from steer.demo.loader import DefinitionError, _dec, _save, _Units
 from steer.programmes.models import Programme, Target
@@ -157,6 +158,7 @@ def load_reports(programme: Programme, data: dict | None = None) -> dict:
         generated = not DataValue.objects.filter(indicator__programme=programme).exists()
         if generated:
             _Demo(programme, forms).run()
+            rebuild(programme)
     submissions = Submission.objects.filter(form__programme=programme)
     states = Counter(submissions.values_list("state", flat=True))
     return {

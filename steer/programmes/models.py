@@ -3,6 +3,7 @@
 import datetime as dt
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -286,6 +287,17 @@ class Indicator(models.Model):
         _("baseline value"), max_digits=20, decimal_places=4, null=True, blank=True
     )
     baseline_year = models.PositiveSmallIntegerField(_("baseline year"), null=True, blank=True)
+    tolerance = models.DecimalField(
+        _("tolerance (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=10,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text=_(
+            "How far behind the expected value, as a percentage of it, a figure is still "
+            "“at risk” rather than “off track”."
+        ),
+    )
     source_clause = models.CharField(_("source clause"), max_length=200, blank=True)
     note = models.TextField(_("note"), blank=True)
     is_illustrative = models.BooleanField(_("illustrative"), default=False)

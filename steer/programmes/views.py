@@ -1,14 +1,13 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from steer.accounts.access import access_for
 from steer.programmes.forms import PlanItemFilterForm, ProgrammeCopyForm
 from steer.programmes.models import (
-    Indicator,
     IndicatorGroup,
     Objective,
     PlanItem,
@@ -18,7 +17,7 @@ from steer.programmes.models import (
 from steer.programmes.services import programme_copy
 
 
-def _programme(request, slug: str) -> Programme:
+def viewable_programme(request, slug: str) -> Programme:
     programme = get_object_or_404(Programme.objects.select_related("standing_agency"), slug=slug)
     access = access_for(request.user)
     access.require(access.can_view_programme(programme))
@@ -36,39 +35,8 @@ def _final_targets(programme: Programme) -> dict[int, Target]:
 
 
 @login_required
-def overview(request, slug):
-    programme = _programme(request, slug)
-    access = access_for(request.user)
-    items = access.plan_items(programme)
-    by_state = dict(items.values_list("state").annotate(n=Count("pk")).order_by())
-    by_kind = dict(items.values_list("kind").annotate(n=Count("pk")).order_by())
-    objectives = (
-        programme.objectives.filter(parent__isnull=True)
-        .annotate(n_groups=Count("indicator_groups", distinct=True))
-        .prefetch_related("indicator_groups__indicators")
-    )
-    context = {
-        "programme": programme,
-        "objectives": objectives,
-        "n_indicators": programme.indicators.count(),
-        "n_groups": programme.indicator_groups.count(),
-        "n_items": items.count(),
-        "states": [
-            (value, label, by_state.get(value, 0)) for value, label in PlanItem.State.choices
-        ],
-        "kinds": [(value, label, by_kind.get(value, 0)) for value, label in PlanItem.Kind.choices],
-        "n_units": access.indicator_assignments(programme).values("unit").distinct().count(),
-        "steering": programme.steering_members.select_related("unit"),
-        "sees_all": access.sees_whole_programme(programme),
-        "can_edit": access.can_edit_programme(programme),
-        "user_unit": request.user.unit,
-    }
-    return render(request, "programmes/overview.html", context)
-
-
-@login_required
 def tree(request, slug):
-    programme = _programme(request, slug)
+    programme = viewable_programme(request, slug)
     access = access_for(request.user)
     final = _final_targets(programme)
     indicators = programme.indicators.order_by("order", "code")
@@ -99,33 +67,8 @@ def tree(request, slug):
 
 
 @login_required
-def indicator_detail(request, slug, code):
-    programme = _programme(request, slug)
-    access = access_for(request.user)
-    indicator = get_object_or_404(
-        Indicator.objects.select_related("group__objective", "weight_indicator"),
-        programme=programme,
-        code=code,
-    )
-    targets = access.targets(programme).filter(indicator=indicator).select_related("unit")
-    context = {
-        "programme": programme,
-        "indicator": indicator,
-        "city_targets": [t for t in targets if t.unit_id is None],
-        "unit_targets": [t for t in targets if t.unit_id is not None],
-        "assignments": access.indicator_assignments(programme)
-        .filter(indicator=indicator)
-        .select_related("unit__unit_type"),
-        "plan_items": access.plan_items(programme)
-        .filter(indicators=indicator)
-        .select_related("lead_unit"),
-    }
-    return render(request, "programmes/indicator_detail.html", context)
-
-
-@login_required
 def plan_item_list(request, slug):
-    programme = _programme(request, slug)
+    programme = viewable_programme(request, slug)
     access = access_for(request.user)
     items = access.plan_items(programme)
     involved = (
@@ -153,7 +96,7 @@ def plan_item_list(request, slug):
 
 @login_required
 def plan_item_detail(request, slug, code):
-    programme = _programme(request, slug)
+    programme = viewable_programme(request, slug)
     access = access_for(request.user)
     item = get_object_or_404(
         PlanItem.objects.select_related("lead_unit", "parent").prefetch_related(
@@ -174,7 +117,7 @@ def plan_item_detail(request, slug, code):
 
 @login_required
 def copy(request, slug):
-    source = _programme(request, slug)
+    source = viewable_programme(request, slug)
     access = access_for(request.user)
     access.require(access.can_create_programme())
     form = ProgrammeCopyForm(

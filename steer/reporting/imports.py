@@ -11,14 +11,13 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from itertools import chain
 
-from django.db import connections, router, transaction
-from django.db.models.constants import OnConflict
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from steer.accounts.access import access_for
+from steer.core.bulk import insert_rows, prepared
 from steer.programmes.models import Indicator, Programme
 from steer.reporting.checks import refresh_violations, value_checker
 from steer.reporting.models import (
@@ -420,8 +419,8 @@ def _write(plan: Plan, user, channel: str, source: str) -> None:
         submissions[(s.form_id, s.unit_id, s.period)] = s
     submission_ids = {key: s.pk for key, s in submissions.items()}
     user_id = user.pk
-    updated_at = _prepared(DataValue, "updated_at", now)
-    at = _prepared(ValueChange, "at", now)
+    updated_at = prepared(DataValue, "updated_at", now)
+    at = prepared(ValueChange, "at", now)
     source = source[:255]
     upserts, removed, history = [], [], []
     for c in writes:
@@ -459,7 +458,7 @@ def _write(plan: Plan, user, channel: str, source: str) -> None:
                 source,
             )
         )
-    _insert_rows(
+    insert_rows(
         DataValue,
         (
             "submission",
@@ -480,7 +479,7 @@ def _write(plan: Plan, user, channel: str, source: str) -> None:
     )
     if removed:
         DataValue.objects.filter(pk__in=removed).delete()
-    _insert_rows(
+    insert_rows(
         ValueChange,
         (
             "indicator",
@@ -501,54 +500,3 @@ def _write(plan: Plan, user, channel: str, source: str) -> None:
     touched = [submissions[k].pk for k in keys]
     Submission.objects.filter(pk__in=touched).update(updated_at=now)
     refresh_violations(touched)
-
-
-def _insert_rows(
-    model, names, rows, *, update_conflicts=False, unique_fields=(), update_fields=()
-) -> None:
-    """Write what `model.objects.bulk_create(..., batch_size=2000)` would, from plain tuples.
-
-    An import of 100,000 values spent most of its time building a model instance per row and
-    preparing it field by field. Here each row is a tuple of values in the order of `names`, as
-    the fields' get_db_prep_save() returns them: ints, strings, Decimals and None pass unchanged,
-    a datetime goes through `_prepared`. The statements are the ones bulk_create writes: rows in
-    batches the backend accepts (on PostgreSQL one array per column, unnested), and
-    ON CONFLICT ... DO UPDATE for an upsert.
-    """
-    if not rows:
-        return
-    connection = connections[router.db_for_write(model)]
-    opts = model._meta
-    fields = [opts.get_field(name) for name in names]
-    qn = connection.ops.quote_name
-    columns = ", ".join(qn(f.column) for f in fields)
-    head = f"INSERT INTO {qn(opts.db_table)} ({columns}) "
-    tail = ""
-    if update_conflicts:
-        tail = " " + connection.ops.on_conflict_suffix_sql(
-            fields,
-            OnConflict.UPDATE,
-            [opts.get_field(name).column for name in update_fields],
-            [opts.get_field(name).column for name in unique_fields],
-        )
-    size = min(2000, max(connection.ops.bulk_batch_size(fields, rows), 1))
-    unnest = connection.vendor == "postgresql"
-    if unnest:
-        # Types without their parameters, as bulk_create does: varchar[], not varchar(8)[].
-        arrays = ", ".join(f"(%s)::{f.db_type(connection).split('(')[0]}[]" for f in fields)
-        insert = f"{head}SELECT * FROM UNNEST({arrays}){tail}"
-    placeholder = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), size):
-            batch = rows[start : start + size]
-            if unnest:
-                cursor.execute(insert, [list(column) for column in zip(*batch, strict=True)])
-            else:
-                values = ", ".join([placeholder] * len(batch))
-                cursor.execute(f"{head}VALUES {values}{tail}", list(chain.from_iterable(batch)))
-
-
-def _prepared(model, name: str, value):
-    """A value as the field writes it (a datetime differs by database)."""
-    connection = connections[router.db_for_write(model)]
-    return model._meta.get_field(name).get_db_prep_save(value, connection)

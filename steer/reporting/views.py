@@ -14,11 +14,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from steer.accounts.access import access_for
-from steer.programmes.models import Programme
+from steer.programmes.views import viewable_programme
 from steer.reporting import workflow
 from steer.reporting.checks import value_problem, violation_text
 from steer.reporting.formats import WRITERS, channel_of, read_upload
 from steer.reporting.imports import Entry, Rejected, parse_number, plan_entries, write_entries
+from steer.reporting.labels import period_label
 from steer.reporting.models import (
     Channel,
     DataValue,
@@ -46,16 +47,9 @@ STATUS_LABELS = {
 }
 
 
-def _programme(request, slug: str) -> Programme:
-    programme = get_object_or_404(Programme, slug=slug)
-    access = access_for(request.user)
-    access.require(access.can_view_programme(programme))
-    return programme
-
-
 def _report(request, slug, form_code, period_code, unit_code):
     """The programme, form, period and unit of one report, after checking the user may see it."""
-    programme = _programme(request, slug)
+    programme = viewable_programme(request, slug)
     form = get_object_or_404(ReportForm, programme=programme, code=form_code)
     try:
         period = Period.parse(period_code)
@@ -69,17 +63,6 @@ def _report(request, slug, form_code, period_code, unit_code):
     return programme, form, period, unit
 
 
-def _period_label(period: Period) -> str:
-    names = {
-        "month": _("month %(n)s/%(year)s"),
-        "quarter": _("quarter %(n)s/%(year)s"),
-        "half": _("half %(n)s/%(year)s"),
-        "nine_months": _("nine months %(year)s"),
-        "year": _("year %(year)s"),
-    }
-    return names[period.type.value] % {"n": period.number, "year": period.year}
-
-
 def _default_period(form: ReportForm) -> Period:
     """The latest period whose data cut-off has begun."""
     today = timezone.localdate()
@@ -89,7 +72,7 @@ def _default_period(form: ReportForm) -> Period:
 
 @login_required
 def report_list(request, slug):
-    programme = _programme(request, slug)
+    programme = viewable_programme(request, slug)
     access = access_for(request.user)
     visible = access.report_units(programme)
     forms = []
@@ -97,7 +80,7 @@ def report_list(request, slug):
         period = _default_period(form)
         units = form.units_expected(period).filter(pk__in=visible).order_by("code")
         forms.append(
-            {"form": form, "period": period, "label": _period_label(period), "units": units}
+            {"form": form, "period": period, "label": period_label(period), "units": units}
         )
     return render(
         request,
@@ -112,7 +95,7 @@ def report_list(request, slug):
 
 @login_required
 def form_status_view(request, slug, form_code):
-    programme = _programme(request, slug)
+    programme = viewable_programme(request, slug)
     form = get_object_or_404(ReportForm, programme=programme, code=form_code)
     access = access_for(request.user)
     periods = form.periods()
@@ -163,8 +146,8 @@ def form_status_view(request, slug, form_code):
             "programme": programme,
             "form": form,
             "period": period,
-            "period_label": _period_label(period),
-            "periods": [(p, _period_label(p)) for p in periods],
+            "period_label": period_label(period),
+            "periods": [(p, period_label(p)) for p in periods],
             "deadline": deadline,
             "rows": rows,
             "counts": counts,
@@ -184,7 +167,7 @@ def _reminder_text(form, period, deadline, unit) -> str:
     ) % {
         "unit": unit.name,
         "form": form.name,
-        "period": _period_label(period),
+        "period": period_label(period),
         "deadline": deadline.strftime("%d/%m/%Y"),
     }
 
@@ -272,7 +255,7 @@ def report_entry(request, slug, form_code, period_code, unit_code):
             "programme": programme,
             "form": form,
             "period": period,
-            "period_label": _period_label(period),
+            "period_label": period_label(period),
             "deadline": form.deadline(period),
             "unit": unit,
             "submission": submission,
@@ -363,7 +346,7 @@ def value_history(request, slug, form_code, period_code, unit_code):
             "programme": programme,
             "form": form,
             "period": period,
-            "period_label": _period_label(period),
+            "period_label": period_label(period),
             "unit": unit,
             "row": row,
             "value": value,
@@ -376,7 +359,7 @@ def value_history(request, slug, form_code, period_code, unit_code):
 
 @login_required
 def evidence_file(request, slug, pk):
-    programme = _programme(request, slug)
+    programme = viewable_programme(request, slug)
     evidence = get_object_or_404(
         Evidence.objects.select_related("value__unit"),
         pk=pk,
@@ -395,7 +378,7 @@ def evidence_file(request, slug, pk):
 
 @login_required
 def import_upload(request, slug):
-    programme = _programme(request, slug)
+    programme = viewable_programme(request, slug)
     access = access_for(request.user)
     access.require(access.can_import(programme))
     problems = []
@@ -453,7 +436,7 @@ def _preview(programme, user, name: str, data: bytes):
 
 @login_required
 def import_preview(request, slug, pk):
-    programme = _programme(request, slug)
+    programme = viewable_programme(request, slug)
     batch = get_object_or_404(ImportBatch, pk=pk, programme=programme, user=request.user)
     if request.method == "POST" and batch.state == ImportBatch.State.PREVIEWED:
         if request.POST.get("action") == "cancel":
@@ -502,7 +485,7 @@ def import_preview(request, slug, pk):
 
 @login_required
 def export_values(request, slug):
-    programme = _programme(request, slug)
+    programme = viewable_programme(request, slug)
     access = access_for(request.user)
     fmt = request.GET.get("format", "csv")
     if fmt not in WRITERS:

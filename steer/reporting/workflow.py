@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from steer.accounts.access import access_for
+from steer.assessment.aggregates import APPROVED, refresh_report
 from steer.reporting.checks import refresh_violations, violation_text
 from steer.reporting.models import Submission, SubmissionEvent, ValidationRule
 
@@ -78,6 +79,8 @@ def act(submission: Submission, user, action: str, reason: str = "") -> Submissi
     old_state = submission.state
     submission.state = TARGET[action]
     submission.save()
+    if (old_state in APPROVED) != (submission.state in APPROVED):
+        refresh_report(submission)
     SubmissionEvent.objects.create(
         submission=submission,
         action=action,

@@ -1,0 +1,34 @@
+"""How statuses are named in the interface."""
+
+from django.utils.translation import gettext_lazy as _
+
+from steer.assessment.attainment import Status
+from steer.assessment.plan_status import PlanStatus
+
+STATUS_LABELS = {
+    Status.ACHIEVED: _("Achieved"),
+    Status.ON_TRACK: _("On track"),
+    Status.AT_RISK: _("At risk"),
+    Status.OFF_TRACK: _("Off track"),
+    Status.NO_DATA: _("No data"),
+}
+NOT_ACHIEVED = _("Not achieved")
+
+PLAN_LABELS = {
+    PlanStatus.DONE_ON_TIME: _("Done on time"),
+    PlanStatus.DONE_LATE: _("Done late"),
+    PlanStatus.IN_PROGRESS: _("In progress, within the deadline"),
+    PlanStatus.OVERDUE: _("Overdue"),
+    PlanStatus.CANCELLED: _("Cancelled"),
+}
+
+
+def status_label(assessment) -> str:
+    """The status's name; off track once the year judged is over reads "not achieved"."""
+    status = assessment.status
+    final = assessment.final_year
+    flow = assessment.indicator.period_aggregation == "sum"
+    over = final is not None and assessment.covered >= 1 and (flow or assessment.year >= final)
+    if status == Status.OFF_TRACK and over:
+        return NOT_ACHIEVED
+    return STATUS_LABELS[status]

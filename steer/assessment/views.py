@@ -1,0 +1,668 @@
+"""Dashboards: the programme overview, an indicator's page, a unit's scorecard, units compared."""
+
+import datetime as dt
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from steer.accounts.access import access_for
+from steer.assessment import charts
+from steer.assessment.attainment import SEVERITY, Status, anchors_of, tally
+from steer.assessment.labels import PLAN_LABELS, STATUS_LABELS, status_label
+from steer.assessment.models import Figure
+from steer.assessment.plan_status import PlanStatus
+from steer.assessment.selectors import (
+    as_of_day,
+    assess,
+    carried,
+    default_year,
+    plan_counts,
+    plan_statuses,
+    programme_root,
+)
+from steer.core.tables import Column, Table, download
+from steer.programmes.models import Indicator, IndicatorGroup, Programme
+from steer.programmes.views import viewable_programme
+from steer.reporting.labels import period_label
+from steer.reporting.periods import Period
+from steer.units.models import OrgUnit, UnitLineage
+
+MAX_COMPARED_INDICATORS = 40
+
+
+def _year(request, programme: Programme, root: OrgUnit) -> int:
+    """The year asked for, or the latest with figures (a year outside the programme: 404)."""
+    raw = request.GET.get("year", "")
+    if not raw:
+        return default_year(programme, root)
+    if not raw.isdigit() or int(raw) not in programme.years():
+        raise Http404
+    return int(raw)
+
+
+def _labels() -> dict[str, str]:
+    return {str(k): str(v) for k, v in STATUS_LABELS.items()}
+
+
+def _plan_labels() -> dict[str, str]:
+    return {str(k): str(v) for k, v in PLAN_LABELS.items()}
+
+
+def _status(a) -> dict:
+    return {"code": str(a.status), "label": str(status_label(a))}
+
+
+def _final_target(a):
+    return a.targets[a.final_year] if a.targets else None
+
+
+def _forecast_cells(a) -> dict:
+    f = a.forecast
+    if f is None:
+        return {"forecast": None, "low": None, "high": None, "reached": None, "shortfall": None}
+    return {
+        "forecast": round(f.value, 2),
+        "low": None if f.low is None else round(f.low, 2),
+        "high": None if f.high is None else round(f.high, 2),
+        "reached": None if f.year_reached is None else str(f.year_reached),
+        "shortfall": round(f.shortfall, 2) if f.shortfall else None,
+    }
+
+
+def _round(x):
+    return None if x is None else round(x, 2)
+
+
+def _indicator_row(programme, a, unit_code=None) -> dict:
+    indicator = a.indicator
+    url = indicator.get_absolute_url() + f"?year={a.year}"
+    if unit_code:
+        url += f"&unit={unit_code}"
+    return {
+        "code": indicator.code,
+        "name": indicator.name,
+        "url": url,
+        "uom": indicator.unit_of_measure,
+        "actual": _round(a.actual),
+        "expected": _round(a.judgement.expected),
+        "target": _final_target(a),
+        "final_year": a.final_year,
+        "status": _status(a),
+        **_forecast_cells(a),
+    }
+
+
+def _indicator_columns(year: int, with_forecast: bool = True) -> list[Column]:
+    columns = [
+        Column("code", _("Code"), link="url"),
+        Column("name", _("Indicator"), link="url"),
+        Column("uom", _("Unit of measure"), on_page=False),
+        Column("actual", _("Figure %(year)s") % {"year": year}, "number"),
+        Column("expected", _("Expected on the path"), "number"),
+        Column("target", _("Final target"), "number"),
+        Column("status", _("Status"), "status"),
+    ]
+    if with_forecast:
+        columns += [
+            Column("forecast", _("Forecast for the final year"), "number"),
+            Column("low", _("Forecast, low"), "number", on_page=False),
+            Column("high", _("Forecast, high"), "number", on_page=False),
+            Column("reached", _("Target reached in"), "text"),
+            Column("shortfall", _("Shortfall"), "number", on_page=False),
+        ]
+    return columns
+
+
+def _objective_of(indicator: Indicator, parents: dict[int, int | None]) -> int:
+    objective = indicator.group.objective_id
+    while parents.get(objective) is not None:
+        objective = parents[objective]
+    return objective
+
+
+@login_required
+def overview(request, slug):
+    programme = viewable_programme(request, slug)
+    access = access_for(request.user)
+    root = programme_root(programme)
+    year = _year(request, programme, root)
+    indicators = list(
+        programme.indicators.select_related("group").order_by("group__order", "order", "code")
+    )
+    assessments = assess(programme, indicators, [root.pk], year, root.pk)
+    rows = [assessments[(i.pk, root.pk)] for i in indicators]
+    objectives = list(programme.objectives.order_by("order", "code"))
+    parents = {o.pk: o.parent_id for o in objectives}
+    by_objective: dict[int, list] = {}
+    for a in rows:
+        by_objective.setdefault(_objective_of(a.indicator, parents), []).append(a)
+    objective_rows = []
+    for o in objectives:
+        if o.parent_id is not None:
+            continue
+        counts = tally(a.status for a in by_objective.get(o.pk, []))
+        objective_rows.append(
+            {
+                "objective": o,
+                "counts": counts,
+                "badges": [(str(s), STATUS_LABELS[s], n) for s, n in counts.items() if n],
+                "total": sum(counts.values()),
+            }
+        )
+    counts = tally(a.status for a in rows)
+    warnings = [
+        a
+        for a in rows
+        if a.status in (Status.AT_RISK, Status.OFF_TRACK)
+        or (a.forecast is not None and a.forecast.reaches_target is False)
+    ]
+    warnings.sort(key=lambda a: (SEVERITY.index(a.status), a.indicator.order, a.indicator.code))
+
+    day = as_of_day(year)
+    items = access.plan_items(programme)
+    plan = plan_counts(items, day)
+    labels = _labels()
+    table = Table(
+        "indicators",
+        _("Indicators in %(year)s") % {"year": year},
+        _indicator_columns(year),
+        [_indicator_row(programme, a) for a in rows],
+    )
+    warning_table = Table(
+        "warnings",
+        _("Targets that will be hard to reach"),
+        _indicator_columns(year),
+        [_indicator_row(programme, a) for a in warnings],
+    )
+    objective_table = Table(
+        "objectives",
+        _("Objectives"),
+        [Column("name", _("Objective"))]
+        + [Column(str(s), labels[str(s)], "integer") for s in Status]
+        + [Column("total", _("Indicators"), "integer")],
+        [
+            {
+                "name": str(r["objective"]),
+                **{str(k): v for k, v in r["counts"].items()},
+                "total": r["total"],
+            }
+            for r in objective_rows
+        ],
+    )
+    plan_labels = _plan_labels()
+    plan_table = Table(
+        "plan",
+        _("Plan items by status on %(day)s") % {"day": day.strftime("%d/%m/%Y")},
+        [Column("status", _("Status")), Column("count", _("Items"), "integer")],
+        [{"status": plan_labels[str(k)], "count": v} for k, v in plan.items()],
+    )
+    chart_specs = {
+        "objectives": charts.status_bars(
+            [
+                {
+                    "name": r["objective"].code + ". " + r["objective"].title[:60],
+                    "status": str(s),
+                    "count": n,
+                }
+                for r in objective_rows
+                for s, n in r["counts"].items()
+            ],
+            labels,
+            _("Indicators of each objective by status, %(year)s") % {"year": year},
+            _("Indicators"),
+        ),
+        "plan": charts.plan_bars(
+            {str(k): v for k, v in plan.items()},
+            plan_labels,
+            _("Plan items by status"),
+            _("Items"),
+        ),
+    }
+    tables = {t.name: t for t in (table, warning_table, objective_table, plan_table)}
+    response = download(request, tables, chart_specs)
+    if response:
+        return response
+    context = {
+        "programme": programme,
+        "root": root,
+        "year": year,
+        "years": list(programme.years()),
+        "counts": [(str(s), labels[str(s)], counts[s]) for s in Status],
+        "n_indicators": len(rows),
+        "objectives": objective_rows,
+        "tables": tables,
+        "charts": chart_specs,
+        "n_warnings": len(warnings),
+        "plan": [(str(k), plan_labels[str(k)], v) for k, v in plan.items()],
+        "day": day,
+        "steering": programme.steering_members.select_related("unit"),
+        "sees_all": access.sees_whole_programme(programme),
+        "can_edit": access.can_edit_programme(programme),
+        "user_unit": request.user.unit,
+    }
+    return render(request, "assessment/overview.html", context)
+
+
+def _date_of(time: float) -> str:
+    """A time in years (2024.0 is the end of 2024, 2024.5 the middle of 2025) as an ISO date."""
+    year = int(time)
+    if time == year:
+        return dt.date(year, 12, 31).isoformat()
+    return (dt.date(year + 1, 1, 1) + dt.timedelta(days=round((time - year) * 365) - 1)).isoformat()
+
+
+def _series(a, flow: bool) -> list[tuple[str, float, float]]:
+    """The figures a trend shows: year totals of a flow; the finest periods of a stock."""
+    years = [h for h in a.history if h[0].isdigit()]
+    if flow:
+        return years
+    return [h for h in a.history if not h[0].isdigit()] or years
+
+
+def _unit_for(request, programme, root) -> OrgUnit:
+    code = request.GET.get("unit", "")
+    if not code or code == root.code:
+        return root
+    unit = get_object_or_404(OrgUnit, code=code)
+    access = access_for(request.user)
+    access.require(access.can_view_reports(programme, unit))
+    return unit
+
+
+def _trend_spec(a, indicator: Indicator, unit: OrgUnit) -> dict:
+    flow = indicator.period_aggregation == "sum"
+    shown = _series(a, flow)
+    actual = [
+        {"date": _date_of(t), "value": v, "period": period_label(Period.parse(code))}
+        for code, t, v in shown
+    ]
+    path = []
+    if flow:
+        path = [{"date": _date_of(float(y)), "value": v} for y, v in sorted(a.targets.items())]
+    elif a.targets:
+        baseline = None
+        if indicator.baseline_value is not None and indicator.baseline_year:
+            baseline = (indicator.baseline_year, float(indicator.baseline_value))
+        path = [{"date": _date_of(t), "value": v} for t, v in anchors_of(baseline, a.targets)]
+    forecast = []
+    f = a.forecast
+    if f is not None and shown:
+        _code, last_t, last_v = shown[-1]
+        low = f.value if f.low is None else f.low
+        high = f.value if f.high is None else f.high
+        forecast = [
+            {"date": _date_of(last_t), "value": last_v, "low": last_v, "high": last_v},
+            {"date": _date_of(f.at), "value": f.value, "low": low, "high": high},
+        ]
+    return charts.trend(
+        actual,
+        path,
+        forecast,
+        title=_("%(code)s, %(unit)s: figures, target path and forecast")
+        % {"code": indicator.code, "unit": unit.name},
+        unit_of_measure=indicator.unit_of_measure,
+        names={
+            "actual": _("Figure of the year") if flow else _("Figure"),
+            "path": _("Year targets") if flow else _("Target path"),
+            "forecast": _("Forecast (likely range)"),
+        },
+    )
+
+
+@login_required
+def indicator_page(request, slug, code):
+    programme = viewable_programme(request, slug)
+    access = access_for(request.user)
+    indicator = get_object_or_404(
+        Indicator.objects.select_related("group__objective", "weight_indicator"),
+        programme=programme,
+        code=code,
+    )
+    root = programme_root(programme)
+    year = _year(request, programme, root)
+    unit = _unit_for(request, programme, root)
+    a = assess(programme, [indicator], [unit.pk], year, root.pk)[(indicator.pk, unit.pk)]
+    visible = access.report_units(programme)
+    child_ids = list(
+        Figure.objects.filter(indicator=indicator, period=str(year), option="", unit__parent=unit)
+        .filter(unit__in=visible)
+        .values_list("unit", flat=True)
+    )
+    children = {u.pk: u for u in OrgUnit.objects.filter(pk__in=child_ids)}
+    child_assessments = assess(programme, [indicator], child_ids, year, root.pk, forecasts=False)
+    labels = _labels()
+    breakdown_rows = []
+    for unit_id, ca in sorted(child_assessments.items(), key=lambda kv: children[kv[0][1]].code):
+        child = children[unit_id[1]]
+        breakdown_rows.append(
+            {
+                "unit": child.name,
+                "code": child.code,
+                "url": f"?year={year}&unit={child.code}",
+                "actual": _round(ca.actual),
+                "target": ca.targets.get(year) if ca.targets else None,
+                "expected": _round(ca.judgement.expected),
+                "status": _status(ca),
+            }
+        )
+    breakdown = Table(
+        "units",
+        _("%(unit)s: figures of the units below it, %(year)s") % {"unit": unit.name, "year": year},
+        [
+            Column("code", _("Code")),
+            Column("unit", _("Unit"), link="url"),
+            Column("actual", _("Figure"), "number"),
+            Column("target", _("Target %(year)s") % {"year": year}, "number"),
+            Column("expected", _("Expected on the path"), "number"),
+            Column("status", _("Status"), "status"),
+        ],
+        breakdown_rows,
+    )
+    option_rows = [
+        {"option": o.name, "value": _round(v)} for o, v in _options_of(indicator, unit, year)
+    ]
+    options = Table(
+        "parts",
+        _("By part, %(year)s") % {"year": year},
+        [Column("option", _("Part")), Column("value", _("Figure"), "number")],
+        option_rows,
+    )
+    history = Table(
+        "history",
+        _("Figures of %(unit)s by period") % {"unit": unit.name},
+        [Column("period", _("Period")), Column("value", _("Figure"), "number")],
+        [
+            {"period": period_label(Period.parse(code)), "value": _round(v)}
+            for code, _t, v in a.history
+        ],
+    )
+    chart_specs = {
+        "trend": _trend_spec(a, indicator, unit),
+        "units": charts.unit_bars(
+            [
+                {"unit": r["unit"], "value": r["actual"], "status": r["status"]["code"]}
+                for r in breakdown_rows
+            ],
+            labels,
+            title=breakdown.title,
+            unit_of_measure=indicator.unit_of_measure,
+        ),
+    }
+    tables = {t.name: t for t in (breakdown, options, history)}
+    response = download(request, tables, chart_specs)
+    if response:
+        return response
+    targets = access.targets(programme).filter(indicator=indicator).select_related("unit")
+    context = {
+        "programme": programme,
+        "indicator": indicator,
+        "year": year,
+        "years": list(programme.years()),
+        "unit": unit,
+        "root": root,
+        "keep": [] if unit == root else [("unit", unit.code)],
+        "trail": [
+            u
+            for u in reversed(unit.ancestors())
+            if access.can_view_reports(programme, u) or u == root
+        ],
+        "a": a,
+        "status": _status(a),
+        "tables": tables,
+        "charts": chart_specs,
+        "city_targets": [t for t in targets if t.unit_id is None],
+        "unit_targets": [t for t in targets if t.unit_id is not None],
+        "assignments": access.indicator_assignments(programme)
+        .filter(indicator=indicator)
+        .select_related("unit__unit_type"),
+        "plan_items": access.plan_items(programme)
+        .filter(indicators=indicator)
+        .select_related("lead_unit"),
+    }
+    return render(request, "assessment/indicator.html", context)
+
+
+def _options_of(indicator: Indicator, unit: OrgUnit, year: int):
+    """The year's figure of each part of the indicator (a breakdown), in the options' order."""
+    values = dict(
+        Figure.objects.filter(indicator=indicator, unit=unit, period=str(year))
+        .exclude(option="")
+        .values_list("option", "value")
+    )
+    if not values:
+        return []
+    line = indicator.form_lines.select_related("breakdown").filter(breakdown__isnull=False).first()
+    options = list(line.breakdown.options.all()) if line else []
+    return [(o, values[o.code]) for o in options if o.code in values]
+
+
+@login_required
+def scorecard(request, slug, unit_code):
+    programme = viewable_programme(request, slug)
+    access = access_for(request.user)
+    unit = get_object_or_404(OrgUnit.objects.select_related("unit_type", "parent"), code=unit_code)
+    access.require(access.can_view_reports(programme, unit))
+    root = programme_root(programme)
+    year = _year(request, programme, root)
+    with_figures = Figure.objects.filter(unit=unit, indicator__programme=programme).values(
+        "indicator"
+    )
+    indicators = list(
+        programme.indicators.filter(
+            Q(pk__in=with_figures)
+            | Q(assignments__unit=unit)
+            | Q(targets__unit=unit)
+            | Q(form_lines__form__units=unit)
+        )
+        .distinct()
+        .select_related("group")
+        .order_by("group__order", "order", "code")
+    )
+    assessments = assess(programme, indicators, [unit.pk], year, root.pk)
+    rows = [assessments[(i.pk, unit.pk)] for i in indicators]
+    labels = _labels()
+    counts = tally(a.status for a in rows)
+    day = as_of_day(year)
+    items = list(
+        access.plan_items(programme).involving(unit).select_related("lead_unit").order_by("code")
+    )
+    statuses = plan_statuses(items, day)
+    plan_labels = _plan_labels()
+    plan_rows = [
+        {
+            "code": item.code,
+            "title": item.title,
+            "url": item.get_absolute_url(),
+            "role": _("lead") if item.lead_unit_id == unit.pk else _("takes part"),
+            "deadline": item.deadline,
+            "completed": item.completed_on,
+            "status": {
+                "code": str(statuses[item.pk]),
+                "label": plan_labels[str(statuses[item.pk])],
+            },
+        }
+        for item in items
+    ]
+    table = Table(
+        "indicators",
+        _("%(unit)s: indicators in %(year)s") % {"unit": unit.name, "year": year},
+        _indicator_columns(year),
+        [_indicator_row(programme, a, unit.code) for a in rows],
+    )
+    plan_table = Table(
+        "plan",
+        _("%(unit)s: plan items on %(day)s") % {"unit": unit.name, "day": day.strftime("%d/%m/%Y")},
+        [
+            Column("code", _("Code"), link="url"),
+            Column("title", _("Plan item"), link="url"),
+            Column("role", _("Role")),
+            Column("deadline", _("Deadline"), "date"),
+            Column("completed", _("Completed on"), "date"),
+            Column("status", _("Status"), "status"),
+        ],
+        plan_rows,
+    )
+    carried_rows = []
+    for indicator_id, pairs in carried(unit, indicators, year).items():
+        indicator = next(i for i in indicators if i.pk == indicator_id)
+        for code, value in pairs:
+            carried_rows.append(
+                {
+                    "code": indicator.code,
+                    "name": indicator.name,
+                    "period": period_label(Period.parse(code)),
+                    "value": _round(value),
+                    "uom": indicator.unit_of_measure,
+                }
+            )
+    lineage_table = Table(
+        "lineage",
+        _("%(unit)s: figures carried through the restructuring (estimates)") % {"unit": unit.name},
+        [
+            Column("code", _("Code")),
+            Column("name", _("Indicator")),
+            Column("period", _("Period")),
+            Column("value", _("Estimated figure"), "number"),
+            Column("uom", _("Unit of measure")),
+        ],
+        carried_rows,
+    )
+    tables = {t.name: t for t in (table, plan_table, lineage_table)}
+    response = download(request, tables)
+    if response:
+        return response
+    lineage = UnitLineage.objects.filter(Q(predecessor=unit) | Q(successor=unit)).select_related(
+        "predecessor", "successor"
+    )
+    context = {
+        "programme": programme,
+        "unit": unit,
+        "year": year,
+        "years": list(programme.years()),
+        "counts": [(str(s), labels[str(s)], counts[s]) for s in Status],
+        "plan": [
+            (str(s), plan_labels[str(s)], sum(1 for v in statuses.values() if v == s))
+            for s in PlanStatus
+        ],
+        "tables": tables,
+        "predecessors": [link for link in lineage if link.successor_id == unit.pk],
+        "successors": [link for link in lineage if link.predecessor_id == unit.pk],
+        "day": day,
+    }
+    return render(request, "assessment/scorecard.html", context)
+
+
+@login_required
+def compare(request, slug):
+    programme = viewable_programme(request, slug)
+    access = access_for(request.user)
+    root = programme_root(programme)
+    year = _year(request, programme, root)
+    parent = root
+    if request.GET.get("parent"):
+        parent = get_object_or_404(OrgUnit, code=request.GET["parent"])
+        access.require(access.can_view_reports(programme, parent) or parent == root)
+    visible = access.report_units(programme)
+    figures = Figure.objects.filter(
+        indicator__programme=programme, period=str(year), option="", unit__parent=parent
+    ).filter(unit__in=visible)
+    groups = list(
+        IndicatorGroup.objects.filter(
+            programme=programme, indicators__in=figures.values("indicator")
+        )
+        .distinct()
+        .order_by("order", "code")
+    )
+    group = None
+    if request.GET.get("group"):
+        group = next((g for g in groups if g.code == request.GET["group"]), None)
+        if group is None:
+            raise Http404
+    indicators = list(
+        programme.indicators.filter(pk__in=figures.values("indicator")).order_by(
+            "group__order", "order", "code"
+        )
+    )
+    if group is None and len(indicators) > MAX_COMPARED_INDICATORS and groups:
+        group = groups[0]
+    if group is not None:
+        indicators = [i for i in indicators if i.group_id == group.pk]
+    units = list(OrgUnit.objects.filter(pk__in=figures.values("unit")).order_by("code"))
+    assessments = assess(
+        programme, indicators, [u.pk for u in units], year, root.pk, forecasts=False
+    )
+    labels = _labels()
+    rows = []
+    grid = []
+    for u in units:
+        row = {
+            "code": u.code,
+            "unit": u.name,
+            "url": reverse("scorecard", args=[programme.slug, u.code]) + f"?year={year}",
+        }
+        statuses = []
+        for i in indicators:
+            a = assessments[(i.pk, u.pk)]
+            row[i.code] = _round(a.actual)
+            row[f"{i.code}_status"] = _status(a)
+            statuses.append(a.status)
+            grid.append(
+                {
+                    "unit": u.name,
+                    "indicator": i.code,
+                    "status": str(a.status),
+                    "value": _round(a.actual),
+                }
+            )
+        c = tally(statuses)
+        row["achieved"] = c[Status.ACHIEVED] + c[Status.ON_TRACK]
+        row["judged"] = sum(c.values()) - c[Status.NO_DATA]
+        rows.append(row)
+    columns = [Column("code", _("Code")), Column("unit", _("Unit"), link="url")]
+    for i in indicators:
+        columns.append(Column(i.code, f"{i.code} ({i.unit_of_measure})", "number"))
+    columns += [
+        Column("achieved", _("Achieved or on track"), "integer"),
+        Column("judged", _("With a target and a figure"), "integer"),
+    ]
+    table = Table(
+        "units",
+        _("Units under %(unit)s compared, %(year)s") % {"unit": parent.name, "year": year},
+        columns,
+        rows,
+    )
+    chart_specs = {
+        "grid": charts.status_grid(grid, labels, title=table.title),
+    }
+    tables = {"units": table}
+    response = download(request, tables, chart_specs)
+    if response:
+        return response
+    context = {
+        "programme": programme,
+        "year": year,
+        "years": list(programme.years()),
+        "parent": parent,
+        "parents": _parents(programme, access, root),
+        "groups": groups,
+        "group": group,
+        "indicators": indicators,
+        "tables": tables,
+        "charts": chart_specs,
+    }
+    return render(request, "assessment/compare.html", context)
+
+
+def _parents(programme, access, root) -> list[OrgUnit]:
+    """Units with figures below them that the user may compare: the root and its own units."""
+    with_children = Figure.objects.filter(indicator__programme=programme, rolled_up=True).values(
+        "unit"
+    )
+    units = OrgUnit.objects.filter(pk__in=with_children).filter(
+        pk__in=access.report_units(programme)
+    )
+    return [root] + [u for u in units.order_by("code") if u.pk != root.pk]
