@@ -1,6 +1,8 @@
 """The pre-aggregated figures: only approved data, rolled up by each indicator's rule, kept
 up to date when a report is approved or reopened exactly as a full rebuild would compute them."""
 
+import io
+
 import pytest
 from django.db.models import Sum
 
@@ -89,3 +91,15 @@ def test_reopening_an_accepted_report_takes_its_figures_out(programme):
     incremental = snapshot()
     rebuild(programme)
     assert snapshot() == incremental
+
+
+def test_the_rebuild_command_recomputes_the_figures_and_refuses_an_unknown_programme():
+    from django.core.management import CommandError, call_command
+
+    Figure.objects.filter(indicator__code="CT10").delete()
+    out = io.StringIO()
+    call_command("rebuild_figures", "--programme", "07-ctr-tu", stdout=out, stderr=io.StringIO())
+    assert "07-CTr/TU" in out.getvalue()
+    assert Figure.objects.filter(indicator__code="CT10", unit__code="01", period="2024").exists()
+    with pytest.raises(CommandError, match="khong-co"):
+        call_command("rebuild_figures", "--programme", "khong-co")

@@ -37,7 +37,7 @@ class Figure(models.Model):
         ]
         indexes = [
             models.Index(fields=["indicator", "period", "unit"], name="figure_by_period"),
-            models.Index(fields=["unit", "year"], name="figure_by_unit"),
+            models.Index(fields=["unit", "period"], name="figure_by_unit"),
         ]
 
     def __str__(self) -> str:

@@ -25,7 +25,7 @@ from steer.assessment.selectors import (
     programme_root,
 )
 from steer.core.tables import Column, Table, download
-from steer.programmes.models import Indicator, IndicatorGroup, Programme
+from steer.programmes.models import Indicator, Programme
 from steer.programmes.views import viewable_programme
 from steer.reporting.labels import period_label
 from steer.reporting.periods import Period
@@ -566,32 +566,33 @@ def compare(request, slug):
     if request.GET.get("parent"):
         parent = get_object_or_404(OrgUnit, code=request.GET["parent"])
         access.require(access.can_view_reports(programme, parent) or parent == root)
-    visible = access.report_units(programme)
-    figures = Figure.objects.filter(
-        indicator__programme=programme, period=str(year), option="", unit__parent=parent
-    ).filter(unit__in=visible)
-    groups = list(
-        IndicatorGroup.objects.filter(
-            programme=programme, indicators__in=figures.values("indicator")
-        )
-        .distinct()
-        .order_by("order", "code")
+    children = OrgUnit.objects.filter(parent=parent)
+    if not access.sees_whole_programme(programme):
+        children = children.filter(pk__in=access.report_units(programme))
+    child_ids = list(children.values_list("pk", flat=True))
+    all_indicators = {
+        i.pk: i for i in programme.indicators.select_related("group").order_by("order", "code")
+    }
+    present = set(
+        Figure.objects.filter(
+            unit__in=child_ids, period=str(year), option="", indicator__in=list(all_indicators)
+        ).values_list("indicator", "unit")
     )
+    present_ids = {indicator_id for indicator_id, _unit in present}
+    indicators = [i for pk, i in all_indicators.items() if pk in present_ids]
+    indicators.sort(key=lambda i: (i.group.order, i.order, i.code))
+    groups = sorted({i.group for i in indicators}, key=lambda g: (g.order, g.code))
     group = None
     if request.GET.get("group"):
         group = next((g for g in groups if g.code == request.GET["group"]), None)
         if group is None:
             raise Http404
-    indicators = list(
-        programme.indicators.filter(pk__in=figures.values("indicator")).order_by(
-            "group__order", "order", "code"
-        )
-    )
     if group is None and len(indicators) > MAX_COMPARED_INDICATORS and groups:
         group = groups[0]
     if group is not None:
         indicators = [i for i in indicators if i.group_id == group.pk]
-    units = list(OrgUnit.objects.filter(pk__in=figures.values("unit")).order_by("code"))
+    unit_ids = {u for _p, u in present}
+    units = list(OrgUnit.objects.filter(pk__in=unit_ids).order_by("code"))
     assessments = assess(
         programme, indicators, [u.pk for u in units], year, root.pk, forecasts=False
     )
@@ -658,11 +659,8 @@ def compare(request, slug):
 
 
 def _parents(programme, access, root) -> list[OrgUnit]:
-    """Units with figures below them that the user may compare: the root and its own units."""
-    with_children = Figure.objects.filter(indicator__programme=programme, rolled_up=True).values(
-        "unit"
-    )
-    units = OrgUnit.objects.filter(pk__in=with_children).filter(
-        pk__in=access.report_units(programme)
-    )
-    return [root] + [u for u in units.order_by("code") if u.pk != root.pk]
+    """The units whose sub-units can be compared: the root and, below it, units with sub-units."""
+    below = OrgUnit.objects.filter(parent=root, children__isnull=False).distinct()
+    if not access.sees_whole_programme(programme):
+        below = below.filter(pk__in=access.report_units(programme))
+    return [root, *below.order_by("code")]
