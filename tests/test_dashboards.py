@@ -110,3 +110,26 @@ def test_comparison_of_a_viewer_shows_only_its_own_unit(login):
     data = login("xem.thuongtin").get(f"{P}/compare/", {"year": 2024, "download": "units.csv"})
     rows = list(csv.DictReader(io.StringIO(data.content.decode("utf-8-sig"))))
     assert [r["Đơn vị"] for r in rows] == ["Huyện Thường Tín"]
+
+
+def test_a_unit_with_only_a_final_target_is_judged_on_a_path_from_its_first_year(programme):
+    from steer.assessment.selectors import assess, programme_root
+    from steer.programmes.models import Target
+    from steer.units.models import OrgUnit
+
+    dong_da = OrgUnit.objects.get(code="006")
+    ct15 = programme.indicators.get(code="CT15")
+    Target.objects.create(indicator=ct15, unit=dong_da, year=2025, value=40)
+    first = Figure.objects.get(indicator=ct15, unit=dong_da, period="2021").value
+    root = programme_root(programme)
+    a = assess(programme, [ct15], [dong_da.pk], 2023, root.pk)[(ct15.pk, dong_da.pk)]
+    assert a.judgement.expected == pytest.approx(first + (40 - first) * 2 / 4)
+
+
+def test_a_figure_without_a_target_for_its_year_says_so(login):
+    # Quận Đống Đa has a 2025 target for enterprises supported (a flow), none for 2024
+    data = login("lanhdao.dongda").get(
+        f"{P}/scorecard/006/", {"year": 2024, "download": "indicators.csv"}
+    )
+    rows = {r["Mã"]: r for r in csv.DictReader(io.StringIO(data.content.decode("utf-8-sig")))}
+    assert rows["CT07"]["Tình trạng"] == "Chưa giao chỉ tiêu năm"

@@ -13,6 +13,7 @@ STATUS_LABELS = {
     Status.NO_DATA: _("No data"),
 }
 NOT_ACHIEVED = _("Not achieved")
+NO_TARGET = _("No target for the year")
 
 PLAN_LABELS = {
     PlanStatus.DONE_ON_TIME: _("Done on time"),
@@ -29,6 +30,8 @@ def status_label(assessment) -> str:
     final = assessment.final_year
     flow = assessment.indicator.period_aggregation == "sum"
     over = final is not None and assessment.covered >= 1 and (flow or assessment.year >= final)
+    if status == Status.NO_DATA and assessment.actual is not None:
+        return NO_TARGET
     if status == Status.OFF_TRACK and over:
         return NOT_ACHIEVED
     return STATUS_LABELS[status]

@@ -164,6 +164,8 @@ def assess(
             baseline = None
             if wide and indicator.baseline_value is not None and indicator.baseline_year:
                 baseline = (indicator.baseline_year, float(indicator.baseline_value))
+            elif wanted and not wide:
+                baseline = _first_year_figure(rows, min(wanted))
             judgement = judge(
                 actual,
                 year=year,
@@ -188,6 +190,18 @@ def assess(
                 history=[(code, y - 1 + c, v) for code, y, v, c in simple],
             )
     return result
+
+
+def _first_year_figure(rows, before: int) -> tuple[int, float] | None:
+    """A unit's own starting point: its first full-year figure before its first target.
+
+    A unit given only a final target has no baseline of its own; its path starts from where
+    it stood in its first reported year.
+    """
+    for code, y, value, covered, _units in rows:
+        if code == str(y) and covered >= 1 and y < before:
+            return (y, value)
+    return None
 
 
 def plan_statuses(items, day: dt.date) -> dict[int, PlanStatus]:

@@ -1,6 +1,7 @@
 """Dashboards: the programme overview, an indicator's page, a unit's scorecard, units compared."""
 
 import datetime as dt
+from collections import Counter
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
@@ -591,7 +592,14 @@ def compare(request, slug):
         group = groups[0]
     if group is not None:
         indicators = [i for i in indicators if i.group_id == group.pk]
-    unit_ids = {u for _p, u in present}
+    else:
+        # Departments report city-wide figures, districts their own: without a chosen group,
+        # show what most of the units report, not one sparse column per department.
+        reporters = Counter(indicator_id for indicator_id, _unit in present)
+        enough = len({u for _p, u in present}) / 3
+        indicators = [i for i in indicators if reporters[i.pk] >= enough]
+    shown = {i.pk for i in indicators}
+    unit_ids = {u for p, u in present if p in shown}
     units = list(OrgUnit.objects.filter(pk__in=unit_ids).order_by("code"))
     assessments = assess(
         programme, indicators, [u.pk for u in units], year, root.pk, forecasts=False
