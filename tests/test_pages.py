@@ -143,3 +143,12 @@ def test_years_are_not_written_with_a_thousands_separator(login):
 def test_large_numbers_are_grouped_with_dots(login):
     page = login("thuongtruc").get(f"{P}/tree/").content.decode()
     assert "≥ 2.000 doanh nghiệp" in page
+
+
+def test_numbers_are_rounded_half_up_and_grouped_the_vietnamese_way():
+    from steer.core.templatetags.steer import num
+
+    assert num(62.855, 2) == "62,86"
+    assert num(1234567.5, 0) == "1.234.568"
+    assert num(-0.004, 2) == "0,00"
+    assert num(110000) == "110.000"

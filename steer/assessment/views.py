@@ -441,6 +441,24 @@ def _options_of(indicator: Indicator, unit: OrgUnit, year: int):
     return [(o, values[o.code]) for o in options if o.code in values]
 
 
+def _indicators_of(programme: Programme, unit: OrgUnit) -> list[Indicator]:
+    """The indicators a unit has figures, an assignment or a target for, or whose figures of
+    the units it was formed from or went into can be carried to it."""
+    linked = [unit.pk]
+    linked += UnitLineage.objects.filter(successor=unit).values_list("predecessor", flat=True)
+    linked += UnitLineage.objects.filter(predecessor=unit).values_list("successor", flat=True)
+    ids = set(
+        Figure.objects.filter(unit__in=linked).values_list("indicator", flat=True).distinct()
+    )
+    ids |= set(unit.indicator_assignments.values_list("indicator", flat=True))
+    ids |= set(unit.targets.values_list("indicator", flat=True))
+    return list(
+        programme.indicators.filter(pk__in=ids)
+        .select_related("group")
+        .order_by("group__order", "order", "code")
+    )
+
+
 @login_required
 def scorecard(request, slug, unit_code):
     programme = viewable_programme(request, slug)
@@ -449,20 +467,7 @@ def scorecard(request, slug, unit_code):
     access.require(access.can_view_reports(programme, unit))
     root = programme_root(programme)
     year = _year(request, programme, root)
-    with_figures = Figure.objects.filter(unit=unit, indicator__programme=programme).values(
-        "indicator"
-    )
-    indicators = list(
-        programme.indicators.filter(
-            Q(pk__in=with_figures)
-            | Q(assignments__unit=unit)
-            | Q(targets__unit=unit)
-            | Q(form_lines__form__units=unit)
-        )
-        .distinct()
-        .select_related("group")
-        .order_by("group__order", "order", "code")
-    )
+    indicators = _indicators_of(programme, unit)
     assessments = assess(programme, indicators, [unit.pk], year, root.pk)
     rows = [assessments[(i.pk, unit.pk)] for i in indicators]
     labels = _labels()
