@@ -133,3 +133,12 @@ def test_a_figure_without_a_target_for_its_year_says_so(login):
     )
     rows = {r["Mã"]: r for r in csv.DictReader(io.StringIO(data.content.decode("utf-8-sig")))}
     assert rows["CT07"]["Tình trạng"] == "Chưa giao chỉ tiêu năm"
+
+
+def test_each_indicator_group_says_how_many_of_its_indicators_are_achieved(login):
+    data = login("bancd").get(f"{P}/", {"year": 2025, "download": "groups.csv"}).content
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert len(rows) == 7
+    shares = [r["Số đạt/tổng số"].split("/") for r in rows]
+    assert sum(int(total) for _x, total in shares) == 31
+    assert all(int(x) == int(r["Đã đạt"]) for (x, _t), r in zip(shares, rows, strict=True))

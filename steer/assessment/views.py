@@ -194,6 +194,27 @@ def overview(request, slug):
             for r in objective_rows
         ],
     )
+    by_group: dict[int, list] = {}
+    for a in rows:
+        by_group.setdefault(a.indicator.group_id, []).append(a)
+    group_rows = []
+    for group in programme.indicator_groups.order_by("order", "code"):
+        counts_of_group = tally(a.status for a in by_group.get(group.pk, []))
+        group_rows.append(
+            {
+                "name": str(group),
+                "share": _("%(x)s of %(y)s")
+                % {"x": counts_of_group[Status.ACHIEVED], "y": sum(counts_of_group.values())},
+                **{str(k): v for k, v in counts_of_group.items()},
+            }
+        )
+    group_table = Table(
+        "groups",
+        _("Indicator groups in %(year)s") % {"year": year},
+        [Column("name", _("Indicator group")), Column("share", _("Achieved out of all"))]
+        + [Column(str(s), labels[str(s)], "integer") for s in Status],
+        group_rows,
+    )
     plan_labels = _plan_labels()
     plan_table = Table(
         "plan",
@@ -223,7 +244,7 @@ def overview(request, slug):
             _("Items"),
         ),
     }
-    tables = {t.name: t for t in (table, warning_table, objective_table, plan_table)}
+    tables = {t.name: t for t in (table, warning_table, objective_table, group_table, plan_table)}
     response = download(request, tables, chart_specs)
     if response:
         return response
@@ -447,9 +468,7 @@ def _indicators_of(programme: Programme, unit: OrgUnit) -> list[Indicator]:
     linked = [unit.pk]
     linked += UnitLineage.objects.filter(successor=unit).values_list("predecessor", flat=True)
     linked += UnitLineage.objects.filter(predecessor=unit).values_list("successor", flat=True)
-    ids = set(
-        Figure.objects.filter(unit__in=linked).values_list("indicator", flat=True).distinct()
-    )
+    ids = set(Figure.objects.filter(unit__in=linked).values_list("indicator", flat=True).distinct())
     ids |= set(unit.indicator_assignments.values_list("indicator", flat=True))
     ids |= set(unit.targets.values_list("indicator", flat=True))
     return list(
