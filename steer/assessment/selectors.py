@@ -13,7 +13,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from steer.assessment.attainment import Judgement, Status, judge
@@ -115,11 +115,11 @@ def _forecast(indicator: Indicator, rows, year: int, targets: dict[int, float], 
     final = max(targets)
     if year > final or (year == final and covered >= 1):
         return None
-    if indicator.period_aggregation == FLOW:
-        points = [(float(y), v) for code, y, v, c in rows if code == str(y) and c >= 1]
-    else:
-        sub_year = [(y - 1 + c, v) for code, y, v, c in rows if code != str(y)]
-        points = sub_year or [(float(y), v) for code, y, v, c in rows if code == str(y)]
+    complete = {y for code, y, _v, c in rows if code == str(y) and c >= 1}
+    points = [(float(y), v) for code, y, v, c in rows if code == str(y) and c >= 1]
+    if indicator.period_aggregation != FLOW:
+        # A level known part-way through a year counts too: the latest word on where it stands.
+        points += [(y - 1 + c, v) for code, y, v, c in rows if code != str(y) and y not in complete]
     return linear(
         points,
         float(final),
@@ -137,15 +137,23 @@ def assess(
     root_id: int,
     *,
     forecasts: bool = True,
+    full_history: bool = False,
 ) -> dict[tuple[int, int], Assessment]:
     """Assessments by (indicator id, unit id) for the year.
 
-    With forecasts, the unit's figures of the earlier years are read too (for the forecast and
-    the trend); without, only the year's figures.
+    With forecasts, the figures of the earlier years are read too (every period's with
+    full_history, for a trend chart; otherwise the years' own); without, only the year's.
     """
     by_key: dict[tuple[int, int], list] = defaultdict(list)
     figures = Figure.objects.filter(indicator__in=indicators, unit__in=unit_ids, option="")
-    figures = figures.filter(year__lte=year) if forecasts else figures.filter(period=str(year))
+    if forecasts and full_history:
+        figures = figures.filter(year__lte=year)
+    elif forecasts:
+        # What the forecasts read: the years' figures, and the periods of the year shown.
+        years = [str(y) for y in range(programme.start_year - 1, year)]
+        figures = figures.filter(Q(period__in=years) | Q(year=year))
+    else:
+        figures = figures.filter(period=str(year))
     for indicator_id, unit_id, code, y, value, covered, units in figures.values_list(
         "indicator", "unit", "period", "year", "value", "covered", "units"
     ):

@@ -347,7 +347,8 @@ def indicator_page(request, slug, code):
     root = programme_root(programme)
     year = _year(request, programme, root)
     unit = _unit_for(request, programme, root)
-    a = assess(programme, [indicator], [unit.pk], year, root.pk)[(indicator.pk, unit.pk)]
+    a = assess(programme, [indicator], [unit.pk], year, root.pk, full_history=True)
+    a = a[(indicator.pk, unit.pk)]
     visible = access.report_units(programme)
     child_ids = list(
         Figure.objects.filter(indicator=indicator, period=str(year), option="", unit__parent=unit)
