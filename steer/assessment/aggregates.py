@@ -229,67 +229,85 @@ def refresh(indicator_ids: set[int], unit_id: int, code: str) -> None:
     indicator_ids = set(indicator_ids) | set(
         Indicator.objects.filter(weight_indicator__in=indicator_ids).values_list("pk", flat=True)
     )
-    indicators = weight_first(
-        Indicator.objects.filter(pk__in=indicator_ids).select_related("weight_indicator")
-    )
+    indicators = weight_first(Indicator.objects.filter(pk__in=indicator_ids))
     parent_of = parent_map()
     chain, node = [], unit_id
     while node is not None and node not in chain:
         chain.append(node)
         node = parent_of.get(node)
-    chain_set = set(chain)
-    year, _covered, kind, _n = period_facts(code)
     yearly = yearly_indicators(indicator_ids)
     with transaction.atomic():
-        for indicator in indicators:
-            own: dict[tuple[str, str], dict[int, float]] = defaultdict(dict)
-            for _i, unit, c, option, value in _approved_values(
-                [indicator.pk], unit__in=chain, period=code
-            ):
-                own[(c, option)][unit] = value
-            fixed: dict[tuple[str, str], dict[int, Fig]] = defaultdict(dict)
-            for unit, option, value, units, rolled in (
-                Figure.objects.filter(indicator=indicator, period=code, unit__parent__in=chain)
-                .exclude(unit__in=chain)
-                .values_list("unit", "option", "value", "units", "rolled_up")
-            ):
-                fixed[(code, option)][unit] = Fig(value, units, rolled)
-            weights = {}
-            if indicator.weight_indicator_id:
-                weights = _as_weights(
-                    Figure.objects.filter(
-                        indicator=indicator.weight_indicator_id,
-                        period=code,
-                        unit__parent__in=chain,
-                    ).values_list(*COLUMNS)
-                )
-            periods = _roll_periods(
-                indicator, own, parent_of, weights, fixed=fixed, compute=chain_set
-            )
-            Figure.objects.filter(indicator=indicator, unit__in=chain, period=code).delete()
-            rows = _rows(indicator, periods, with_years=False)
-            if kind != PeriodType.YEAR and indicator.pk not in yearly:
-                rows += _year_rows_of_chain(indicator, chain, year, rows)
-            # Written before the next indicator, which may read them as its weights.
-            insert_rows(Figure, COLUMNS, rows)
+        # In layers, each a few queries for all its indicators: an indicator weighted by
+        # another of the report comes in a later layer and reads the weights just written.
+        done: set[int] = set()
+        while len(done) < len(indicators):
+            layer = [
+                i
+                for i in indicators
+                if i.pk not in done and (i.weight_indicator_id not in indicator_ids - done)
+            ] or [i for i in indicators if i.pk not in done]
+            _refresh_layer(layer, chain, code, parent_of, yearly)
+            done |= {i.pk for i in layer}
 
 
-def _year_rows_of_chain(indicator: Indicator, chain: list[int], year: int, new_rows) -> list:
-    """Year rows of the chain's units, from their stored periods of the year and the new rows."""
-    series: dict[tuple[int, str], dict[str, Fig]] = defaultdict(dict)
-    for unit, code, option, value, units, rolled in (
-        Figure.objects.filter(indicator=indicator, unit__in=chain, year=year)
-        .exclude(period=str(year))
-        .values_list("unit", "period", "option", "value", "units", "rolled_up")
+def _refresh_layer(indicators, chain, code, parent_of, yearly) -> None:
+    ids = [i.pk for i in indicators]
+    chain_set = set(chain)
+    year, _covered, kind, _n = period_facts(code)
+    own: dict[int, dict] = defaultdict(lambda: defaultdict(dict))
+    for indicator_id, unit, c, option, value in _approved_values(ids, unit__in=chain, period=code):
+        own[indicator_id][(c, option)][unit] = value
+    fixed: dict[int, dict] = defaultdict(lambda: defaultdict(dict))
+    for indicator_id, unit, option, value, units, rolled in (
+        Figure.objects.filter(indicator__in=ids, period=code, unit__parent__in=chain)
+        .exclude(unit__in=chain)
+        .values_list("indicator", "unit", "option", "value", "units", "rolled_up")
     ):
-        series[(unit, option)][code] = Fig(value, units, rolled)
-    for _i, unit, code, _y, option, value, _c, units, rolled in new_rows:
-        series[(unit, option)][code] = Fig(value, units, rolled)
-    Figure.objects.filter(indicator=indicator, unit__in=chain, period=str(year)).delete()
+        fixed[indicator_id][(code, option)][unit] = Fig(value, units, rolled)
+    weight_rows: dict[int, list] = defaultdict(list)
+    weight_ids = {i.weight_indicator_id for i in indicators if i.weight_indicator_id}
+    for row in Figure.objects.filter(
+        indicator__in=weight_ids, period=code, unit__parent__in=chain
+    ).values_list(*COLUMNS):
+        weight_rows[row[0]].append(row)
+    Figure.objects.filter(indicator__in=ids, unit__in=chain, period=code).delete()
     rows = []
-    for (unit, option), by_period in series.items():
-        for y, (f, covered) in _year_figures(by_period, indicator.period_aggregation).items():
+    for indicator in indicators:
+        weights = _as_weights(weight_rows.get(indicator.weight_indicator_id, ()))
+        periods = _roll_periods(
+            indicator,
+            own[indicator.pk],
+            parent_of,
+            weights,
+            fixed=fixed[indicator.pk],
+            compute=chain_set,
+        )
+        rows += _rows(indicator, periods, with_years=False)
+    summed = [i for i in indicators if i.pk not in yearly]
+    if kind != PeriodType.YEAR and summed:
+        rows += _year_rows_of_chain(summed, chain, year, rows)
+    insert_rows(Figure, COLUMNS, rows)
+
+
+def _year_rows_of_chain(indicators: list[Indicator], chain: list[int], year: int, new_rows):
+    """Year rows of the chain's units, from their stored periods of the year and the new rows."""
+    ids = [i.pk for i in indicators]
+    series: dict[tuple[int, int, str], dict[str, Fig]] = defaultdict(dict)
+    for indicator_id, unit, code, option, value, units, rolled in (
+        Figure.objects.filter(indicator__in=ids, unit__in=chain, year=year)
+        .exclude(period=str(year))
+        .values_list("indicator", "unit", "period", "option", "value", "units", "rolled_up")
+    ):
+        series[(indicator_id, unit, option)][code] = Fig(value, units, rolled)
+    for indicator_id, unit, code, _y, option, value, _c, units, rolled in new_rows:
+        if indicator_id in ids:
+            series[(indicator_id, unit, option)][code] = Fig(value, units, rolled)
+    Figure.objects.filter(indicator__in=ids, unit__in=chain, period=str(year)).delete()
+    method = {i.pk: i.period_aggregation for i in indicators}
+    rows = []
+    for (indicator_id, unit, option), by_period in series.items():
+        for y, (f, covered) in _year_figures(by_period, method[indicator_id]).items():
             rows.append(
-                (indicator.pk, unit, str(y), y, option, f.value, covered, f.units, f.rolled_up)
+                (indicator_id, unit, str(y), y, option, f.value, covered, f.units, f.rolled_up)
             )
     return rows
