@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 PYTEST_ARGS ?=
 
-.PHONY: demo serve test lint format messages clean bench
+.PHONY: demo serve test lint format messages clean bench bench-dashboards
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,10 @@ messages: $(VENV)/.app
 ## bench: the benchmarks (results go in docs/benchmarks.md; DATABASE_URL selects PostgreSQL)
 bench: $(VENV)/.test
 	$(BIN)/python bench/import_values.py
+
+## bench-dashboards: dashboard pages, rebuild and incremental update at 0.1, 1 and 10 million values
+bench-dashboards: $(VENV)/.test
+	$(BIN)/python bench/dashboards.py --ladder --db sqlite
 
 clean:
 	rm -rf $(VENV) var
