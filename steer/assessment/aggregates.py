@@ -253,21 +253,23 @@ def refresh(indicator_ids: set[int], unit_id: int, code: str) -> None:
 def _refresh_layer(indicators, chain, code, parent_of, yearly) -> None:
     ids = [i.pk for i in indicators]
     chain_set = set(chain)
+    # The units directly below the chain, from the tree in memory (a join on the parent would
+    # visit every unit's figures of the period).
+    below = [unit for unit, parent in parent_of.items() if parent in chain_set]
+    beside = [unit for unit in below if unit not in chain_set]
     year, _covered, kind, _n = period_facts(code)
     own: dict[int, dict] = defaultdict(lambda: defaultdict(dict))
     for indicator_id, unit, c, option, value in _approved_values(ids, unit__in=chain, period=code):
         own[indicator_id][(c, option)][unit] = value
     fixed: dict[int, dict] = defaultdict(lambda: defaultdict(dict))
-    for indicator_id, unit, option, value, units, rolled in (
-        Figure.objects.filter(indicator__in=ids, period=code, unit__parent__in=chain)
-        .exclude(unit__in=chain)
-        .values_list("indicator", "unit", "option", "value", "units", "rolled_up")
-    ):
+    for indicator_id, unit, option, value, units, rolled in Figure.objects.filter(
+        indicator__in=ids, period=code, unit__in=beside
+    ).values_list("indicator", "unit", "option", "value", "units", "rolled_up"):
         fixed[indicator_id][(code, option)][unit] = Fig(value, units, rolled)
     weight_rows: dict[int, list] = defaultdict(list)
     weight_ids = {i.weight_indicator_id for i in indicators if i.weight_indicator_id}
     for row in Figure.objects.filter(
-        indicator__in=weight_ids, period=code, unit__parent__in=chain
+        indicator__in=weight_ids, period=code, unit__in=below
     ).values_list(*COLUMNS):
         weight_rows[row[0]].append(row)
     Figure.objects.filter(indicator__in=ids, unit__in=chain, period=code).delete()

@@ -39,6 +39,7 @@ class Assessment:
     judgement: Judgement
     forecast: Forecast | None
     targets: dict[int, float]
+    baseline: tuple[int, float] | None  # the path's start: (year, value)
     history: list[tuple[str, float, float]] = field(default_factory=list)  # (period, time, value)
 
     @property
@@ -195,6 +196,7 @@ def assess(
                 judgement=judgement,
                 forecast=_forecast(indicator, simple, year, wanted, covered) if forecasts else None,
                 targets=wanted,
+                baseline=baseline,
                 history=[(code, y - 1 + c, v) for code, y, v, c in simple],
             )
     return result

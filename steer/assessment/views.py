@@ -66,11 +66,11 @@ def _forecast_cells(a) -> dict:
     if f is None:
         return {"forecast": None, "low": None, "high": None, "reached": None, "shortfall": None}
     return {
-        "forecast": round(f.value, 2),
-        "low": None if f.low is None else round(f.low, 2),
-        "high": None if f.high is None else round(f.high, 2),
+        "forecast": _round(f.value),
+        "low": _round(f.low),
+        "high": _round(f.high),
         "reached": None if f.year_reached is None else str(f.year_reached),
-        "shortfall": round(f.shortfall, 2) if f.shortfall else None,
+        "shortfall": _round(f.shortfall) or None,
     }
 
 
@@ -78,7 +78,7 @@ def _round(x):
     return None if x is None else round(x, 2)
 
 
-def _indicator_row(programme, a, unit_code=None) -> dict:
+def _indicator_row(a, unit_code=None) -> dict:
     indicator = a.indicator
     url = indicator.get_absolute_url() + f"?year={a.year}"
     if unit_code:
@@ -97,8 +97,8 @@ def _indicator_row(programme, a, unit_code=None) -> dict:
     }
 
 
-def _indicator_columns(year: int, with_forecast: bool = True) -> list[Column]:
-    columns = [
+def _indicator_columns(year: int) -> list[Column]:
+    return [
         Column("code", _("Code"), link="url"),
         Column("name", _("Indicator"), link="url"),
         Column("uom", _("Unit of measure"), on_page=False),
@@ -106,16 +106,45 @@ def _indicator_columns(year: int, with_forecast: bool = True) -> list[Column]:
         Column("expected", _("Expected on the path"), "number"),
         Column("target", _("Final target"), "number"),
         Column("status", _("Status"), "status"),
+        Column("forecast", _("Forecast for the final year"), "number"),
+        Column("low", _("Forecast, low"), "number", on_page=False),
+        Column("high", _("Forecast, high"), "number", on_page=False),
+        Column("reached", _("Target reached in"), "text"),
+        Column("shortfall", _("Shortfall"), "number", on_page=False),
     ]
-    if with_forecast:
-        columns += [
-            Column("forecast", _("Forecast for the final year"), "number"),
-            Column("low", _("Forecast, low"), "number", on_page=False),
-            Column("high", _("Forecast, high"), "number", on_page=False),
-            Column("reached", _("Target reached in"), "text"),
-            Column("shortfall", _("Shortfall"), "number", on_page=False),
-        ]
-    return columns
+
+
+def _summary(name: str, title: str, heading: str, buckets) -> Table:
+    """How many of each bucket's (objective's, group's) indicators have each status."""
+    labels = _labels()
+    rows = []
+    for bucket, assessments in buckets:
+        counts = tally(a.status for a in assessments)
+        total = sum(counts.values())
+        rows.append(
+            {
+                "name": bucket,
+                "share": _("%(x)s of %(y)s") % {"x": counts[Status.ACHIEVED], "y": total},
+                **{str(k): v for k, v in counts.items()},
+                "total": total,
+            }
+        )
+    return Table(
+        name,
+        title,
+        [Column("name", heading), Column("share", _("Achieved out of all"))]
+        + [Column(str(s), labels[str(s)], "integer") for s in Status]
+        + [Column("total", _("Indicators"), "integer")],
+        rows,
+    )
+
+
+def _visible_children(programme: Programme, access, unit: OrgUnit) -> list[int]:
+    """The units directly below `unit` whose figures the user may see."""
+    children = OrgUnit.objects.filter(parent=unit)
+    if not access.sees_whole_programme(programme):
+        children = children.filter(pk__in=access.report_units(programme))
+    return list(children.values_list("pk", flat=True))
 
 
 def _objective_of(indicator: Indicator, parents: dict[int, int | None]) -> int:
@@ -143,17 +172,16 @@ def overview(request, slug):
         by_objective.setdefault(_objective_of(a.indicator, parents), []).append(a)
     objective_rows = []
     for o in objectives:
-        if o.parent_id is not None:
-            continue
-        counts = tally(a.status for a in by_objective.get(o.pk, []))
-        objective_rows.append(
-            {
-                "objective": o,
-                "counts": counts,
-                "badges": [(str(s), STATUS_LABELS[s], n) for s, n in counts.items() if n],
-                "total": sum(counts.values()),
-            }
-        )
+        if o.parent_id is None:
+            counts = tally(a.status for a in by_objective.get(o.pk, []))
+            objective_rows.append(
+                {
+                    "objective": o,
+                    "counts": counts,
+                    "badges": [(str(s), STATUS_LABELS[s], n) for s, n in counts.items() if n],
+                    "total": sum(counts.values()),
+                }
+            )
     counts = tally(a.status for a in rows)
     warnings = [
         a
@@ -171,49 +199,31 @@ def overview(request, slug):
         "indicators",
         _("Indicators in %(year)s") % {"year": year},
         _indicator_columns(year),
-        [_indicator_row(programme, a) for a in rows],
+        [_indicator_row(a) for a in rows],
     )
     warning_table = Table(
         "warnings",
         _("Targets that will be hard to reach"),
         _indicator_columns(year),
-        [_indicator_row(programme, a) for a in warnings],
-    )
-    objective_table = Table(
-        "objectives",
-        _("Objectives"),
-        [Column("name", _("Objective"))]
-        + [Column(str(s), labels[str(s)], "integer") for s in Status]
-        + [Column("total", _("Indicators"), "integer")],
-        [
-            {
-                "name": str(r["objective"]),
-                **{str(k): v for k, v in r["counts"].items()},
-                "total": r["total"],
-            }
-            for r in objective_rows
-        ],
+        [_indicator_row(a) for a in warnings],
     )
     by_group: dict[int, list] = {}
     for a in rows:
         by_group.setdefault(a.indicator.group_id, []).append(a)
-    group_rows = []
-    for group in programme.indicator_groups.order_by("order", "code"):
-        counts_of_group = tally(a.status for a in by_group.get(group.pk, []))
-        group_rows.append(
-            {
-                "name": str(group),
-                "share": _("%(x)s of %(y)s")
-                % {"x": counts_of_group[Status.ACHIEVED], "y": sum(counts_of_group.values())},
-                **{str(k): v for k, v in counts_of_group.items()},
-            }
-        )
-    group_table = Table(
+    objective_table = _summary(
+        "objectives",
+        _("Objectives"),
+        _("Objective"),
+        [(str(r["objective"]), by_objective.get(r["objective"].pk, [])) for r in objective_rows],
+    )
+    group_table = _summary(
         "groups",
         _("Indicator groups in %(year)s") % {"year": year},
-        [Column("name", _("Indicator group")), Column("share", _("Achieved out of all"))]
-        + [Column(str(s), labels[str(s)], "integer") for s in Status],
-        group_rows,
+        _("Indicator group"),
+        [
+            (str(g), by_group.get(g.pk, []))
+            for g in programme.indicator_groups.order_by("order", "code")
+        ],
     )
     plan_labels = _plan_labels()
     plan_table = Table(
@@ -306,10 +316,7 @@ def _trend_spec(a, indicator: Indicator, unit: OrgUnit) -> dict:
     if flow:
         path = [{"date": _date_of(float(y)), "value": v} for y, v in sorted(a.targets.items())]
     elif a.targets:
-        baseline = None
-        if indicator.baseline_value is not None and indicator.baseline_year:
-            baseline = (indicator.baseline_year, float(indicator.baseline_value))
-        path = [{"date": _date_of(t), "value": v} for t, v in anchors_of(baseline, a.targets)]
+        path = [{"date": _date_of(t), "value": v} for t, v in anchors_of(a.baseline, a.targets)]
     forecast = []
     f = a.forecast
     if f is not None and shown:
@@ -349,11 +356,13 @@ def indicator_page(request, slug, code):
     unit = _unit_for(request, programme, root)
     a = assess(programme, [indicator], [unit.pk], year, root.pk, full_history=True)
     a = a[(indicator.pk, unit.pk)]
-    visible = access.report_units(programme)
     child_ids = list(
-        Figure.objects.filter(indicator=indicator, period=str(year), option="", unit__parent=unit)
-        .filter(unit__in=visible)
-        .values_list("unit", flat=True)
+        Figure.objects.filter(
+            indicator=indicator,
+            period=str(year),
+            option="",
+            unit__in=_visible_children(programme, access, unit),
+        ).values_list("unit", flat=True)
     )
     children = {u.pk: u for u in OrgUnit.objects.filter(pk__in=child_ids)}
     child_assessments = assess(programme, [indicator], child_ids, year, root.pk, forecasts=False)
@@ -463,12 +472,11 @@ def _options_of(indicator: Indicator, unit: OrgUnit, year: int):
     return [(o, values[o.code]) for o in options if o.code in values]
 
 
-def _indicators_of(programme: Programme, unit: OrgUnit) -> list[Indicator]:
+def _indicators_of(programme: Programme, unit: OrgUnit, lineage) -> list[Indicator]:
     """The indicators a unit has figures, an assignment or a target for, or whose figures of
-    the units it was formed from or went into can be carried to it."""
-    linked = [unit.pk]
-    linked += UnitLineage.objects.filter(successor=unit).values_list("predecessor", flat=True)
-    linked += UnitLineage.objects.filter(predecessor=unit).values_list("successor", flat=True)
+    the units it was formed from or went into (its lineage links) can be carried to it."""
+    linked = {unit.pk} | {link.predecessor_id for link in lineage}
+    linked |= {link.successor_id for link in lineage}
     ids = set(Figure.objects.filter(unit__in=linked).values_list("indicator", flat=True).distinct())
     ids |= set(unit.indicator_assignments.values_list("indicator", flat=True))
     ids |= set(unit.targets.values_list("indicator", flat=True))
@@ -487,7 +495,12 @@ def scorecard(request, slug, unit_code):
     access.require(access.can_view_reports(programme, unit))
     root = programme_root(programme)
     year = _year(request, programme, root)
-    indicators = _indicators_of(programme, unit)
+    lineage = list(
+        UnitLineage.objects.filter(Q(predecessor=unit) | Q(successor=unit)).select_related(
+            "predecessor", "successor"
+        )
+    )
+    indicators = _indicators_of(programme, unit, lineage)
     assessments = assess(programme, indicators, [unit.pk], year, root.pk)
     rows = [assessments[(i.pk, unit.pk)] for i in indicators]
     labels = _labels()
@@ -517,7 +530,7 @@ def scorecard(request, slug, unit_code):
         "indicators",
         _("%(unit)s: indicators in %(year)s") % {"unit": unit.name, "year": year},
         _indicator_columns(year),
-        [_indicator_row(programme, a, unit.code) for a in rows],
+        [_indicator_row(a, unit.code) for a in rows],
     )
     plan_table = Table(
         "plan",
@@ -561,9 +574,6 @@ def scorecard(request, slug, unit_code):
     response = download(request, tables)
     if response:
         return response
-    lineage = UnitLineage.objects.filter(Q(predecessor=unit) | Q(successor=unit)).select_related(
-        "predecessor", "successor"
-    )
     context = {
         "programme": programme,
         "unit": unit,
@@ -592,10 +602,7 @@ def compare(request, slug):
     if request.GET.get("parent"):
         parent = get_object_or_404(OrgUnit, code=request.GET["parent"])
         access.require(access.can_view_reports(programme, parent) or parent == root)
-    children = OrgUnit.objects.filter(parent=parent)
-    if not access.sees_whole_programme(programme):
-        children = children.filter(pk__in=access.report_units(programme))
-    child_ids = list(children.values_list("pk", flat=True))
+    child_ids = _visible_children(programme, access, parent)
     all_indicators = {
         i.pk: i for i in programme.indicators.select_related("group").order_by("order", "code")
     }
@@ -642,7 +649,6 @@ def compare(request, slug):
         for i in indicators:
             a = assessments[(i.pk, u.pk)]
             row[i.code] = _round(a.actual)
-            row[f"{i.code}_status"] = _status(a)
             statuses.append(a.status)
             grid.append(
                 {
