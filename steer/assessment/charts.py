@@ -101,7 +101,9 @@ def trend(
         "domain": [names["actual"], names["path"], names["forecast"]],
         "range": ["#1f4e79", "#1a7f37", "#c98a00"],
     }
-    x = {"field": "date", "type": "temporal", "title": None, "axis": {"format": "%Y"}}
+    # One tick per year: the default picks half-years too and labels them all with the year.
+    axis = {"format": "%Y", "tickCount": {"interval": "year", "step": 1}}
+    x = {"field": "date", "type": "temporal", "title": None, "axis": axis}
     y = {"field": "value", "type": "quantitative", "title": unit_of_measure}
     layers = [
         {

@@ -443,6 +443,7 @@ def indicator_page(request, slug, code):
             if access.can_view_reports(programme, u) or u == root
         ],
         "a": a,
+        "actual": _round(a.actual),
         "status": _status(a),
         "tables": tables,
         "charts": chart_specs,
