@@ -478,7 +478,10 @@ def ladder_report(results: list[dict]) -> str:
         "generation: rebuild right after (s)",
         lambda r: f"{r['generation']['seconds']['rebuild']:.1f}" if r["generation"] else "–",
     )
-    row("full rebuild (s, median)", lambda r: f"{r['rebuild']['median']:.1f}")
+    row(
+        "full rebuild (s, median)",
+        lambda r: f"{r['rebuild']['median']:.1f}" if r["rebuild"] else "–",
+    )
     if any(r["rebuild"].get("vacuum_after") is not None for r in results):
         row(
             "VACUUM ANALYZE after a rebuild (s)",

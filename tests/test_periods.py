@@ -12,6 +12,7 @@ from steer.reporting.periods import (
     Period,
     PeriodError,
     PeriodType,
+    codes_of_year,
     is_working_day,
     parse,
     period_for,
@@ -356,3 +357,12 @@ def test_fixed_public_holidays_are_not_working_days(d):
     assert d.weekday() < 5
     assert (d.month, d.day) in FIXED_HOLIDAYS
     assert not is_working_day(d)
+
+
+@given(types, years)
+def test_codes_of_year_list_every_period_of_the_year_and_no_other(type_, year):
+    codes = codes_of_year(year)
+    assert len(codes) == len(set(codes)) == 12 + 4 + 2 + 1 + 1
+    assert {p.code for p in periods_between(type_, year, year)} <= set(codes)
+    assert {parse(code).year for code in codes} == {year}
+    assert not {p.code for p in periods_between(type_, year + 1, year + 1)} & set(codes)

@@ -22,7 +22,7 @@ from steer.assessment.rollup import across_periods, up_the_tree
 from steer.core.bulk import insert_rows
 from steer.programmes.models import Indicator, Programme
 from steer.reporting.models import DataValue, FormLine, Submission
-from steer.reporting.periods import Period, PeriodType
+from steer.reporting.periods import Period, PeriodType, codes_of_year
 from steer.units.models import OrgUnit
 
 APPROVED = (Submission.State.APPROVED, Submission.State.ACCEPTED)
@@ -294,12 +294,11 @@ def _refresh_layer(indicators, chain, code, parent_of, yearly) -> None:
 def _year_rows_of_chain(indicators: list[Indicator], chain: list[int], year: int, new_rows):
     """Year rows of the chain's units, from their stored periods of the year and the new rows."""
     ids = [i.pk for i in indicators]
+    parts = [code for code in codes_of_year(year) if code != str(year)]
     series: dict[tuple[int, int, str], dict[str, Fig]] = defaultdict(dict)
-    for indicator_id, unit, code, option, value, units, rolled in (
-        Figure.objects.filter(indicator__in=ids, unit__in=chain, year=year)
-        .exclude(period=str(year))
-        .values_list("indicator", "unit", "period", "option", "value", "units", "rolled_up")
-    ):
+    for indicator_id, unit, code, option, value, units, rolled in Figure.objects.filter(
+        indicator__in=ids, unit__in=chain, period__in=parts
+    ).values_list("indicator", "unit", "period", "option", "value", "units", "rolled_up"):
         series[(indicator_id, unit, option)][code] = Fig(value, units, rolled)
     for indicator_id, unit, code, _y, option, value, _c, units, rolled in new_rows:
         if indicator_id in ids:

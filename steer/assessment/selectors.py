@@ -13,7 +13,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Max, Q
+from django.db.models import Max
 from django.utils import timezone
 
 from steer.assessment.attainment import Judgement, Status, judge
@@ -22,7 +22,7 @@ from steer.assessment.models import Figure
 from steer.assessment.plan_status import PlanStatus, plan_status
 from steer.assessment.rollup import Link, backward, forward
 from steer.programmes.models import Indicator, Programme, Target
-from steer.reporting.periods import Period
+from steer.reporting.periods import Period, codes_of_year
 from steer.units.models import OrgUnit, UnitLineage
 
 FLOW = "sum"  # period aggregation of indicators that are flows
@@ -152,7 +152,7 @@ def assess(
     elif forecasts:
         # What the forecasts read: the years' figures, and the periods of the year shown.
         years = [str(y) for y in range(programme.start_year - 1, year)]
-        figures = figures.filter(Q(period__in=years) | Q(year=year))
+        figures = figures.filter(period__in=years + codes_of_year(year))
     else:
         figures = figures.filter(period=str(year))
     for indicator_id, unit_id, code, y, value, covered, units in figures.values_list(

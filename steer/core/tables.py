@@ -64,7 +64,7 @@ class Column:
         return self.kind in NUMERIC_KINDS
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Cell:
     """A cell as the page shows it: its value (a status's label), status code and link.
 

@@ -281,3 +281,9 @@ def periods_between(type_: PeriodType | str, first_year: int, last_year: int) ->
         for year in range(first_year, last_year + 1)
         for number in range(1, _PER_YEAR[type_] + 1)
     ]
+
+
+def codes_of_year(year: int) -> list[str]:
+    """The codes of every period of every type within ``year`` (listing them lets a query
+    probe an index on the period code instead of scanning a unit's whole history)."""
+    return [p.code for type_ in PERIOD_TYPES_ORDER for p in periods_between(type_, year, year)]
