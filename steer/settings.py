@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "steer.accounts",
     "steer.reporting",
     "steer.assessment",
+    "steer.steering",
     "steer.demo",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -151,3 +152,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
+
+# Days as Vietnamese write them (the browser's date picker posts ISO). Not the default's
+# month-first forms: 05/06/2025 is 5 June here.
+DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%d-%m-%Y", "%d.%m.%Y"]

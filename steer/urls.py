@@ -6,6 +6,7 @@ from steer.core import views as core_views
 from steer.core.admin_site import site as admin_site
 from steer.programmes import views as programme_views
 from steer.reporting import views as reporting_views
+from steer.steering.views import directives, inspections, plan, recommendations, work
 from steer.units import views as unit_views
 
 programme_urls = [
@@ -43,6 +44,28 @@ programme_urls = [
     path("import/", reporting_views.import_upload, name="import_upload"),
     path("import/<int:pk>/", reporting_views.import_preview, name="import_preview"),
     path("export/", reporting_views.export_values, name="export_values"),
+    path("plan-items/<str:code>/progress/", plan.progress, name="plan_item_progress"),
+    path("plan-items/<str:code>/deadline/", plan.deadline, name="plan_item_deadline"),
+    path("directives/", directives.directive_list, name="directive_list"),
+    path("directives/new/", directives.directive_new, name="directive_new"),
+    path("directives/<int:number>/", directives.directive_detail, name="directive_detail"),
+    path("files/<int:pk>/", directives.attachment_file, name="steering_file"),
+    path("inspections/", inspections.inspection_list, name="inspection_list"),
+    path("inspections/new/", inspections.inspection_new, name="inspection_new"),
+    path("inspections/<int:pk>/", inspections.inspection_detail, name="inspection_detail"),
+    path("recommendations/", recommendations.recommendation_list, name="recommendation_list"),
+    path("recommendations/new/", recommendations.recommendation_new, name="recommendation_new"),
+    path(
+        "recommendations/<int:number>/",
+        recommendations.recommendation_detail,
+        name="recommendation_detail",
+    ),
+    path("syntheses/<int:pk>/", recommendations.synthesis_detail, name="synthesis_detail"),
+    path("work/", work.my_work, name="my_work"),
+    path("overdue/", work.overdue, name="overdue"),
+    path("timeline/", work.timeline, name="timeline"),
+    path("calendar/", work.calendar, name="deadline_calendar"),
+    path("priorities/", work.priorities_view, name="priorities"),
 ]
 
 urlpatterns = [
@@ -53,6 +76,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin_site.urls),
+    path("notifications/", work.notifications, name="notifications"),
     path("units/", unit_views.unit_list, name="unit_list"),
     path("units/<str:code>/", unit_views.unit_detail, name="unit_detail"),
     path("p/<slug:slug>/", include(programme_urls)),

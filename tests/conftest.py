@@ -14,6 +14,7 @@ from steer.accounts.models import User
 from steer.demo.loader import load_programme
 from steer.demo.management.commands.load_demo import DATA
 from steer.demo.reports import load_reports
+from steer.demo.steering import load_steering
 from steer.demo.users import load_demo_users
 from steer.programmes.models import Programme
 from steer.reporting.models import Breakdown, BreakdownOption, FormLine, ReportForm
@@ -30,6 +31,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
         programme = load_programme(json.loads(DATA.read_text(encoding="utf-8")))
         load_demo_users(programme)
         load_reports(programme)
+        load_steering(programme)
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,8 @@ LOCALE = Path(settings.BASE_DIR) / "steer" / "locale"
 
 
 def po_entries(path: Path) -> list[tuple[str, str, bool]]:
-    """(msgid, first msgstr, fuzzy) for every entry but the header."""
+    """(msgid, first msgstr, fuzzy) for every entry but the header; a msgid with a context
+    is given as gettext keys it, "context\x04msgid"."""
     entries, text = [], path.read_text(encoding="utf-8")
     for block in text.split("\n\n"):
         lines = [line for line in block.splitlines() if not line.startswith("#~")]
@@ -18,14 +19,17 @@ def po_entries(path: Path) -> list[tuple[str, str, bool]]:
         fields: dict[str, str] = {}
         current = None
         for line in lines:
-            match = re.match(r'^(msgid|msgid_plural|msgstr(?:\[0\])?) "(.*)"$', line)
+            match = re.match(r'^(msgctxt|msgid|msgid_plural|msgstr(?:\[0\])?) "(.*)"$', line)
             if match:
                 current = match.group(1).replace("[0]", "")
                 fields[current] = match.group(2)
             elif line.startswith('"') and current:
                 fields[current] += line[1:-1]
         if fields.get("msgid"):
-            entries.append((fields["msgid"], fields.get("msgstr", ""), fuzzy))
+            msgid = fields["msgid"]
+            if "msgctxt" in fields:
+                msgid = f"{fields['msgctxt']}\x04{msgid}"
+            entries.append((msgid, fields.get("msgstr", ""), fuzzy))
     return entries
 
 

@@ -21,6 +21,11 @@ PROGRAMME_WIDE = frozenset(
 PROGRAMME_EDITORS = frozenset({Role.ADMINISTRATOR, Role.STANDING_AGENCY})
 # Roles that enter a unit's figures; the standing agency may also enter them on a unit's behalf.
 UNIT_REPORTERS = frozenset({Role.UNIT_REPORTER, Role.UNIT_HEAD})
+# Who gives directives (and accepts that they are done); who records inspections.
+DIRECTORS = frozenset(
+    {Role.ADMINISTRATOR, Role.STANDING_AGENCY, Role.STEERING_COMMITTEE, Role.INSPECTOR}
+)
+INSPECTORS = frozenset({Role.ADMINISTRATOR, Role.STANDING_AGENCY, Role.INSPECTOR})
 
 
 class Access:
@@ -156,6 +161,58 @@ class Access:
         return own_head or Role.ADMINISTRATOR in roles
 
     def can_accept(self, programme: Programme) -> bool:
+        return bool(self.roles(programme) & PROGRAMME_EDITORS)
+
+    # -- steering ------------------------------------------------------------------------
+    def can_direct(self, programme: Programme) -> bool:
+        """Give directives and accept or return their closure."""
+        return bool(self.roles(programme) & DIRECTORS)
+
+    def directives(self, programme: Programme):
+        from steer.steering.models import Directive
+
+        rows = Directive.objects.filter(programme=programme)
+        if not self.can_view_programme(programme):
+            return rows.none()
+        if self.sees_whole_programme(programme):
+            return rows
+        mine = Directive.objects.filter(assignees__in=self.own_unit_ids).values("pk")
+        return rows.filter(pk__in=mine)
+
+    def can_report_on(self, programme: Programme, unit_ids) -> bool:
+        """Report progress for one of these units (a directive's assignees, an item's lead)."""
+        roles = self.roles(programme)
+        if roles & PROGRAMME_EDITORS:
+            return True
+        return bool(roles & UNIT_REPORTERS) and bool(set(unit_ids) & self.own_unit_ids)
+
+    def can_inspect(self, programme: Programme) -> bool:
+        return bool(self.roles(programme) & INSPECTORS)
+
+    def inspections(self, programme: Programme):
+        from steer.steering.models import Inspection
+
+        rows = Inspection.objects.filter(programme=programme)
+        if not self.can_view_programme(programme):
+            return rows.none()
+        if self.sees_whole_programme(programme):
+            return rows
+        return rows.filter(visits__unit__in=self.own_unit_ids).distinct()
+
+    def recommendations(self, programme: Programme):
+        from steer.steering.models import Recommendation
+
+        rows = Recommendation.objects.filter(programme=programme)
+        if not self.can_view_programme(programme):
+            return rows.none()
+        if self.sees_whole_programme(programme):
+            return rows
+        return rows.filter(unit__in=self.own_unit_ids)
+
+    def can_raise_for(self, programme: Programme, unit_id: int) -> bool:
+        return self.can_report_on(programme, [unit_id])
+
+    def can_synthesise(self, programme: Programme) -> bool:
         return bool(self.roles(programme) & PROGRAMME_EDITORS)
 
     # -- guards --------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import get_script_prefix, reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from steer.accounts.access import access_for
@@ -32,6 +33,8 @@ from steer.programmes.models import Indicator, Programme
 from steer.programmes.views import viewable_programme
 from steer.reporting.labels import period_label
 from steer.reporting.periods import Period
+from steer.steering.models import Directive, Recommendation
+from steer.steering.views.directives import directive_table
 from steer.units.models import OrgUnit, UnitLineage
 
 MAX_COMPARED_INDICATORS = 40
@@ -289,8 +292,22 @@ def overview(request, slug):
         "sees_all": access.sees_whole_programme(programme),
         "can_edit": access.can_edit_programme(programme),
         "user_unit": request.user.unit,
+        "follow_up": follow_up(programme, access),
     }
     return render(request, "assessment/overview.html", context)
+
+
+def follow_up(programme: Programme, access) -> dict:
+    """Today's open and overdue directives and open recommendations the user may see."""
+    today = timezone.localdate()
+    open_ = access.directives(programme).filter(state__in=Directive.OPEN)
+    return {
+        "open": open_.count(),
+        "overdue": open_.filter(deadline__lt=today).count(),
+        "recommendations": access.recommendations(programme)
+        .filter(state__in=Recommendation.OPEN)
+        .count(),
+    }
 
 
 def _date_of(time: float) -> str:
@@ -591,7 +608,18 @@ def scorecard(request, slug, unit_code):
         ],
         carried_rows,
     )
-    tables = {t.name: t for t in (table, plan_table, lineage_table)}
+    directives = (
+        Directive.objects.filter(programme=programme, assignees=unit)
+        .prefetch_related("assignees")
+        .order_by("-deadline")
+    )
+    directives_table = directive_table(
+        "directives",
+        _("%(unit)s: directives") % {"unit": unit.name},
+        directives,
+        timezone.localdate(),
+    )
+    tables = {t.name: t for t in (table, plan_table, lineage_table, directives_table)}
     response = download(request, tables)
     if response:
         return response

@@ -12,4 +12,5 @@ def site(request):
         "demo_mode": settings.DEMO_MODE,
         "access": access,
         "nav_programmes": list(access.programmes().only("slug", "symbol")),
+        "unread_notifications": user.notifications.filter(read_at__isnull=True).count(),
     }

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from steer.core.widgets import DayInput
 from steer.programmes.models import PlanItem, Programme
 from steer.units.models import OrgUnit
 
@@ -12,12 +13,8 @@ class PlanItemFilterForm(forms.Form):
     )
     kind = forms.ChoiceField(label=_("Kind"), required=False)
     state = forms.ChoiceField(label=_("State"), required=False)
-    deadline_from = forms.DateField(
-        label=_("Deadline from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    deadline_to = forms.DateField(
-        label=_("Deadline to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    deadline_from = forms.DateField(label=_("Deadline from"), required=False, widget=DayInput())
+    deadline_to = forms.DateField(label=_("Deadline to"), required=False, widget=DayInput())
 
     def __init__(self, *args, units, **kwargs):
         super().__init__(*args, **kwargs)
@@ -70,7 +67,7 @@ class ProgrammeCopyForm(forms.ModelForm):
             "source_document",
             "summary",
         ]
-        widgets = {"issued_on": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"issued_on": DayInput()}
 
     def __init__(self, *args, source: Programme, **kwargs):
         self.source = source

@@ -525,6 +525,8 @@ class PlanItem(models.Model):
     expected_product = models.TextField(_("expected product"), blank=True)
     start_date = models.DateField(_("start"))
     deadline = models.DateField(_("deadline"))
+    # The first deadline, kept when the deadline is moved (the timeline shows both).
+    baseline_deadline = models.DateField(_("original deadline"), null=True, blank=True)
     state = models.CharField(_("state"), max_length=20, choices=State, default=State.PLANNED)
     completed_on = models.DateField(_("completed on"), null=True, blank=True)
     source_clause = models.CharField(_("source clause"), max_length=300, blank=True)

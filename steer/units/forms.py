@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from steer.core.widgets import DayInput
 from steer.units.models import UnitGroup, UnitType
 
 
@@ -12,9 +13,7 @@ class UnitFilterForm(forms.Form):
     group = forms.ModelChoiceField(
         label=_("Group"), queryset=UnitGroup.objects.all(), required=False, empty_label=_("All")
     )
-    on = forms.DateField(
-        label=_("Existing on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    on = forms.DateField(label=_("Existing on"), required=False, widget=DayInput())
 
     def apply(self, units):
         data = self.cleaned_data

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from steer.demo.loader import DefinitionError, load_programme
 from steer.demo.reports import DATA as REPORTS_DATA
 from steer.demo.reports import load_reports
+from steer.demo.steering import load_steering
 from steer.demo.users import DEMO_PASSWORD, load_demo_users
 from steer.units.hanoi import load_hanoi_units
 
@@ -44,6 +45,11 @@ class Command(BaseCommand):
             f"Reports: {reports['forms']} forms, {reports['values']} values, "
             f"submissions: {states or 'none'}"
             + ("." if reports["generated"] else " (figures already there, kept).")
+        )
+        steering = load_steering(programme)
+        self.stdout.write(
+            f"Steering: {steering['directives']} directives ({steering['overdue']} overdue), "
+            f"{steering['inspections']} inspection, {steering['recommendations']} recommendations."
         )
         self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD})")
         for user in users:

@@ -1,0 +1,140 @@
+"""Priorities for the next work programme: candidate issues scored on urgency, impact and
+feasibility (1-5 each), ranked, each with its reasons: "những vấn đề bức xúc phải làm ngay,
+không dàn trải" — a short list, not everything that is late.
+
+Pure computation: the facts come in as plain values, the reasons go out as (key, values)
+pairs that the interface words in the user's language.
+"""
+
+from dataclasses import dataclass, field
+
+WEIGHTS = {"urgency": 0.4, "impact": 0.4, "feasibility": 0.2}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    kind: str  # directive, indicator, recommendation, plan_item
+    key: str
+    title: str
+    urgency: int
+    impact: int
+    feasibility: int
+    reasons: tuple[tuple[str, dict], ...] = field(default_factory=tuple)
+    url: str = ""
+
+    @property
+    def score(self) -> float:
+        return round(
+            WEIGHTS["urgency"] * self.urgency
+            + WEIGHTS["impact"] * self.impact
+            + WEIGHTS["feasibility"] * self.feasibility,
+            2,
+        )
+
+
+def _clamp(x: int) -> int:
+    return max(1, min(5, x))
+
+
+def by_lateness(days_late: int) -> int:
+    """Urgency of something overdue by this many days (0 or fewer: due, not late)."""
+    if days_late > 180:
+        return 5
+    if days_late > 90:
+        return 4
+    if days_late > 30:
+        return 3
+    return 2
+
+
+def directive(key, title, *, days_late, steering_level, assignees, under_way, url=""):
+    reasons = [("overdue", {"days": days_late})]
+    impact = 4 if steering_level else 3
+    if assignees >= 3:
+        impact += 1
+        reasons.append(("many_units", {"units": assignees}))
+    if under_way:
+        reasons.append(("under_way", {}))
+    return Candidate(
+        "directive",
+        key,
+        title,
+        urgency=by_lateness(days_late),
+        impact=_clamp(impact),
+        feasibility=4 if under_way else 3,
+        reasons=tuple(reasons),
+        url=url,
+    )
+
+
+def indicator(key, title, *, off_track, years_left, gap_share, url=""):
+    """A target at risk or off track; gap_share: the forecast shortfall as a share of the target
+    (None without a forecast). A small gap is more feasible to close."""
+    urgency = 5 if years_left <= 1 else 4 if years_left == 2 else 3
+    reasons = [("off_track" if off_track else "at_risk", {}), ("years_left", {"years": years_left})]
+    if gap_share is None:
+        feasibility = 3
+    else:
+        feasibility = 4 if gap_share <= 0.1 else 3 if gap_share <= 0.3 else 2
+        reasons.append(("gap", {"percent": round(gap_share * 100)}))
+    return Candidate(
+        "indicator",
+        key,
+        title,
+        urgency=urgency,
+        impact=5 if off_track else 4,
+        feasibility=feasibility,
+        reasons=tuple(reasons),
+        url=url,
+    )
+
+
+# Recommendations that need a city decision (a policy, money) are harder to act on quickly.
+FEASIBILITY_BY_CATEGORY = {
+    "policy": 2,
+    "finance": 2,
+    "personnel": 3,
+    "procedures_it": 4,
+    "coordination": 4,
+    "other": 3,
+}
+
+
+def recommendation(key, title, *, days_open, bottleneck, category, url=""):
+    urgency = by_lateness(days_open) - 1 + (1 if bottleneck else 0)
+    reasons = [("open_for", {"days": days_open})]
+    if bottleneck:
+        reasons.append(("bottleneck", {}))
+    return Candidate(
+        "recommendation",
+        key,
+        title,
+        urgency=_clamp(urgency),
+        impact=4 if bottleneck else 3,
+        feasibility=FEASIBILITY_BY_CATEGORY.get(category, 3),
+        reasons=tuple(reasons),
+        url=url,
+    )
+
+
+def plan_item(key, title, *, days_late, major, percent, url=""):
+    """An overdue plan item; major: a scheme, project or programme rather than a task."""
+    reasons = [("overdue", {"days": days_late})]
+    if percent is not None:
+        reasons.append(("progress", {"percent": percent}))
+    return Candidate(
+        "plan_item",
+        key,
+        title,
+        urgency=by_lateness(days_late),
+        impact=4 if major else 3,
+        feasibility=4 if percent is not None and percent >= 50 else 3 if percent else 2,
+        reasons=tuple(reasons),
+        url=url,
+    )
+
+
+def rank(candidates, limit: int = 10) -> list[Candidate]:
+    """The highest-scoring candidates, at most `limit`; ties broken by urgency, then impact."""
+    ordered = sorted(candidates, key=lambda c: (-c.score, -c.urgency, -c.impact, c.kind, c.key))
+    return ordered[:limit]

@@ -1,0 +1,504 @@
+"""Every change to a steering record goes through here: checked (who may, in which state),
+done in one transaction, recorded as an Event, and told to the people concerned.
+
+A refused change raises SteeringError with a message for the user and changes nothing.
+"""
+
+import datetime as dt
+from pathlib import Path
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from steer.accounts.access import access_for
+from steer.accounts.models import User
+from steer.programmes.models import PlanItem, Programme
+from steer.reporting.periods import Period, PeriodError
+from steer.steering.models import (
+    Attachment,
+    Confidence,
+    DeadlineChange,
+    Directive,
+    DirectiveUpdate,
+    Event,
+    Inspection,
+    InspectionMember,
+    InspectionVisit,
+    Notification,
+    ProgressReport,
+    Recommendation,
+    Synthesis,
+)
+from steer.units.models import OrgUnit
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+# Documents, spreadsheets, scans and photos: what evidence is in an administration.
+FILE_TYPES = (".pdf", ".doc", ".docx", ".odt", ".xls", ".xlsx", ".ods", ".jpg", ".jpeg", ".png")
+
+
+class SteeringError(Exception):
+    pass
+
+
+def _dmy(day: dt.date) -> str:
+    return date_format(day, "d/m/Y")
+
+
+def record(subject, user, action: str, from_state="", to_state="", note="") -> Event:
+    return Event.objects.create(
+        content_type=ContentType.objects.get_for_model(subject),
+        object_id=subject.pk,
+        action=action,
+        from_state=from_state,
+        to_state=to_state,
+        note=note,
+        user=user,
+    )
+
+
+def events_of(subject):
+    return Event.objects.filter(
+        content_type=ContentType.objects.get_for_model(subject), object_id=subject.pk
+    ).select_related("user")
+
+
+def notify(units, kind: str, text: str, url: str, key: str = "") -> int:
+    """Tell the active members of these units (and of no other). With a key, only once each."""
+    users = User.objects.filter(unit__in=list(units), is_active=True)
+    made = 0
+    for user in users:
+        if key and Notification.objects.filter(user=user, key=key).exists():
+            continue
+        Notification.objects.create(user=user, kind=kind, text=text[:500], url=url, key=key)
+        made += 1
+    return made
+
+
+def check_files(files) -> None:
+    for upload in files:
+        suffix = Path(upload.name).suffix.lower()
+        if suffix not in FILE_TYPES:
+            raise SteeringError(
+                _("%(name)s: files of this type are not accepted (allowed: %(types)s).")
+                % {"name": upload.name, "types": ", ".join(t.lstrip(".") for t in FILE_TYPES)}
+            )
+        if upload.size > MAX_FILE_BYTES:
+            raise SteeringError(
+                _("%(name)s is larger than %(mb)s MB.")
+                % {"name": upload.name, "mb": MAX_FILE_BYTES // (1024 * 1024)}
+            )
+        if upload.size == 0:
+            raise SteeringError(_("%(name)s is empty.") % {"name": upload.name})
+
+
+def attach(subject, user, files) -> list[Attachment]:
+    content_type = ContentType.objects.get_for_model(subject)
+    return [
+        Attachment.objects.create(
+            content_type=content_type,
+            object_id=subject.pk,
+            file=upload,
+            name=Path(upload.name).name[:200],
+            size=upload.size,
+            uploaded_by=user,
+        )
+        for upload in files
+    ]
+
+
+# -- plan items -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def report_progress(item: PlanItem, user, *, files=(), today=None, **fields) -> ProgressReport:
+    """The lead unit's progress report; at 100 % with a completion day the item is completed."""
+    access = access_for(user)
+    if not access.can_report_on(item.programme, [item.lead_unit_id]):
+        raise SteeringError(_("Only the lead unit reports progress on this item."))
+    if item.state == PlanItem.State.CANCELLED:
+        raise SteeringError(_("The item was cancelled: no more progress is reported on it."))
+    today = today or timezone.localdate()
+    try:
+        Period.parse(fields["period"])
+    except PeriodError:
+        raise SteeringError(_("Choose a valid period.")) from None
+    percent = fields["percent"]
+    completed_on = fields.get("completed_on")
+    if fields.get("confidence") not in Confidence.values:
+        raise SteeringError(_("Choose a delivery confidence rating."))
+    if not (fields.get("rationale") or "").strip():
+        raise SteeringError(_("Give the reason for the confidence rating."))
+    if completed_on and percent < 100:
+        raise SteeringError(_("A completion day goes with 100 % progress."))
+    if completed_on and completed_on > today:
+        raise SteeringError(_("The completion day cannot be in the future."))
+    if completed_on and completed_on < item.start_date:
+        raise SteeringError(_("The completion day cannot be before the item started."))
+    check_files(files)
+    report = ProgressReport.objects.create(plan_item=item, reported_by=user, **fields)
+    attach(report, user, files)
+    before = item.state
+    if completed_on:
+        item.state, item.completed_on = PlanItem.State.COMPLETED, completed_on
+    elif item.state == PlanItem.State.PLANNED:
+        item.state = PlanItem.State.IN_PROGRESS
+    item.save(update_fields=["state", "completed_on"])
+    record(item, user, "progress", before, item.state, f"{report.period}: {percent} %")
+    return report
+
+
+@transaction.atomic
+def change_deadline(item: PlanItem, user, new: dt.date, reason: str, decided_by="") -> None:
+    """Move an item's deadline; the first one stays as the baseline."""
+    if not access_for(user).can_edit_programme(item.programme):
+        raise SteeringError(_("Only the standing agency moves a deadline."))
+    if not reason.strip():
+        raise SteeringError(_("Give the reason for moving the deadline."))
+    if new < item.start_date:
+        raise SteeringError(_("The deadline cannot be before the start."))
+    if new == item.deadline:
+        raise SteeringError(_("The new deadline is the same as the current one."))
+    DeadlineChange.objects.create(
+        plan_item=item,
+        old_deadline=item.deadline,
+        new_deadline=new,
+        reason=reason,
+        decided_by=decided_by,
+        changed_by=user,
+    )
+    if item.baseline_deadline is None:
+        item.baseline_deadline = item.deadline
+    old, item.deadline = item.deadline, new
+    item.save(update_fields=["deadline", "baseline_deadline"])
+    record(item, user, "deadline", _dmy(old), _dmy(new), reason)
+
+
+# -- directives -------------------------------------------------------------------------------
+
+
+def next_number(model, programme: Programme) -> int:
+    return (model.objects.filter(programme=programme).aggregate(n=Max("number"))["n"] or 0) + 1
+
+
+@transaction.atomic
+def give_directive(
+    programme: Programme, user, *, assignees, today=None, files=(), **fields
+) -> Directive:
+    access = access_for(user)
+    if not access.can_direct(programme):
+        raise SteeringError(_("You may not give directives in this programme."))
+    today = today or timezone.localdate()
+    assignees = list(assignees)
+    if not assignees:
+        raise SteeringError(_("Choose at least one unit to carry the directive out."))
+    if not (fields.get("content") or "").strip():
+        raise SteeringError(_("Write the directive's content."))
+    if fields["deadline"] < today:
+        raise SteeringError(
+            _("The deadline %(day)s is in the past.") % {"day": _dmy(fields["deadline"])}
+        )
+    if fields["deadline"] < fields["given_on"]:
+        raise SteeringError(_("The deadline cannot be before the directive."))
+    gone = [u for u in assignees if not u.exists_on(fields["given_on"])]
+    if gone:
+        raise SteeringError(
+            _("%(units)s did not exist on %(day)s.")
+            % {"units": ", ".join(map(str, gone)), "day": _dmy(fields["given_on"])}
+        )
+    check_files(files)
+    directive = Directive.objects.create(
+        programme=programme, number=next_number(Directive, programme), created_by=user, **fields
+    )
+    directive.assignees.set(assignees)
+    attach(directive, user, files)
+    record(directive, user, "given", "", directive.state)
+    notify(
+        assignees,
+        Notification.Kind.ASSIGNED,
+        _("New directive %(code)s for your unit, due %(day)s: %(text)s")
+        % {"code": directive.code, "day": _dmy(directive.deadline), "text": directive.content},
+        directive.get_absolute_url(),
+    )
+    return directive
+
+
+def _open(directive: Directive) -> None:
+    if directive.state == Directive.State.DONE:
+        raise SteeringError(_("The directive is closed: it can no longer be changed."))
+
+
+@transaction.atomic
+def report_on_directive(
+    directive: Directive, user, unit: OrgUnit, text: str, *, files=(), done=False
+) -> DirectiveUpdate:
+    """An assignee's progress report; with done, it asks for the directive to be closed."""
+    directive = Directive.objects.select_for_update().get(pk=directive.pk)
+    _open(directive)
+    assignees = set(directive.assignees.values_list("pk", flat=True))
+    if unit.pk not in assignees:
+        raise SteeringError(_("%(unit)s is not assigned this directive.") % {"unit": unit})
+    if not access_for(user).can_report_on(directive.programme, [unit.pk]):
+        raise SteeringError(_("You may not report for %(unit)s.") % {"unit": unit})
+    if not text.strip():
+        raise SteeringError(_("Write what was done."))
+    check_files(files)
+    if done and not files and not directive.attachments.exists():
+        raise SteeringError(_("Attach the evidence that the directive was carried out."))
+    update = DirectiveUpdate.objects.create(
+        directive=directive, unit=unit, text=text, reported_by=user
+    )
+    attach(directive, user, files)
+    before = directive.state
+    if done:
+        directive.state = Directive.State.REPORTED_DONE
+    elif before != Directive.State.REPORTED_DONE:  # a further note does not withdraw it
+        directive.state = Directive.State.IN_PROGRESS
+    directive.save(update_fields=["state"])
+    record(directive, user, "reported", before, directive.state, text)
+    return update
+
+
+@transaction.atomic
+def close_directive(directive: Directive, user, note: str, *, files=(), today=None) -> None:
+    """The standing agency (or whoever directs) accepts that the directive was carried out."""
+    directive = Directive.objects.select_for_update().get(pk=directive.pk)
+    _open(directive)
+    if not access_for(user).can_direct(directive.programme):
+        raise SteeringError(_("Only the steering side may close a directive."))
+    check_files(files)
+    if not files and not directive.attachments.exists():
+        raise SteeringError(_("A directive is closed on evidence: attach it first."))
+    if not note.strip():
+        raise SteeringError(_("Write the closing assessment."))
+    attach(directive, user, files)
+    before = directive.state
+    directive.state = Directive.State.DONE
+    directive.closed_on = today or timezone.localdate()
+    directive.closure_note = note
+    directive.accepted_by = user
+    directive.save(update_fields=["state", "closed_on", "closure_note", "accepted_by"])
+    record(directive, user, "closed", before, directive.state, note)
+
+
+@transaction.atomic
+def return_directive(directive: Directive, user, reason: str) -> None:
+    """Not done yet: the report of completion goes back to the assignees."""
+    directive = Directive.objects.select_for_update().get(pk=directive.pk)
+    _open(directive)
+    if not access_for(user).can_direct(directive.programme):
+        raise SteeringError(_("Only the steering side may return a directive."))
+    if directive.state != Directive.State.REPORTED_DONE:
+        raise SteeringError(_("Only a directive reported done can be returned."))
+    if not reason.strip():
+        raise SteeringError(_("Give the reason for returning it."))
+    directive.state = Directive.State.IN_PROGRESS
+    directive.save(update_fields=["state"])
+    record(directive, user, "returned", Directive.State.REPORTED_DONE, directive.state, reason)
+    notify(
+        directive.assignees.all(),
+        Notification.Kind.RETURNED,
+        _("Directive %(code)s was returned: %(reason)s")
+        % {"code": directive.code, "reason": reason},
+        directive.get_absolute_url(),
+    )
+
+
+# -- inspections ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def plan_inspection(programme: Programme, user, *, units, members, **fields) -> Inspection:
+    """The inspection plan: team (dicts of name, position, role, user), units, dates, purpose."""
+    if not access_for(user).can_inspect(programme):
+        raise SteeringError(_("You may not plan inspections in this programme."))
+    units, members = list(units), list(members)
+    if not units:
+        raise SteeringError(_("Choose at least one unit to inspect."))
+    if not any(m["role"] == InspectionMember.Role.HEAD for m in members):
+        raise SteeringError(_("Name the head of the inspection team."))
+    if fields["end"] < fields["start"]:
+        raise SteeringError(_("The last day cannot be before the first."))
+    if not (fields.get("purpose") or "").strip():
+        raise SteeringError(_("State the purpose of the inspection."))
+    gone = [u for u in units if not u.exists_on(fields["start"])]
+    if gone:
+        raise SteeringError(
+            _("%(units)s did not exist on %(day)s.")
+            % {"units": ", ".join(map(str, gone)), "day": _dmy(fields["start"])}
+        )
+    inspection = Inspection.objects.create(programme=programme, **fields)
+    for order, member in enumerate(members):
+        InspectionMember.objects.create(inspection=inspection, order=order, **member)
+    for unit in units:
+        InspectionVisit.objects.create(inspection=inspection, unit=unit)
+    record(inspection, user, "planned", "", inspection.state)
+    notify(
+        units,
+        Notification.Kind.ASSIGNED,
+        _("%(title)s will inspect your unit from %(start)s to %(end)s.")
+        % {"title": inspection.title, "start": _dmy(inspection.start), "end": _dmy(inspection.end)},
+        inspection.get_absolute_url(),
+    )
+    return inspection
+
+
+@transaction.atomic
+def record_visit(inspection: Inspection, user, unit: OrgUnit, **findings) -> None:
+    if not access_for(user).can_inspect(inspection.programme):
+        raise SteeringError(_("Only the inspection team records findings."))
+    if inspection.state == Inspection.State.CONCLUDED:
+        raise SteeringError(_("The inspection is concluded: its findings can no longer change."))
+    visit = inspection.visits.filter(unit=unit).first()
+    if visit is None:
+        raise SteeringError(_("%(unit)s is not on this inspection.") % {"unit": unit})
+    day = findings.get("visited_on")
+    if day and not (inspection.start <= day <= inspection.end):
+        raise SteeringError(
+            _("The visit must fall within the inspection, %(start)s to %(end)s.")
+            % {"start": _dmy(inspection.start), "end": _dmy(inspection.end)}
+        )
+    for name, value in findings.items():
+        setattr(visit, name, value)
+    visit.save()
+    before = inspection.state
+    if before == Inspection.State.PLANNED:
+        inspection.state = Inspection.State.VISITED
+        inspection.save(update_fields=["state"])
+    record(inspection, user, "findings", before, inspection.state, str(unit))
+
+
+@transaction.atomic
+def conclude(inspection: Inspection, user, conclusion: str, day: dt.date, document="") -> None:
+    if not access_for(user).can_inspect(inspection.programme):
+        raise SteeringError(_("Only the inspection team concludes the inspection."))
+    if inspection.state == Inspection.State.CONCLUDED:
+        raise SteeringError(_("The inspection is already concluded."))
+    if not conclusion.strip():
+        raise SteeringError(_("Write the conclusion."))
+    if day < inspection.start:
+        raise SteeringError(_("The conclusion cannot come before the inspection."))
+    missing = [v.unit for v in inspection.visits.select_related("unit") if not v.results.strip()]
+    if missing:
+        raise SteeringError(
+            _("Record the findings at %(units)s first.")
+            % {"units": ", ".join(str(u) for u in missing)}
+        )
+    before = inspection.state
+    inspection.state = Inspection.State.CONCLUDED
+    inspection.conclusion, inspection.concluded_on = conclusion, day
+    inspection.conclusion_document = document
+    inspection.save()
+    record(inspection, user, "concluded", before, inspection.state, document)
+
+
+# -- recommendations --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def raise_recommendation(programme: Programme, user, unit: OrgUnit, **fields) -> Recommendation:
+    if not access_for(user).can_raise_for(programme, unit.pk):
+        raise SteeringError(_("You may not raise recommendations for %(unit)s.") % {"unit": unit})
+    if not (fields.get("content") or "").strip():
+        raise SteeringError(_("Write the recommendation."))
+    if fields.get("category") not in Recommendation.Category.values:
+        raise SteeringError(_("Choose a category."))
+    if not (fields.get("addressed_to") or "").strip():
+        raise SteeringError(_("Say which agency the recommendation is addressed to."))
+    rec = Recommendation.objects.create(
+        programme=programme,
+        number=next_number(Recommendation, programme),
+        unit=unit,
+        created_by=user,
+        **fields,
+    )
+    record(rec, user, "raised", "", rec.state)
+    return rec
+
+
+def _may_synthesise(rec: Recommendation, user) -> None:
+    if not access_for(user).can_synthesise(rec.programme):
+        raise SteeringError(_("Only the standing agency handles recommendations."))
+    if rec.state == Recommendation.State.CLOSED:
+        raise SteeringError(_("The recommendation is closed: it can no longer be changed."))
+
+
+@transaction.atomic
+def route(rec: Recommendation, user, routed_to: str, note: str) -> None:
+    """The standing agency's assessment and the agency it forwards the recommendation to."""
+    _may_synthesise(rec, user)
+    if not routed_to.strip():
+        raise SteeringError(_("Say which agency the recommendation is forwarded to."))
+    before = rec.state
+    rec.routed_to, rec.synthesis_note = routed_to, note
+    if rec.state == Recommendation.State.NEW:
+        rec.state = Recommendation.State.ROUTED
+    rec.save()
+    record(rec, user, "routed", before, rec.state, routed_to)
+
+
+@transaction.atomic
+def answer(rec: Recommendation, user, response: str, day: dt.date, *, close=False) -> None:
+    _may_synthesise(rec, user)
+    if not response.strip():
+        raise SteeringError(_("Write the response."))
+    if day < rec.raised_on:
+        raise SteeringError(_("The response cannot come before the recommendation."))
+    before = rec.state
+    rec.response, rec.responded_on = response, day
+    rec.state = Recommendation.State.CLOSED if close else Recommendation.State.ANSWERED
+    rec.save()
+    record(rec, user, "answered", before, rec.state, response)
+    notify(
+        [rec.unit],
+        Notification.Kind.ANSWERED,
+        _("Recommendation %(code)s was answered.") % {"code": rec.code},
+        rec.get_absolute_url(),
+    )
+
+
+@transaction.atomic
+def synthesise(programme: Programme, user, title: str, note: str, today=None) -> Synthesis:
+    """A synthesis for the city of every open recommendation not yet in one."""
+    if not access_for(user).can_synthesise(programme):
+        raise SteeringError(_("Only the standing agency prepares the synthesis."))
+    if not title.strip():
+        raise SteeringError(_("Give the synthesis a title."))
+    pending = Recommendation.objects.filter(
+        programme=programme, state__in=Recommendation.OPEN, synthesis__isnull=True
+    )
+    if not pending.exists():
+        raise SteeringError(_("There is no open recommendation to synthesise."))
+    batch = Synthesis.objects.create(
+        programme=programme,
+        title=title,
+        note=note,
+        prepared_on=today or timezone.localdate(),
+        prepared_by=user,
+    )
+    count = pending.update(synthesis=batch)
+    record(batch, user, "synthesised", "", "", str(count))
+    return batch
+
+
+# -- overdue ----------------------------------------------------------------------------------
+
+
+def notify_overdue(today=None) -> int:
+    """Tell the assignees of every overdue directive, once per directive."""
+    today = today or timezone.localdate()
+    made = 0
+    overdue = Directive.objects.filter(state__in=Directive.OPEN, deadline__lt=today)
+    for directive in overdue.select_related("programme").prefetch_related("assignees"):
+        made += notify(
+            directive.assignees.all(),
+            Notification.Kind.OVERDUE,
+            _("Directive %(code)s is overdue (due %(day)s).")
+            % {"code": directive.code, "day": _dmy(directive.deadline)},
+            directive.get_absolute_url(),
+            key=f"overdue:directive:{directive.pk}",
+        )
+    return made

@@ -1,0 +1,333 @@
+"""Directives: the register, giving one, and following it to closure on evidence."""
+
+import mimetypes
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from steer.accounts.access import access_for
+from steer.core.tables import Column, Table, download
+from steer.core.widgets import DayInput
+from steer.programmes.models import PlanItem
+from steer.programmes.views import viewable_programme
+from steer.steering import services
+from steer.steering.models import (
+    Attachment,
+    Directive,
+    Inspection,
+    Meeting,
+    ProgressReport,
+    Recommendation,
+)
+from steer.units.models import OrgUnit
+
+OVERDUE = "overdue"
+
+
+def directive_status(directive: Directive, today) -> dict:
+    """The status people read: overdue is computed, never typed."""
+    if directive.is_overdue(today):
+        return {"code": OVERDUE, "label": _("Overdue")}
+    return {"code": directive.state, "label": directive.get_state_display()}
+
+
+def directive_table(name: str, title: str, directives, today) -> Table:
+    rows = [
+        {
+            "code": d.code,
+            "url": d.get_absolute_url(),
+            "content": d.content,
+            "source": d.get_source_display(),
+            "given_on": d.given_on,
+            "given_by": d.given_by,
+            "assignees": "; ".join(str(u) for u in d.assignees.all()),
+            "deadline": d.deadline,
+            "status": directive_status(d, today),
+            "closed_on": d.closed_on,
+        }
+        for d in directives
+    ]
+    return Table(
+        name,
+        title,
+        [
+            Column("code", _("Code"), link="url"),
+            Column("content", _("Directive"), link="url"),
+            Column("source", _("Source")),
+            Column("given_on", _("Given on"), "date"),
+            Column("given_by", _("Given by"), on_page=False),
+            Column("assignees", _("Assigned units")),
+            Column("deadline", _("Deadline"), "date"),
+            Column("status", _("Status"), "status"),
+            Column("closed_on", _("Closed on"), "date", on_page=False),
+        ],
+        rows,
+    )
+
+
+class DirectiveFilter(forms.Form):
+    state = forms.ChoiceField(label=gettext_lazy("Status"), required=False)
+    unit = forms.ModelChoiceField(
+        OrgUnit.objects.none(), label=gettext_lazy("Unit"), required=False
+    )
+    source = forms.ChoiceField(label=gettext_lazy("Source"), required=False)
+
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["state"].choices = [
+            ("", _("All")),
+            ("open", _("Open")),
+            (OVERDUE, _("Overdue")),
+            *Directive.State.choices,
+        ]
+        self.fields["source"].choices = [("", _("All")), *Directive.Source.choices]
+        self.fields["unit"].queryset = units
+
+    def apply(self, rows, today):
+        data = self.cleaned_data
+        if data["state"] == "open":
+            rows = rows.filter(state__in=Directive.OPEN)
+        elif data["state"] == OVERDUE:
+            rows = rows.filter(state__in=Directive.OPEN, deadline__lt=today)
+        elif data["state"]:
+            rows = rows.filter(state=data["state"])
+        if data["unit"]:
+            rows = rows.filter(assignees=data["unit"])
+        if data["source"]:
+            rows = rows.filter(source=data["source"])
+        return rows
+
+
+@login_required
+def directive_list(request, slug):
+    programme = viewable_programme(request, slug)
+    access = access_for(request.user)
+    today = timezone.localdate()
+    rows = access.directives(programme)
+    units = access.units().filter(directives__programme=programme).distinct().order_by("code")
+    form = DirectiveFilter(request.GET or None, units=units)
+    if form.is_bound and form.is_valid():
+        rows = form.apply(rows, today)
+    elif form.is_bound:
+        rows = rows.none()
+    rows = list(rows.prefetch_related("assignees").order_by("-given_on", "number"))
+    table = directive_table("directives", _("Directives"), rows, today)
+    response = download(request, {"directives": table})
+    if response:
+        return response
+    counts = {
+        "open": sum(1 for d in rows if d.state in Directive.OPEN),
+        "overdue": sum(1 for d in rows if d.is_overdue(today)),
+        "done": sum(1 for d in rows if d.state == Directive.State.DONE),
+    }
+    context = {
+        "programme": programme,
+        "form": form,
+        "table": table,
+        "counts": counts,
+        "can_direct": access.can_direct(programme),
+    }
+    return render(request, "steering/directive_list.html", context)
+
+
+class DirectiveForm(forms.Form):
+    content = forms.CharField(
+        label=gettext_lazy("Content"), widget=forms.Textarea(attrs={"rows": 4})
+    )
+    given_by = forms.CharField(label=gettext_lazy("Given by"), max_length=300)
+    given_on = forms.DateField(label=gettext_lazy("Given on"), widget=DayInput())
+    source = forms.ChoiceField(label=gettext_lazy("Source"), choices=Directive.Source.choices)
+    meeting = forms.ModelChoiceField(
+        Meeting.objects.none(), label=gettext_lazy("Meeting"), required=False
+    )
+    inspection = forms.ModelChoiceField(
+        Inspection.objects.none(), label=gettext_lazy("Inspection"), required=False
+    )
+    document_number = forms.CharField(
+        label=gettext_lazy("Document number"), max_length=200, required=False
+    )
+    assignees = forms.ModelMultipleChoiceField(
+        OrgUnit.objects.none(), label=gettext_lazy("Assigned units"), required=False
+    )
+    deadline = forms.DateField(label=gettext_lazy("Deadline"), widget=DayInput())
+
+    def __init__(self, *args, programme, access, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["meeting"].queryset = Meeting.objects.filter(programme=programme)
+        self.fields["inspection"].queryset = access.inspections(programme)
+        self.fields["assignees"].queryset = OrgUnit.objects.filter(valid_to__isnull=True).order_by(
+            "code"
+        )
+
+    def clean(self):
+        data = super().clean()
+        source = data.get("source")
+        if source == Directive.Source.INSPECTION and not data.get("inspection"):
+            self.add_error("inspection", _("Choose the inspection that gave it."))
+        meetings = (Directive.Source.STEERING_MEETING, Directive.Source.WORKING_SESSION)
+        if source in meetings and not data.get("meeting"):
+            self.add_error("meeting", _("Choose the meeting that gave it."))
+        return data
+
+
+@login_required
+def directive_new(request, slug):
+    programme = viewable_programme(request, slug)
+    access = access_for(request.user)
+    access.require(access.can_direct(programme))
+    initial = {"given_on": timezone.localdate()}
+    inspection = access.inspections(programme).filter(pk=request.GET.get("inspection") or 0)
+    if inspection:
+        inspection = inspection.get()
+        initial |= {
+            "source": Directive.Source.INSPECTION,
+            "inspection": inspection.pk,
+            "given_on": inspection.concluded_on or inspection.end,
+            "document_number": inspection.conclusion_document,
+            "assignees": [v.unit_id for v in inspection.visits.all()],
+        }
+    form = DirectiveForm(request.POST or None, programme=programme, access=access, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        assignees = data.pop("assignees")
+        try:
+            directive = services.give_directive(
+                programme,
+                request.user,
+                assignees=assignees,
+                files=request.FILES.getlist("files"),
+                **data,
+            )
+        except services.SteeringError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(
+                request, _("Directive %(code)s was recorded.") % {"code": directive.code}
+            )
+            return redirect(directive)
+    return render(request, "steering/directive_new.html", {"programme": programme, "form": form})
+
+
+class ReportForm(forms.Form):
+    unit = forms.ModelChoiceField(OrgUnit.objects.none(), label=gettext_lazy("For"))
+    text = forms.CharField(
+        label=gettext_lazy("What was done"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+    done = forms.BooleanField(label=gettext_lazy("Carried out: ask for closure"), required=False)
+
+
+@login_required
+def directive_detail(request, slug, number):
+    programme = viewable_programme(request, slug)
+    access = access_for(request.user)
+    directive = get_object_or_404(
+        access.directives(programme).select_related("meeting", "inspection", "accepted_by"),
+        number=number,
+    )
+    assignees = list(directive.assignees.order_by("code"))
+    mine = [u for u in assignees if access.can_report_on(programme, [u.pk])]
+    is_open = directive.state != Directive.State.DONE
+    can_direct = access.can_direct(programme)
+    report_form = ReportForm(
+        request.POST if request.POST.get("action") == "report" else None,
+        initial={"unit": mine[0].pk if len(mine) == 1 else None},
+    )
+    report_form.fields["unit"].queryset = OrgUnit.objects.filter(pk__in=[u.pk for u in mine])
+    if request.method == "POST":
+        action = request.POST.get("action")
+        files = request.FILES.getlist("files")
+        try:
+            if action == "report":
+                if not mine:
+                    raise PermissionDenied
+                if not report_form.is_valid():
+                    raise services.SteeringError(
+                        _("Check the report: %(errors)s")
+                        % {
+                            "errors": "; ".join(
+                                e for errs in report_form.errors.values() for e in errs
+                            )
+                        }
+                    )
+                data = report_form.cleaned_data
+                services.report_on_directive(
+                    directive,
+                    request.user,
+                    data["unit"],
+                    data["text"],
+                    files=files,
+                    done=data["done"],
+                )
+                messages.success(request, _("Your report was recorded."))
+            elif action == "close":
+                access.require(can_direct)
+                services.close_directive(
+                    directive, request.user, request.POST.get("note", ""), files=files
+                )
+                messages.success(request, _("The directive was closed."))
+            elif action == "return":
+                access.require(can_direct)
+                services.return_directive(directive, request.user, request.POST.get("reason", ""))
+                messages.success(request, _("The directive was returned to the assignees."))
+            else:
+                raise Http404
+        except services.SteeringError as error:
+            messages.error(request, str(error))
+        return redirect(directive)
+    today = timezone.localdate()
+    context = {
+        "programme": programme,
+        "directive": directive,
+        "status": directive_status(directive, today),
+        "assignees": assignees,
+        "updates": directive.updates.select_related("unit", "reported_by"),
+        "attachments": directive.attachments.select_related("uploaded_by"),
+        "events": services.events_of(directive),
+        "report_form": report_form if mine and is_open else None,
+        "can_close": can_direct and is_open,
+        "can_return": can_direct and directive.state == Directive.State.REPORTED_DONE,
+        "file_types": ", ".join(t.lstrip(".") for t in services.FILE_TYPES),
+    }
+    return render(request, "steering/directive_detail.html", context)
+
+
+def _can_see_subject(access, programme, subject) -> bool:
+    if isinstance(subject, Directive):
+        return access.directives(programme).filter(pk=subject.pk).exists()
+    if isinstance(subject, Inspection):
+        return access.inspections(programme).filter(pk=subject.pk).exists()
+    if isinstance(subject, ProgressReport):
+        item = subject.plan_item
+        return item.programme_id == programme.pk and access.can_view_plan_item(item)
+    if isinstance(subject, Recommendation):
+        return access.recommendations(programme).filter(pk=subject.pk).exists()
+    if isinstance(subject, PlanItem):
+        return subject.programme_id == programme.pk and access.can_view_plan_item(subject)
+    return False
+
+
+@login_required
+def attachment_file(request, slug, pk):
+    """An evidence file, to whoever may see the record it backs."""
+    programme = viewable_programme(request, slug)
+    access = access_for(request.user)
+    attachment = get_object_or_404(Attachment, pk=pk)
+    subject = attachment.subject
+    if subject is None or getattr(subject, "programme_id", programme.pk) != programme.pk:
+        raise Http404
+    if not _can_see_subject(access, programme, subject):
+        raise Http404
+    content_type = mimetypes.guess_type(attachment.name)[0] or "application/octet-stream"
+    return FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.name,
+        content_type=content_type,
+    )

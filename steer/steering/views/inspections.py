@@ -1,0 +1,500 @@
+"""Inspections: the plan (team, units, dates, purpose and scope), the findings at each unit,
+the conclusion, the evidence files and the directives the inspection gave.
+
+Every change goes through steer.steering.services; a refusal is shown as a message and
+changes nothing."""
+
+import re
+import unicodedata
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from steer.accounts.access import access_for
+from steer.accounts.models import User
+from steer.core.tables import Column, Table, download
+from steer.core.widgets import DayInput
+from steer.programmes.views import viewable_programme
+from steer.steering import services
+from steer.steering.models import Directive, Inspection, InspectionMember
+from steer.steering.services import SteeringError
+from steer.units.models import OrgUnit
+
+Role = InspectionMember.Role
+
+# -- forms ------------------------------------------------------------------------------------
+
+
+# The words a team line may start with, in Vietnamese (as the documents write them) or English.
+ROLE_WORDS = {
+    "trưởng đoàn": Role.HEAD,
+    "truong doan": Role.HEAD,
+    "head": Role.HEAD,
+    "phó trưởng đoàn": Role.DEPUTY,
+    "pho truong doan": Role.DEPUTY,
+    "deputy": Role.DEPUTY,
+    "thành viên": Role.MEMBER,
+    "thanh vien": Role.MEMBER,
+    "member": Role.MEMBER,
+}
+
+
+def _words(text: str) -> str:
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFC", text)).strip().casefold()
+
+
+def role_of(word: str) -> str | None:
+    """The team role a word names ("trưởng đoàn", "head", the role's label…), None if none."""
+    word = _words(word)
+    if word in ROLE_WORDS:
+        return ROLE_WORDS[word]
+    for value, label in Role.choices:
+        if word in (value, _words(str(label))):
+            return value
+    return None
+
+
+def parse_team(text: str) -> list[dict]:
+    """Team members from lines "role | name | position"; every bad line is named in the error."""
+    members, errors, head_line = [], [], None
+    name_max = InspectionMember._meta.get_field("name").max_length
+    position_max = InspectionMember._meta.get_field("position").max_length
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        where = {"n": number, "text": line[:80]}
+        parts = [part.strip() for part in line.split("|")]
+        if len(parts) not in (2, 3) or not parts[1]:
+            errors.append(
+                _(
+                    "Line %(n)s (“%(text)s”): write the role, the name and the position, "
+                    "separated by |."
+                )
+                % where
+            )
+            continue
+        role = role_of(parts[0])
+        if role is None:
+            errors.append(
+                _(
+                    "Line %(n)s (“%(text)s”): “%(role)s” is not a role in the team; write "
+                    "trưởng đoàn, phó trưởng đoàn or thành viên."
+                )
+                % {**where, "role": parts[0]}
+            )
+            continue
+        name, position = parts[1], parts[2] if len(parts) == 3 else ""
+        if len(name) > name_max:
+            errors.append(
+                _("Line %(n)s (“%(text)s”): the name is longer than %(max)s characters.")
+                % {**where, "max": name_max}
+            )
+            continue
+        if len(position) > position_max:
+            errors.append(
+                _("Line %(n)s (“%(text)s”): the position is longer than %(max)s characters.")
+                % {**where, "max": position_max}
+            )
+            continue
+        if role == Role.HEAD:
+            if head_line is not None:
+                errors.append(
+                    _("Line %(n)s (“%(text)s”): the team already has a head, on line %(first)s.")
+                    % {**where, "first": head_line}
+                )
+                continue
+            head_line = number
+        members.append({"role": role, "name": name, "position": position})
+    if errors:
+        raise ValidationError(errors)
+    if head_line is None:
+        raise ValidationError(_("Name the head of the team: a line starting with “trưởng đoàn”."))
+    return members
+
+
+def link_accounts(members: list[dict]) -> list[dict]:
+    """Link a member to the one active account with the same full name, if there is exactly one."""
+    for member in members:
+        accounts = list(User.objects.filter(full_name__iexact=member["name"], is_active=True)[:2])
+        member["user"] = accounts[0] if len(accounts) == 1 else None
+    return members
+
+
+class UnitChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, unit: OrgUnit) -> str:
+        if unit.valid_from or unit.valid_to:
+            return f"{unit.name} ({unit.code}; {unit.validity_label()})"
+        return f"{unit.name} ({unit.code})"
+
+
+class InspectionPlanForm(forms.Form):
+    number = forms.CharField(
+        label=gettext_lazy("Team number"),
+        max_length=20,
+        help_text=gettext_lazy("For example 1 for “Đoàn kiểm tra số 1”."),
+    )
+    title = forms.CharField(label=gettext_lazy("Title"), max_length=500)
+    purpose = forms.CharField(
+        label=gettext_lazy("Purpose"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+    scope = forms.CharField(
+        label=gettext_lazy("Scope"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    start = forms.DateField(label=gettext_lazy("From"), widget=DayInput())
+    end = forms.DateField(label=gettext_lazy("To"), widget=DayInput())
+    units = UnitChoiceField(
+        label=gettext_lazy("Units to inspect"),
+        queryset=OrgUnit.objects.select_related("unit_type").order_by("unit_type__level", "code"),
+        widget=forms.SelectMultiple(attrs={"size": 12}),
+        help_text=gettext_lazy("Units that exist on the first day; hold Ctrl to choose several."),
+    )
+    team = forms.CharField(
+        label=gettext_lazy("Inspection team"),
+        widget=forms.Textarea(
+            attrs={
+                "rows": 6,
+                "placeholder": "trưởng đoàn | Nguyễn Văn A | Phó Bí thư Thành ủy\n"
+                "thành viên | Trần Thị B | Phó Giám đốc Sở",
+            }
+        ),
+        help_text=gettext_lazy(
+            "One member per line: role | name | position. The role is trưởng đoàn, "
+            "phó trưởng đoàn or thành viên (head, deputy or member)."
+        ),
+    )
+
+    def clean_team(self) -> list[dict]:
+        return link_accounts(parse_team(self.cleaned_data["team"]))
+
+    def clean(self):
+        data = super().clean()
+        start, end, units = data.get("start"), data.get("end"), data.get("units")
+        if start and end and end < start:
+            self.add_error("end", _("The last day cannot be before the first."))
+        if start and units:
+            gone = [unit for unit in units if not unit.exists_on(start)]
+            if gone:
+                self.add_error(
+                    "units",
+                    _("%(units)s did not exist on %(day)s.")
+                    % {
+                        "units": ", ".join(str(unit) for unit in gone),
+                        "day": date_format(start, "d/m/Y"),
+                    },
+                )
+        return data
+
+
+class VisitForm(forms.Form):
+    visited_on = forms.DateField(label=gettext_lazy("Visited on"), widget=DayInput())
+    documents_received = forms.CharField(
+        label=gettext_lazy("Documents received"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    results = forms.CharField(
+        label=gettext_lazy("Results"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    limitations = forms.CharField(
+        label=gettext_lazy("Limitations"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    causes = forms.CharField(
+        label=gettext_lazy("Causes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    TEXTS = ("documents_received", "results", "limitations", "causes")
+
+    def clean(self):
+        data = super().clean()
+        if not any((data.get(name) or "").strip() for name in self.TEXTS):
+            raise ValidationError(_("Write what the team received or found at the unit."))
+        return data
+
+
+class ConcludeForm(forms.Form):
+    conclusion = forms.CharField(
+        label=gettext_lazy("Conclusion"), widget=forms.Textarea(attrs={"rows": 6})
+    )
+    concluded_on = forms.DateField(label=gettext_lazy("Concluded on"), widget=DayInput())
+    conclusion_document = forms.CharField(
+        label=gettext_lazy("Conclusion document"),
+        max_length=200,
+        required=False,
+        help_text=gettext_lazy("Number and date of the conclusion notice, if any."),
+    )
+
+
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data] if data else []
+        if not files and self.required:
+            raise ValidationError(self.error_messages["required"], code="required")
+        return files  # the types and sizes are checked by services.check_files
+
+
+class EvidenceForm(forms.Form):
+    files = MultipleFileField(
+        label=gettext_lazy("Files"),
+        help_text=gettext_lazy(
+            "Minutes, the conclusion notice…: PDF, Word, Excel, OpenDocument, JPEG or PNG, "
+            "at most 10 MB each."
+        ),
+    )
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+STATE_COLOURS = {
+    Inspection.State.PLANNED: "no_data",
+    Inspection.State.VISITED: "in_progress",
+    Inspection.State.CONCLUDED: "achieved",
+}
+
+
+def _directive_counts(directives, today) -> dict[int, dict[str, int]]:
+    counts: dict[int, dict[str, int]] = {}
+    for inspection_id, state, deadline in directives.values_list(
+        "inspection_id", "state", "deadline"
+    ):
+        row = counts.setdefault(inspection_id, {"directives": 0, "open": 0, "overdue": 0})
+        row["directives"] += 1
+        if state in Directive.OPEN:
+            row["open"] += 1
+            if deadline < today:
+                row["overdue"] += 1
+    return counts
+
+
+def _team(inspection: Inspection) -> list[tuple[str, list[InspectionMember]]]:
+    members = list(inspection.members.all())
+    return [
+        (label, [m for m in members if m.role == value])
+        for value, label in Role.choices
+        if any(m.role == value for m in members)
+    ]
+
+
+# -- views ------------------------------------------------------------------------------------
+
+
+@login_required
+def inspection_list(request, slug):
+    programme = viewable_programme(request, slug)
+    access = access_for(request.user)
+    today = timezone.localdate()
+    inspections = list(
+        access.inspections(programme)
+        .prefetch_related("visits__unit", "members")
+        .order_by("-start", "-pk")
+    )
+    counts = _directive_counts(
+        access.directives(programme).filter(inspection__in=[i.pk for i in inspections]), today
+    )
+    rows = []
+    for inspection in inspections:
+        count = counts.get(inspection.pk, {"directives": 0, "open": 0, "overdue": 0})
+        head = next((m for m in inspection.members.all() if m.role == Role.HEAD), None)
+        rows.append(
+            {
+                "number": inspection.number,
+                "title": inspection.title,
+                "url": inspection.get_absolute_url(),
+                "state": {
+                    "code": STATE_COLOURS.get(inspection.state, "no_data"),
+                    "label": inspection.get_state_display(),
+                },
+                "start": inspection.start,
+                "end": inspection.end,
+                "units": "; ".join(v.unit.name for v in inspection.visits.all()),
+                "head": head.name if head else "",
+                "concluded_on": inspection.concluded_on,
+                **count,
+            }
+        )
+    table = Table(
+        "inspections",
+        _("Inspections of %(programme)s") % {"programme": programme.symbol},
+        [
+            Column("number", _("Team number"), link="url"),
+            Column("title", _("Inspection"), link="url"),
+            Column("state", _("State"), "status"),
+            Column("start", _("From"), "date"),
+            Column("end", _("To"), "date"),
+            Column("units", _("Units inspected")),
+            Column("head", _("Head of the team"), on_page=False),
+            Column("concluded_on", _("Concluded on"), "date", on_page=False),
+            Column("directives", _("Directives"), "integer"),
+            Column("open", _("Open"), "integer"),
+            Column("overdue", _("Overdue"), "integer"),
+        ],
+        rows,
+    )
+    response = download(request, {"inspections": table})
+    if response:
+        return response
+    return render(
+        request,
+        "steering/inspection_list.html",
+        {"programme": programme, "table": table, "can_inspect": access.can_inspect(programme)},
+    )
+
+
+@login_required
+def inspection_new(request, slug):
+    programme = viewable_programme(request, slug)
+    access = access_for(request.user)
+    access.require(access.can_inspect(programme))
+    form = InspectionPlanForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            inspection = services.plan_inspection(
+                programme,
+                request.user,
+                units=data["units"],
+                members=data["team"],
+                number=data["number"],
+                title=data["title"],
+                purpose=data["purpose"],
+                scope=data["scope"],
+                start=data["start"],
+                end=data["end"],
+            )
+        except SteeringError as e:
+            messages.error(request, str(e))
+        else:
+            messages.success(request, _("The inspection was planned."))
+            return redirect(inspection)
+    return render(request, "steering/inspection_new.html", {"programme": programme, "form": form})
+
+
+def _visit_form(visit, inspection, data=None) -> VisitForm:
+    return VisitForm(
+        data,
+        prefix=f"visit-{visit.pk}",
+        initial={
+            "visited_on": visit.visited_on or inspection.start,
+            "documents_received": visit.documents_received,
+            "results": visit.results,
+            "limitations": visit.limitations,
+            "causes": visit.causes,
+        },
+    )
+
+
+@login_required
+def inspection_detail(request, slug, pk):
+    programme = viewable_programme(request, slug)
+    access = access_for(request.user)
+    inspection = get_object_or_404(access.inspections(programme).select_related("programme"), pk=pk)
+    visits = list(inspection.visits.select_related("unit"))
+    can_inspect = access.can_inspect(programme)
+    visit_forms = {visit.pk: _visit_form(visit, inspection) for visit in visits}
+    conclude_form = ConcludeForm(prefix="conclude", initial={"concluded_on": timezone.localdate()})
+    evidence_form = EvidenceForm(prefix="evidence")
+
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "visit":
+            visit = next((v for v in visits if str(v.pk) == request.POST.get("visit")), None)
+            if visit is None:
+                return HttpResponseBadRequest()
+            form = visit_forms[visit.pk] = _visit_form(visit, inspection, request.POST)
+            if form.is_valid():
+                try:
+                    services.record_visit(inspection, request.user, visit.unit, **form.cleaned_data)
+                except SteeringError as e:
+                    messages.error(request, str(e))
+                else:
+                    messages.success(
+                        request,
+                        _("The findings at %(unit)s were recorded.") % {"unit": visit.unit},
+                    )
+                    return redirect(inspection)
+        elif action == "conclude":
+            conclude_form = ConcludeForm(request.POST, prefix="conclude")
+            if conclude_form.is_valid():
+                data = conclude_form.cleaned_data
+                try:
+                    services.conclude(
+                        inspection,
+                        request.user,
+                        data["conclusion"],
+                        data["concluded_on"],
+                        data["conclusion_document"],
+                    )
+                except SteeringError as e:
+                    messages.error(request, str(e))
+                else:
+                    messages.success(request, _("The inspection was concluded."))
+                    return redirect(inspection)
+        elif action == "attach":
+            evidence_form = EvidenceForm(request.POST, request.FILES, prefix="evidence")
+            if not can_inspect:
+                messages.error(request, _("Only the inspection team attaches files to it."))
+            elif evidence_form.is_valid():
+                files = evidence_form.cleaned_data["files"]
+                try:
+                    with transaction.atomic():
+                        services.check_files(files)
+                        services.attach(inspection, request.user, files)
+                except SteeringError as e:
+                    messages.error(request, str(e))
+                else:
+                    messages.success(request, _("The files were attached."))
+                    return redirect(inspection)
+        else:
+            return HttpResponseBadRequest()
+
+    events = services.events_of(inspection)
+    directives = (
+        access.directives(programme)
+        .filter(inspection=inspection)
+        .prefetch_related("assignees")
+        .order_by("number")
+    )
+    today = timezone.localdate()
+    directives = list(directives)
+    for directive in directives:
+        directive.overdue = directive.state in Directive.OPEN and directive.deadline < today
+    concluded = inspection.state == Inspection.State.CONCLUDED
+    for visit in visits:
+        visit.form = visit_forms[visit.pk]
+    return render(
+        request,
+        "steering/inspection_detail.html",
+        {
+            "programme": programme,
+            "inspection": inspection,
+            "team": _team(inspection),
+            "visits": visits,
+            "can_record": can_inspect and not concluded,
+            "can_attach": can_inspect,
+            "can_direct": access.can_direct(programme),
+            "conclude_form": conclude_form,
+            "evidence_form": evidence_form,
+            "attachments": inspection.attachments.select_related("uploaded_by"),
+            "directives": directives,
+            "events": events,
+        },
+    )

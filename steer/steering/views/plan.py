@@ -1,0 +1,138 @@
+"""A plan item's progress reports (with delivery confidence) and deadline changes."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from steer.accounts.access import access_for
+from steer.assessment.labels import PLAN_LABELS
+from steer.assessment.plan_status import plan_status
+from steer.core.widgets import DayInput
+from steer.programmes.models import PlanItem
+from steer.programmes.views import viewable_programme
+from steer.reporting.periods import PeriodType, period_for
+from steer.steering import services
+from steer.steering.models import Confidence
+
+
+class ProgressForm(forms.Form):
+    period = forms.CharField(
+        label=gettext_lazy("Period"),
+        max_length=10,
+        help_text=gettext_lazy("e.g. 2025Q2 for the second quarter of 2025, 2025S1, 2025"),
+    )
+    percent = forms.DecimalField(
+        label=gettext_lazy("Progress (%)"), min_value=0, max_value=100, decimal_places=1
+    )
+    done = forms.CharField(
+        label=gettext_lazy("What was done"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+    product = forms.CharField(
+        label=gettext_lazy("Product delivered"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
+    budget_disbursed = forms.DecimalField(
+        label=gettext_lazy("Budget disbursed (million VND)"),
+        min_value=0,
+        decimal_places=3,
+        required=False,
+    )
+    confidence = forms.ChoiceField(
+        label=gettext_lazy("Delivery confidence"), choices=Confidence.choices
+    )
+    rationale = forms.CharField(
+        label=gettext_lazy("Reason for the rating"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+    completed_on = forms.DateField(
+        label=gettext_lazy("Completed on"),
+        required=False,
+        widget=DayInput(),
+        help_text=gettext_lazy("Only when the item is finished (100 %)."),
+    )
+
+
+class DeadlineForm(forms.Form):
+    new = forms.DateField(label=gettext_lazy("New deadline"), widget=DayInput())
+    reason = forms.CharField(label=gettext_lazy("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+    decided_by = forms.CharField(
+        label=gettext_lazy("Decided by (document)"), max_length=300, required=False
+    )
+
+
+def _item(request, slug, code):
+    programme = viewable_programme(request, slug)
+    access = access_for(request.user)
+    item = get_object_or_404(
+        PlanItem.objects.select_related("lead_unit", "programme"), programme=programme, code=code
+    )
+    access.require(access.can_view_plan_item(item))
+    return programme, access, item
+
+
+@login_required
+def progress(request, slug, code):
+    """The item's progress history, and the form its lead unit reports with."""
+    programme, access, item = _item(request, slug, code)
+    may_report = access.can_report_on(programme, [item.lead_unit_id])
+    today = timezone.localdate()
+    form = ProgressForm(
+        request.POST or None,
+        initial={"period": period_for(PeriodType.QUARTER, today).code},
+    )
+    if request.method == "POST":
+        access.require(may_report)
+        if form.is_valid():
+            try:
+                services.report_progress(
+                    item, request.user, files=request.FILES.getlist("files"), **form.cleaned_data
+                )
+            except services.SteeringError as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(request, _("The progress report was recorded."))
+                return redirect("plan_item_progress", programme.slug, item.code)
+    reports = list(item.progress_reports.select_related("reported_by").order_by("-reported_at"))
+    status = plan_status(item.state, item.deadline, item.completed_on, today)
+    context = {
+        "programme": programme,
+        "item": item,
+        "reports": reports,
+        "latest": reports[0] if reports else None,
+        "status": {"code": str(status), "label": PLAN_LABELS[str(status)]},
+        "changes": item.deadline_changes.select_related("changed_by"),
+        "form": form if may_report and item.state != PlanItem.State.CANCELLED else None,
+        "deadline_form": DeadlineForm() if access.can_edit_programme(programme) else None,
+        "events": services.events_of(item),
+        "file_types": ", ".join(t.lstrip(".") for t in services.FILE_TYPES),
+    }
+    return render(request, "steering/plan_item_progress.html", context)
+
+
+@login_required
+@require_POST
+def deadline(request, slug, code):
+    programme, access, item = _item(request, slug, code)
+    access.require(access.can_edit_programme(programme))
+    form = DeadlineForm(request.POST)
+    if not form.is_valid():
+        messages.error(
+            request,
+            _("Check the deadline change: %(errors)s")
+            % {"errors": "; ".join(e for errs in form.errors.values() for e in errs)},
+        )
+    else:
+        try:
+            with transaction.atomic():
+                services.change_deadline(item, request.user, **form.cleaned_data)
+        except services.SteeringError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("The deadline was moved; the original is kept."))
+    return redirect("plan_item_progress", programme.slug, item.code)

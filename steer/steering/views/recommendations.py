@@ -1,0 +1,436 @@
+"""Recommendations (kiến nghị, đề xuất, điểm nghẽn): the register, raising one, the standing
+agency's routing and response, and the batch synthesis for the city."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from steer.accounts.access import access_for
+from steer.core.tables import Column, Table, download
+from steer.core.widgets import DayInput
+from steer.programmes.models import Programme
+from steer.programmes.views import viewable_programme
+from steer.steering import services
+from steer.steering.models import Inspection, Recommendation, Synthesis
+from steer.units.models import OrgUnit
+
+# -- forms ------------------------------------------------------------------------------------
+
+
+class RecommendationFilter(forms.Form):
+    state = forms.ChoiceField(label=gettext_lazy("Status"), required=False)
+    category = forms.ChoiceField(label=gettext_lazy("Category"), required=False)
+    unit = forms.ModelChoiceField(
+        OrgUnit.objects.none(), label=gettext_lazy("Unit"), required=False, to_field_name="code"
+    )
+
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["state"].choices = [
+            ("", _("All")),
+            ("open", _("Open")),
+            *Recommendation.State.choices,
+        ]
+        self.fields["category"].choices = [("", _("All")), *Recommendation.Category.choices]
+        self.fields["unit"].queryset = units
+        self.fields["unit"].empty_label = _("All")
+
+    def apply(self, rows):
+        data = self.cleaned_data
+        if data["state"] == "open":
+            rows = rows.filter(state__in=Recommendation.OPEN)
+        elif data["state"]:
+            rows = rows.filter(state=data["state"])
+        if data["category"]:
+            rows = rows.filter(category=data["category"])
+        if data["unit"]:
+            rows = rows.filter(unit=data["unit"])
+        return rows
+
+
+class SynthesisForm(forms.Form):
+    title = forms.CharField(label=gettext_lazy("Title"), max_length=300)
+    note = forms.CharField(
+        label=gettext_lazy("Summary"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class RecommendationForm(forms.Form):
+    unit = forms.ModelChoiceField(OrgUnit.objects.none(), label=gettext_lazy("Raised by"))
+    raised_on = forms.DateField(label=gettext_lazy("Raised on"), widget=DayInput())
+    channel = forms.ChoiceField(
+        label=gettext_lazy("Raised"), choices=Recommendation.Channel.choices
+    )
+    inspection = forms.ModelChoiceField(
+        Inspection.objects.none(), label=gettext_lazy("Inspection"), required=False
+    )
+    category = forms.ChoiceField(
+        label=gettext_lazy("Category"), choices=Recommendation.Category.choices
+    )
+    content = forms.CharField(
+        label=gettext_lazy("Content"), widget=forms.Textarea(attrs={"rows": 5})
+    )
+    addressed_to = forms.CharField(
+        label=gettext_lazy("Addressed to"),
+        max_length=300,
+        help_text=gettext_lazy(
+            "The agency that should settle it, e.g. the City People's Committee."
+        ),
+    )
+    is_bottleneck = forms.BooleanField(
+        label=gettext_lazy("It is a bottleneck holding the programme back"), required=False
+    )
+
+    def __init__(self, *args, units, inspections, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units
+        self.fields["inspection"].queryset = inspections
+        self.fields["inspection"].empty_label = _("None")
+
+    def clean_raised_on(self):
+        day = self.cleaned_data["raised_on"]
+        if day > timezone.localdate():
+            raise forms.ValidationError(_("The day cannot be in the future."))
+        return day
+
+    def clean(self):
+        data = super().clean()
+        inspection, channel = data.get("inspection"), data.get("channel")
+        if inspection and channel and channel != Recommendation.Channel.INSPECTION:
+            self.add_error(
+                "inspection",
+                _("An inspection is given only for a recommendation raised at an inspection."),
+            )
+        return data
+
+
+class RouteForm(forms.Form):
+    routed_to = forms.CharField(label=gettext_lazy("Forwarded to"), max_length=300)
+    synthesis_note = forms.CharField(
+        label=gettext_lazy("Standing agency's assessment"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class AnswerForm(forms.Form):
+    response = forms.CharField(
+        label=gettext_lazy("Response"), widget=forms.Textarea(attrs={"rows": 4})
+    )
+    responded_on = forms.DateField(label=gettext_lazy("Answered on"), widget=DayInput())
+    close = forms.BooleanField(
+        label=gettext_lazy("Settled: close the recommendation"), required=False
+    )
+
+
+# -- tables -----------------------------------------------------------------------------------
+
+
+def _state(rec: Recommendation) -> dict:
+    return {"code": rec.state, "label": rec.get_state_display()}
+
+
+def _row(rec: Recommendation) -> dict:
+    return {
+        "code": rec.code,
+        "url": rec.get_absolute_url(),
+        "raised_on": rec.raised_on,
+        "unit": str(rec.unit),
+        "channel": rec.get_channel_display(),
+        "category": rec.get_category_display(),
+        "content": rec.content,
+        "addressed_to": rec.addressed_to,
+        "bottleneck": _("Yes") if rec.is_bottleneck else "",
+        "routed_to": rec.routed_to,
+        "state": _state(rec),
+        "response": rec.response,
+        "responded_on": rec.responded_on,
+    }
+
+
+def register_table(name: str, title: str, recs) -> Table:
+    return Table(
+        name,
+        title,
+        [
+            Column("code", _("Code"), link="url"),
+            Column("raised_on", _("Raised on"), "date"),
+            Column("unit", _("Raised by")),
+            Column("channel", _("Raised"), on_page=False),
+            Column("category", _("Category")),
+            Column("content", _("Content"), link="url"),
+            Column("addressed_to", _("Addressed to")),
+            Column("bottleneck", _("Bottleneck")),
+            Column("routed_to", _("Forwarded to")),
+            Column("state", _("Status"), "status"),
+            Column("response", _("Response")),
+            Column("responded_on", _("Answered on"), "date", on_page=False),
+        ],
+        [_row(rec) for rec in recs],
+    )
+
+
+def _tally(recs, choices, attr: str) -> list[tuple[str, str, int]]:
+    """(code, label, count) for every choice, zeros included: the register at a glance."""
+    counts: dict[str, int] = {}
+    for rec in recs:
+        counts[getattr(rec, attr)] = counts.get(getattr(rec, attr), 0) + 1
+    return [(code, label, counts.get(code, 0)) for code, label in choices]
+
+
+def _dmy(day) -> str:
+    return date_format(day, "d/m/Y")
+
+
+# -- views ------------------------------------------------------------------------------------
+
+
+@login_required
+def recommendation_list(request, slug):
+    programme = viewable_programme(request, slug)
+    access = access_for(request.user)
+    visible = access.recommendations(programme)
+    can_synthesise = access.can_synthesise(programme)
+    synthesis_form = None
+    if can_synthesise:
+        synthesis_form = SynthesisForm(
+            request.POST if request.method == "POST" else None,
+            initial={
+                "title": _("Synthesis of recommendations and proposals to the city, %(day)s")
+                % {"day": _dmy(timezone.localdate())}
+            },
+        )
+    if request.method == "POST":
+        access.require(can_synthesise)
+        if synthesis_form.is_valid():
+            data = synthesis_form.cleaned_data
+            try:
+                batch = services.synthesise(programme, request.user, data["title"], data["note"])
+            except services.SteeringError as e:
+                messages.error(request, str(e))
+                return redirect("recommendation_list", programme.slug)
+            messages.success(
+                request,
+                _("The synthesis holds %(n)s recommendations.")
+                % {"n": batch.recommendations.count()},
+            )
+            return redirect(batch)
+
+    units = OrgUnit.objects.filter(recommendations__in=visible.values("pk")).distinct()
+    form = RecommendationFilter(request.GET or None, units=units)
+    rows = visible
+    if form.is_bound and form.is_valid():
+        rows = form.apply(rows)
+    elif form.is_bound:
+        rows = rows.none()
+    recs = list(rows.select_related("unit").order_by("-raised_on", "-number"))
+    table = register_table("recommendations", _("Register of recommendations"), recs)
+    response = download(request, {"recommendations": table})
+    if response:
+        return response
+
+    may_raise = any(
+        access.can_raise_for(programme, pk) for pk in access.units().values_list("pk", flat=True)
+    )
+    pending = 0
+    syntheses = []
+    if can_synthesise:
+        pending = visible.filter(state__in=Recommendation.OPEN, synthesis__isnull=True).count()
+    if access.sees_whole_programme(programme):
+        syntheses = (
+            Synthesis.objects.filter(programme=programme)
+            .select_related("prepared_by")
+            .annotate(n=Count("recommendations"))
+        )
+    context = {
+        "programme": programme,
+        "form": form,
+        "table": table,
+        "shown": len(recs),
+        "by_state": _tally(recs, Recommendation.State.choices, "state"),
+        "by_category": _tally(recs, Recommendation.Category.choices, "category"),
+        "may_raise": may_raise,
+        "can_synthesise": can_synthesise,
+        "synthesis_form": synthesis_form,
+        "pending": pending,
+        "syntheses": syntheses,
+    }
+    return render(request, "steering/recommendation_list.html", context)
+
+
+def _raisable_units(programme: Programme, access):
+    ids = [
+        pk
+        for pk in access.units().values_list("pk", flat=True)
+        if access.can_raise_for(programme, pk)
+    ]
+    return OrgUnit.objects.filter(pk__in=ids)
+
+
+@login_required
+def recommendation_new(request, slug):
+    programme = viewable_programme(request, slug)
+    access = access_for(request.user)
+    units = _raisable_units(programme, access)
+    access.require(units.exists())
+    own = request.user.unit_id if units.filter(pk=request.user.unit_id).exists() else None
+    form = RecommendationForm(
+        request.POST or None,
+        units=units,
+        inspections=access.inspections(programme).order_by("-start"),
+        initial={
+            "unit": own,
+            "raised_on": timezone.localdate(),
+            "channel": Recommendation.Channel.DIRECT,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        unit = data.pop("unit")
+        try:
+            rec = services.raise_recommendation(programme, request.user, unit, **data)
+        except services.SteeringError as e:
+            messages.error(request, str(e))
+        else:
+            messages.success(
+                request, _("Recommendation %(code)s was recorded.") % {"code": rec.code}
+            )
+            return redirect(rec)
+    return render(
+        request, "steering/recommendation_new.html", {"programme": programme, "form": form}
+    )
+
+
+def _history(rec: Recommendation) -> list[dict]:
+    states = dict(Recommendation.State.choices)
+    actions = {
+        "raised": _("Raised"),
+        "routed": _("Synthesised and forwarded"),
+        "answered": _("Answered"),
+    }
+    return [
+        {
+            "at": e.at,
+            "user": e.user,
+            "action": actions.get(e.action, e.action),
+            "from": states.get(e.from_state, e.from_state),
+            "to": states.get(e.to_state, e.to_state),
+            "note": e.note,
+        }
+        for e in services.events_of(rec)
+    ]
+
+
+@login_required
+def recommendation_detail(request, slug, number):
+    programme = viewable_programme(request, slug)
+    access = access_for(request.user)
+    rec = get_object_or_404(
+        access.recommendations(programme).select_related(
+            "unit", "inspection", "synthesis", "created_by"
+        ),
+        number=number,
+    )
+    editable = access.can_synthesise(programme) and rec.state != Recommendation.State.CLOSED
+    route_form = RouteForm(
+        initial={"routed_to": rec.routed_to, "synthesis_note": rec.synthesis_note}
+    )
+    answer_form = AnswerForm(
+        initial={
+            "response": rec.response,
+            "responded_on": rec.responded_on or timezone.localdate(),
+        }
+    )
+    if request.method == "POST":
+        access.require(access.can_synthesise(programme))
+        action = request.POST.get("action")
+        if action == "route":
+            route_form = RouteForm(request.POST)
+            form = route_form
+        elif action == "answer":
+            answer_form = AnswerForm(request.POST)
+            form = answer_form
+        else:
+            messages.error(request, _("Unknown action."))
+            return redirect(rec)
+        if not editable and not form.is_valid():
+            # Closed: refused with the service's own reason, whatever was sent.
+            try:
+                services._may_synthesise(rec, request.user)
+            except services.SteeringError as e:
+                messages.error(request, str(e))
+            return redirect(rec)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                if action == "route":
+                    services.route(rec, request.user, data["routed_to"], data["synthesis_note"])
+                else:
+                    services.answer(
+                        rec,
+                        request.user,
+                        data["response"],
+                        data["responded_on"],
+                        close=data["close"],
+                    )
+            except services.SteeringError as e:
+                messages.error(request, str(e))
+                return redirect(rec)
+            rec.refresh_from_db()
+            messages.success(
+                request,
+                _("Done: the recommendation is now “%(state)s”.")
+                % {"state": rec.get_state_display()},
+            )
+            return redirect(rec)
+    context = {
+        "programme": programme,
+        "rec": rec,
+        "history": _history(rec),
+        "editable": editable,
+        "route_form": route_form,
+        "answer_form": answer_form,
+        "sees_syntheses": access.sees_whole_programme(programme),
+    }
+    return render(request, "steering/recommendation_detail.html", context)
+
+
+@login_required
+def synthesis_detail(request, slug, pk):
+    programme = viewable_programme(request, slug)
+    access = access_for(request.user)
+    access.require(access.sees_whole_programme(programme))
+    batch = get_object_or_404(
+        Synthesis.objects.select_related("prepared_by"), programme=programme, pk=pk
+    )
+    recs = list(batch.recommendations.select_related("unit").order_by("category", "number"))
+    order = {code: i for i, code in enumerate(Recommendation.Category.values)}
+    recs.sort(key=lambda r: (order.get(r.category, len(order)), r.number))
+    table = register_table(
+        "synthesis",
+        _("Synthesis of recommendations and proposals to the city"),
+        recs,
+    )
+    response = download(request, {"synthesis": table})
+    if response:
+        return response
+    groups = []
+    for code, label in Recommendation.Category.choices:
+        members = [r for r in recs if r.category == code]
+        if members:
+            groups.append({"code": code, "label": label, "recs": members})
+    context = {
+        "programme": programme,
+        "batch": batch,
+        "table": table,
+        "groups": groups,
+        "total": len(recs),
+        "bottlenecks": sum(1 for r in recs if r.is_bottleneck),
+    }
+    return render(request, "steering/synthesis_detail.html", context)

@@ -1,0 +1,507 @@
+"""Views across the steering records: my work, overdue everything, the timeline of plan items,
+the calendar of deadlines, priorities for the next work programme, notifications."""
+
+import calendar as cal
+import datetime as dt
+from collections import defaultdict
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from steer.accounts.access import access_for
+from steer.assessment.attainment import Status
+from steer.assessment.labels import PLAN_LABELS
+from steer.assessment.plan_status import PlanStatus, plan_status
+from steer.assessment.selectors import assess, programme_root
+from steer.core.tables import Column, Table, download
+from steer.programmes.models import PlanItem
+from steer.programmes.views import viewable_programme
+from steer.reporting.models import ReportForm
+from steer.reporting.selectors import form_status
+from steer.steering import charts, priorities
+from steer.steering.models import Directive, Inspection, Notification, Recommendation
+from steer.steering.views.directives import directive_table
+
+DONE_STATES = (PlanItem.State.COMPLETED, PlanItem.State.CANCELLED)
+
+
+def _plan_rows(items, today) -> list[dict]:
+    rows = []
+    for item in items:
+        status = plan_status(item.state, item.deadline, item.completed_on, today)
+        rows.append(
+            {
+                "item": item,
+                "code": item.code,
+                "title": item.title,
+                "url": item.get_absolute_url(),
+                "lead": str(item.lead_unit),
+                "start": item.start_date,
+                "baseline": item.baseline_deadline or item.deadline,
+                "deadline": item.deadline,
+                "completed": item.completed_on,
+                "status": {"code": str(status), "label": str(PLAN_LABELS[str(status)])},
+                "days_late": (today - item.deadline).days if status == PlanStatus.OVERDUE else 0,
+            }
+        )
+    return rows
+
+
+def _plan_table(name: str, title: str, rows) -> Table:
+    return Table(
+        name,
+        title,
+        [
+            Column("code", _("Code"), link="url"),
+            Column("title", _("Plan item"), link="url"),
+            Column("lead", _("Lead unit")),
+            Column("start", _("Start"), "date", on_page=False),
+            Column("baseline", _("Original deadline"), "date"),
+            Column("deadline", _("Deadline"), "date"),
+            Column("completed", _("Completed on"), "date", on_page=False),
+            Column("status", _("Status"), "status"),
+        ],
+        rows,
+    )
+
+
+def _recommendation_table(name: str, title: str, rows) -> Table:
+    return Table(
+        name,
+        title,
+        [
+            Column("code", _("Code"), link="url"),
+            Column("content", _("Recommendation"), link="url"),
+            Column("unit", _("Raised by")),
+            Column("raised_on", _("Raised on"), "date"),
+            Column("status", _("Status"), "status"),
+        ],
+        [
+            {
+                "code": r.code,
+                "url": r.get_absolute_url(),
+                "content": r.content,
+                "unit": str(r.unit),
+                "raised_on": r.raised_on,
+                "status": {"code": r.state, "label": r.get_state_display()},
+            }
+            for r in rows
+        ],
+    )
+
+
+@login_required
+def my_work(request, slug):
+    """What is assigned to my unit and due; on the steering side, what waits for me."""
+    programme = viewable_programme(request, slug)
+    access = access_for(request.user)
+    today = timezone.localdate()
+    units = access.own_unit_ids
+    tables = {}
+    directives = (
+        Directive.objects.filter(programme=programme, state__in=Directive.OPEN, assignees__in=units)
+        .distinct()
+        .prefetch_related("assignees")
+        .order_by("deadline", "number")
+    )
+    tables["directives"] = directive_table(
+        "directives", _("Directives to carry out"), directives, today
+    )
+    items = (
+        PlanItem.objects.filter(programme=programme)
+        .involving(units)
+        .exclude(state__in=DONE_STATES)
+        .select_related("lead_unit", "programme")
+        .order_by("deadline", "code")
+    )
+    tables["plan"] = _plan_table("plan", _("Plan items under way"), _plan_rows(items, today))
+    mine = Recommendation.objects.filter(
+        programme=programme, unit__in=units, state__in=Recommendation.OPEN
+    ).select_related("unit", "programme")
+    tables["recommendations"] = _recommendation_table(
+        "recommendations", _("Our open recommendations"), mine
+    )
+    if access.can_direct(programme):
+        waiting = (
+            Directive.objects.filter(programme=programme, state=Directive.State.REPORTED_DONE)
+            .prefetch_related("assignees")
+            .order_by("deadline")
+        )
+        tables["to_accept"] = directive_table(
+            "to_accept", _("Reported done, waiting for acceptance"), waiting, today
+        )
+    if access.can_synthesise(programme):
+        new = Recommendation.objects.filter(
+            programme=programme, state=Recommendation.State.NEW
+        ).select_related("unit", "programme")
+        tables["to_route"] = _recommendation_table(
+            "to_route", _("New recommendations to assess and forward"), new
+        )
+    inspections = access.inspections(programme).exclude(state=Inspection.State.CONCLUDED)
+    if not access.can_inspect(programme):
+        inspections = inspections.filter(visits__unit__in=units).distinct()
+    response = download(request, tables)
+    if response:
+        return response
+    context = {
+        "programme": programme,
+        "tables": tables,
+        "inspections": inspections.order_by("start"),
+        "has_unit": bool(units),
+    }
+    return render(request, "steering/my_work.html", context)
+
+
+def overdue_reports(programme, access, today) -> list[dict]:
+    """For each form, the latest period whose deadline has passed: units yet to report."""
+    rows = []
+    units = access.report_units(programme)
+    for form in ReportForm.objects.filter(programme=programme).order_by("code"):
+        due = [p for p in form.periods() if form.deadline(p) < today]
+        if not due:
+            continue
+        period = due[-1]
+        deadline, statuses = form_status(form, period, units, today)
+        for s in statuses:
+            if s.status == "overdue":
+                rows.append(
+                    {
+                        "form": form.name,
+                        "period": period.code,
+                        "unit": str(s.unit),
+                        "deadline": deadline,
+                        "days": (today - deadline).days,
+                        "url": f"/p/{programme.slug}/reports/{form.code}/{period.code}/"
+                        f"{s.unit.code}/",
+                    }
+                )
+    return rows
+
+
+@login_required
+def overdue(request, slug):
+    """Everything overdue that the user may see: directives, plan items, reports."""
+    programme = viewable_programme(request, slug)
+    access = access_for(request.user)
+    today = timezone.localdate()
+    directives = (
+        access.directives(programme)
+        .filter(state__in=Directive.OPEN, deadline__lt=today)
+        .prefetch_related("assignees")
+        .order_by("deadline")
+    )
+    items = (
+        access.plan_items(programme)
+        .filter(deadline__lt=today)
+        .exclude(state__in=DONE_STATES)
+        .select_related("lead_unit", "programme")
+        .order_by("deadline")
+    )
+    reports = overdue_reports(programme, access, today)
+    tables = {
+        "directives": directive_table("directives", _("Overdue directives"), directives, today),
+        "plan": _plan_table("plan", _("Overdue plan items"), _plan_rows(items, today)),
+        "reports": Table(
+            "reports",
+            _("Overdue reports"),
+            [
+                Column("form", _("Report form")),
+                Column("period", _("Period")),
+                Column("unit", _("Unit"), link="url"),
+                Column("deadline", _("Deadline"), "date"),
+                Column("days", _("Days late"), "integer"),
+            ],
+            reports,
+        ),
+    }
+    response = download(request, tables)
+    if response:
+        return response
+    return render(request, "steering/overdue.html", {"programme": programme, "tables": tables})
+
+
+@login_required
+def timeline(request, slug):
+    """Plan items from start to deadline, the original deadline marked where it moved."""
+    programme = viewable_programme(request, slug)
+    access = access_for(request.user)
+    today = timezone.localdate()
+    items = (
+        access.plan_items(programme)
+        .filter(parent__isnull=True)
+        .select_related("lead_unit", "programme")
+        .order_by("start_date", "code")
+    )
+    rows = _plan_rows(items, today)
+    table = _plan_table("timeline", _("Plan items: start, original and current deadline"), rows)
+    spec = charts.timeline(
+        [
+            {
+                "code": r["code"],
+                "title": r["title"],
+                "start": r["start"].isoformat(),
+                "end": (r["completed"] or r["deadline"]).isoformat(),
+                "deadline": r["deadline"].isoformat(),
+                "baseline": r["baseline"].isoformat(),
+                "moved": r["baseline"] != r["deadline"],
+                "label": r["status"]["label"],
+                "status": r["status"]["code"],
+            }
+            for r in rows
+        ],
+        today.isoformat(),
+        {str(s): str(PLAN_LABELS[str(s)]) for s in PlanStatus},
+        title=_("Timeline of the plan items"),
+        texts={"today": _("Today"), "baseline": _("Original deadline")},
+    )
+    response = download(request, {"timeline": table}, {"timeline": spec})
+    if response:
+        return response
+    context = {"programme": programme, "table": table, "spec": spec}
+    return render(request, "steering/timeline.html", context)
+
+
+def _month(request, today) -> dt.date:
+    try:
+        year, month = map(int, request.GET.get("month", "").split("-"))
+        return dt.date(year, month, 1)
+    except ValueError:
+        return today.replace(day=1)
+
+
+@login_required
+def calendar(request, slug):
+    """The month's deadlines: directives, plan items, reports, inspections."""
+    programme = viewable_programme(request, slug)
+    access = access_for(request.user)
+    today = timezone.localdate()
+    first = _month(request, today)
+    last = first.replace(day=cal.monthrange(first.year, first.month)[1])
+    days: dict[dt.date, list[dict]] = defaultdict(list)
+    for d in access.directives(programme).filter(deadline__range=(first, last)):
+        days[d.deadline].append(
+            {
+                "kind": _("Directive"),
+                "text": f"{d.code}. {d.content}",
+                "url": d.get_absolute_url(),
+                "status": "done" if d.state == Directive.State.DONE else d.state,
+            }
+        )
+    for item in access.plan_items(programme).filter(deadline__range=(first, last)):
+        days[item.deadline].append(
+            {
+                "kind": _("Plan item"),
+                "text": str(item),
+                "url": item.get_absolute_url(),
+                "status": str(plan_status(item.state, item.deadline, item.completed_on, today)),
+            }
+        )
+    for inspection in access.inspections(programme).filter(start__lte=last, end__gte=first):
+        days[max(inspection.start, first)].append(
+            {
+                "kind": _("Inspection"),
+                "text": inspection.title,
+                "url": inspection.get_absolute_url(),
+                "status": inspection.state,
+            }
+        )
+    for form in ReportForm.objects.filter(programme=programme):
+        for period in form.periods():
+            deadline = form.deadline(period)
+            if first <= deadline <= last:
+                days[deadline].append(
+                    {
+                        "kind": _("Report deadline"),
+                        "text": f"{form.name} ({period.code})",
+                        "url": f"/p/{programme.slug}/reports/{form.code}/",
+                        "status": "",
+                    }
+                )
+    weeks = cal.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
+    previous = (first - dt.timedelta(days=1)).replace(day=1)
+    following = last + dt.timedelta(days=1)
+    context = {
+        "programme": programme,
+        "month": first,
+        "title": date_format(first, "F Y"),
+        "weeks": [[(day, days.get(day, []), day.month == first.month) for day in w] for w in weeks],
+        "listing": sorted((d, entries) for d, entries in days.items()),
+        "previous": previous.strftime("%Y-%m"),
+        "following": following.strftime("%Y-%m"),
+        "today": today,
+    }
+    return render(request, "steering/calendar.html", context)
+
+
+REASONS = {
+    "overdue": lambda v: ngettext("%(days)d day overdue", "%(days)d days overdue", v["days"]) % v,
+    "many_units": lambda v: _("assigned to %(units)d units") % v,
+    "under_way": lambda v: _("work is under way"),
+    "off_track": lambda v: _("target off track"),
+    "at_risk": lambda v: _("target at risk"),
+    "years_left": lambda v: (
+        ngettext(
+            "%(years)d year left to the target", "%(years)d years left to the target", v["years"]
+        )
+        % v
+    ),
+    "gap": lambda v: _("forecast falls %(percent)d %% short") % v,
+    "open_for": lambda v: (
+        ngettext("open for %(days)d day", "open for %(days)d days", v["days"]) % v
+    ),
+    "bottleneck": lambda v: _("a bottleneck"),
+    "progress": lambda v: _("%(percent)s %% done") % v,
+}
+KIND_LABELS = {
+    "directive": _("Directive"),
+    "indicator": _("Target"),
+    "recommendation": _("Recommendation"),
+    "plan_item": _("Plan item"),
+}
+
+
+def candidates(programme, access, today) -> list[priorities.Candidate]:
+    """Everything that could go into the next work programme, scored."""
+    found = []
+    for d in (
+        access.directives(programme)
+        .filter(state__in=Directive.OPEN, deadline__lt=today)
+        .prefetch_related("assignees")
+    ):
+        found.append(
+            priorities.directive(
+                d.code,
+                d.content,
+                days_late=(today - d.deadline).days,
+                steering_level=d.source != Directive.Source.DOCUMENT,
+                assignees=len(d.assignees.all()),
+                under_way=d.state != Directive.State.NEW,
+                url=d.get_absolute_url(),
+            )
+        )
+    root = programme_root(programme)
+    year = min(max(today.year, programme.start_year), programme.end_year)
+    indicators = list(programme.indicators.all())
+    for a in assess(programme, indicators, [root.pk], year, root.pk).values():
+        if a.status not in (Status.OFF_TRACK, Status.AT_RISK) or not a.targets:
+            continue
+        final = max(a.targets)
+        if final < today.year and a.forecast is None and a.status == Status.AT_RISK:
+            continue
+        gap = None
+        if a.forecast is not None and a.targets[final]:
+            gap = abs(a.forecast.shortfall or 0) / abs(a.targets[final])
+        found.append(
+            priorities.indicator(
+                a.indicator.code,
+                a.indicator.name,
+                off_track=a.status == Status.OFF_TRACK,
+                years_left=max(0, final - today.year),
+                gap_share=gap,
+                url=a.indicator.get_absolute_url(),
+            )
+        )
+    for r in access.recommendations(programme).filter(state__in=Recommendation.OPEN):
+        found.append(
+            priorities.recommendation(
+                r.code,
+                r.content,
+                days_open=(today - r.raised_on).days,
+                bottleneck=r.is_bottleneck,
+                category=r.category,
+                url=r.get_absolute_url(),
+            )
+        )
+    items = (
+        access.plan_items(programme)
+        .filter(deadline__lt=today)
+        .exclude(state__in=DONE_STATES)
+        .prefetch_related("progress_reports")
+    )
+    for item in items:
+        reports = sorted(item.progress_reports.all(), key=lambda r: r.reported_at)
+        found.append(
+            priorities.plan_item(
+                item.code,
+                item.title,
+                days_late=(today - item.deadline).days,
+                major=item.kind != PlanItem.Kind.TASK,
+                percent=float(reports[-1].percent) if reports else None,
+                url=item.get_absolute_url(),
+            )
+        )
+    return found
+
+
+@login_required
+def priorities_view(request, slug):
+    programme = viewable_programme(request, slug)
+    access = access_for(request.user)
+    today = timezone.localdate()
+    try:
+        limit = max(3, min(50, int(request.GET.get("limit", 10))))
+    except ValueError:
+        limit = 10
+    found = candidates(programme, access, today)
+    ranked = priorities.rank(found, limit)
+    rows = [
+        {
+            "rank": n,
+            "kind": str(KIND_LABELS[c.kind]),
+            "code": c.key,
+            "title": c.title,
+            "url": c.url,
+            "score": c.score,
+            "urgency": c.urgency,
+            "impact": c.impact,
+            "feasibility": c.feasibility,
+            "reasons": "; ".join(REASONS[key](values) for key, values in c.reasons),
+        }
+        for n, c in enumerate(ranked, start=1)
+    ]
+    table = Table(
+        "priorities",
+        _("Priorities for the next work programme"),
+        [
+            Column("rank", _("Rank"), "integer"),
+            Column("kind", _("Kind")),
+            Column("code", _("Code"), link="url"),
+            Column("title", _("Issue"), link="url"),
+            Column("score", _("Score"), "number"),
+            Column("urgency", _("Urgency"), "integer"),
+            Column("impact", _("Impact"), "integer"),
+            Column("feasibility", _("Feasibility"), "integer"),
+            Column("reasons", _("Why")),
+        ],
+        rows,
+    )
+    response = download(request, {"priorities": table})
+    if response:
+        return response
+    context = {
+        "programme": programme,
+        "table": table,
+        "considered": len(found),
+        "limit": limit,
+        "weights": priorities.WEIGHTS,
+    }
+    return render(request, "steering/priorities.html", context)
+
+
+@login_required
+def notifications(request):
+    rows = Notification.objects.filter(user=request.user)
+    if request.method == "POST":
+        rows.filter(read_at__isnull=True).update(read_at=timezone.now())
+        messages.success(request, _("All notifications are marked as read."))
+        return redirect("notifications")
+    return render(
+        request,
+        "steering/notifications.html",
+        {"notifications": rows[:200], "unread": rows.filter(read_at__isnull=True).count()},
+    )
