@@ -12,6 +12,7 @@ from steer.reporting.models import (
     SubmissionEvent,
     ValueChange,
 )
+from steer.steering.models import Notification
 from steer.units.models import OrgUnit
 
 
@@ -115,6 +116,17 @@ def test_returning_a_report_needs_a_reason(login, quarterly):
     assert submission.state == "returned"
     event = SubmissionEvent.objects.get(submission=submission, action="return")
     assert event.reason.startswith("Số OCOP")
+
+
+def test_a_returned_report_notifies_the_units_members(login, quarterly):
+    entry = url("report_entry", quarterly)
+    login("baocao.dongda").post(entry, {"action": "submit", "v-CT15": "12", "v-CT18": "97"})
+    login("lanhdao.dongda").post(
+        entry, {"action": "return", "reason": "Số OCOP chưa khớp với quyết định công nhận"}
+    )
+    told = Notification.objects.filter(kind="returned", user__username="baocao.dongda").first()
+    assert told is not None and "Số OCOP chưa khớp" in told.text
+    assert not Notification.objects.filter(kind="returned", user__username="xem.thuongtin")
 
 
 def test_a_required_value_missing_blocks_submission(login, quarterly):

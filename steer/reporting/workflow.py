@@ -13,6 +13,8 @@ from steer.accounts.access import access_for
 from steer.assessment.aggregates import APPROVED, refresh_report
 from steer.reporting.checks import refresh_violations, violation_text
 from steer.reporting.models import Submission, SubmissionEvent, ValidationRule
+from steer.steering.models import Notification
+from steer.steering.services import notify
 
 State = Submission.State
 Action = SubmissionEvent.Action
@@ -89,6 +91,14 @@ def act(submission: Submission, user, action: str, reason: str = "") -> Submissi
         user=user,
         reason=reason,
     )
+    if action in (Action.RETURN, Action.REOPEN):
+        notify(
+            [submission.unit],
+            Notification.Kind.RETURNED,
+            _("The report %(form)s, %(period)s was sent back: %(reason)s")
+            % {"form": submission.form.name, "period": submission.period, "reason": reason},
+            submission.get_absolute_url(),
+        )
     return submission
 
 
