@@ -49,9 +49,25 @@ def test_a_policy_recommendation_is_less_feasible_than_a_coordination_one():
 
 
 def test_an_off_track_target_in_its_last_year_is_most_urgent_and_impactful():
-    c = priorities.indicator("CT24", "Bệnh án điện tử", off_track=True, years_left=0, gap_share=0.9)
+    c = priorities.indicator(
+        "CT24", "Bệnh án điện tử", off_track=True, final_year=2025, this_year=2025, gap_share=0.9
+    )
     assert (c.urgency, c.impact, c.feasibility) == (5, 5, 2)
     assert ("gap", {"percent": 90}) in c.reasons
+    assert ("years_left", {"years": 0}) in c.reasons
+
+
+def test_a_target_whose_year_has_passed_reads_as_missed():
+    c = priorities.indicator(
+        "CT09",
+        "Nông nghiệp công nghệ cao",
+        off_track=True,
+        final_year=2025,
+        this_year=2026,
+        gap_share=None,
+    )
+    assert c.reasons[0] == ("missed", {"year": 2025})
+    assert c.urgency == 5
 
 
 @given(

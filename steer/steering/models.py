@@ -332,7 +332,7 @@ class Directive(models.Model):
     content = models.TextField(_("content"))
     given_by = models.CharField(_("given by"), max_length=300)
     given_on = models.DateField(_("given on"))
-    source = models.CharField(_("source"), max_length=20, choices=Source)
+    source = models.CharField(pgettext_lazy("directive", "source"), max_length=20, choices=Source)
     meeting = models.ForeignKey(
         Meeting,
         models.PROTECT,

@@ -67,11 +67,19 @@ def directive(key, title, *, days_late, steering_level, assignees, under_way, ur
     )
 
 
-def indicator(key, title, *, off_track, years_left, gap_share, url=""):
-    """A target at risk or off track; gap_share: the forecast shortfall as a share of the target
-    (None without a forecast). A small gap is more feasible to close."""
+def indicator(key, title, *, off_track, final_year, this_year, gap_share, url=""):
+    """A target at risk or off track (or missed, its year past: the next programme inherits it);
+    gap_share: the forecast shortfall as a share of the target (None without a forecast). A small
+    gap is more feasible to close."""
+    years_left = final_year - this_year
     urgency = 5 if years_left <= 1 else 4 if years_left == 2 else 3
-    reasons = [("off_track" if off_track else "at_risk", {}), ("years_left", {"years": years_left})]
+    if years_left < 0:
+        reasons = [("missed", {"year": final_year})]
+    else:
+        reasons = [
+            ("off_track" if off_track else "at_risk", {}),
+            ("years_left", {"years": years_left}),
+        ]
     if gap_share is None:
         feasibility = 3
     else:

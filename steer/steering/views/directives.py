@@ -10,7 +10,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
 from steer.accounts.access import access_for
 from steer.core.tables import Column, Table, download
@@ -60,7 +60,7 @@ def directive_table(name: str, title: str, directives, today) -> Table:
         [
             Column("code", _("Code"), link="url"),
             Column("content", _("Directive"), link="url"),
-            Column("source", _("Source")),
+            Column("source", pgettext("directive", "Source")),
             Column("given_on", _("Given on"), "date"),
             Column("given_by", _("Given by"), on_page=False),
             Column("assignees", _("Assigned units")),
@@ -77,7 +77,7 @@ class DirectiveFilter(forms.Form):
     unit = forms.ModelChoiceField(
         OrgUnit.objects.none(), label=gettext_lazy("Unit"), required=False
     )
-    source = forms.ChoiceField(label=gettext_lazy("Source"), required=False)
+    source = forms.ChoiceField(label=pgettext_lazy("directive", "Source"), required=False)
 
     def __init__(self, *args, units, **kwargs):
         super().__init__(*args, **kwargs)
@@ -143,7 +143,9 @@ class DirectiveForm(forms.Form):
     )
     given_by = forms.CharField(label=gettext_lazy("Given by"), max_length=300)
     given_on = forms.DateField(label=gettext_lazy("Given on"), widget=DayInput())
-    source = forms.ChoiceField(label=gettext_lazy("Source"), choices=Directive.Source.choices)
+    source = forms.ChoiceField(
+        label=pgettext_lazy("directive", "Source"), choices=Directive.Source.choices
+    )
     meeting = forms.ModelChoiceField(
         Meeting.objects.none(), label=gettext_lazy("Meeting"), required=False
     )

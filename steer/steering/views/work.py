@@ -344,6 +344,7 @@ REASONS = {
     "under_way": lambda v: _("work is under way"),
     "off_track": lambda v: _("target off track"),
     "at_risk": lambda v: _("target at risk"),
+    "missed": lambda v: _("the %(year)d target was not achieved") % v,
     "years_left": lambda v: (
         ngettext(
             "%(years)d year left to the target", "%(years)d years left to the target", v["years"]
@@ -401,7 +402,8 @@ def candidates(programme, access, today) -> list[priorities.Candidate]:
                 a.indicator.code,
                 a.indicator.name,
                 off_track=a.status == Status.OFF_TRACK,
-                years_left=max(0, final - today.year),
+                final_year=final,
+                this_year=today.year,
                 gap_share=gap,
                 url=a.indicator.get_absolute_url(),
             )
