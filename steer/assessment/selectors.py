@@ -116,11 +116,12 @@ def _forecast(indicator: Indicator, rows, year: int, targets: dict[int, float], 
     final = max(targets)
     if year > final or (year == final and covered >= 1):
         return None
-    complete = {y for code, y, _v, c in rows if code == str(y) and c >= 1}
-    points = [(float(y), v) for code, y, v, c in rows if code == str(y) and c >= 1]
+    # A year's own figure is the one whose period code is the year (the only four-letter code).
+    points = [(float(y), v) for code, y, v, c in rows if len(code) == 4 and c >= 1]
     if indicator.period_aggregation != FLOW:
         # A level known part-way through a year counts too: the latest word on where it stands.
-        points += [(y - 1 + c, v) for code, y, v, c in rows if code != str(y) and y not in complete]
+        complete = {int(y) for y, _v in points}
+        points += [(y - 1 + c, v) for code, y, v, c in rows if len(code) != 4 and y not in complete]
     return linear(
         points,
         float(final),
@@ -160,13 +161,14 @@ def assess(
     ):
         by_key[(indicator_id, unit_id)].append((code, y, value, covered, units))
     targets = Targets(programme, unit_ids, root_id)
+    year_code = str(year)
     result = {}
     for indicator in indicators:
         higher = indicator.direction == Indicator.Direction.HIGHER
         flow = indicator.period_aggregation == FLOW
         for unit_id in unit_ids:
             rows = sorted(by_key.get((indicator.pk, unit_id), ()), key=lambda r: (r[1], r[3]))
-            this_year = next((r for r in rows if r[0] == str(year)), None)
+            this_year = next((r for r in rows if r[0] == year_code), None)
             actual = this_year[2] if this_year else None
             covered = this_year[3] if this_year else 1.0
             wanted, wide = targets.of(indicator, unit_id)
