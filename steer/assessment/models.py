@@ -37,7 +37,22 @@ class Figure(models.Model):
         ]
         indexes = [
             models.Index(fields=["indicator", "period", "unit"], name="figure_by_period"),
-            models.Index(fields=["unit", "period"], name="figure_by_unit"),
+            # Covering: a unit's figures of some periods (a scorecard, the overview) are read from
+            # this index alone, a few contiguous pages, instead of a heap page per figure (800
+            # pages and 300-400 ms for a commune's scorecard at 10 M values when not cached).
+            models.Index(
+                fields=[
+                    "unit",
+                    "period",
+                    "indicator",
+                    "option",
+                    "year",
+                    "value",
+                    "covered",
+                    "units",
+                ],
+                name="figure_by_unit_covering",
+            ),
         ]
 
     def __str__(self) -> str:
