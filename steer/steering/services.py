@@ -419,7 +419,7 @@ def raise_recommendation(programme: Programme, user, unit: OrgUnit, **fields) ->
     return rec
 
 
-def _may_synthesise(rec: Recommendation, user) -> None:
+def check_can_handle(rec: Recommendation, user) -> None:
     if not access_for(user).can_synthesise(rec.programme):
         raise SteeringError(_("Only the standing agency handles recommendations."))
     if rec.state == Recommendation.State.CLOSED:
@@ -429,7 +429,7 @@ def _may_synthesise(rec: Recommendation, user) -> None:
 @transaction.atomic
 def route(rec: Recommendation, user, routed_to: str, note: str) -> None:
     """The standing agency's assessment and the agency it forwards the recommendation to."""
-    _may_synthesise(rec, user)
+    check_can_handle(rec, user)
     if not routed_to.strip():
         raise SteeringError(_("Say which agency the recommendation is forwarded to."))
     before = rec.state
@@ -442,7 +442,7 @@ def route(rec: Recommendation, user, routed_to: str, note: str) -> None:
 
 @transaction.atomic
 def answer(rec: Recommendation, user, response: str, day: dt.date, *, close=False) -> None:
-    _may_synthesise(rec, user)
+    check_can_handle(rec, user)
     if not response.strip():
         raise SteeringError(_("Write the response."))
     if day < rec.raised_on:

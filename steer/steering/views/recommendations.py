@@ -362,7 +362,7 @@ def recommendation_detail(request, slug, number):
         if not editable and not form.is_valid():
             # Closed: refused with the service's own reason, whatever was sent.
             try:
-                services._may_synthesise(rec, request.user)
+                services.check_can_handle(rec, request.user)
             except services.SteeringError as e:
                 messages.error(request, str(e))
             return redirect(rec)
