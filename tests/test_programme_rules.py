@@ -6,8 +6,16 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import RestrictedError
 
-from steer.programmes.models import Indicator, Objective, PlanItem, Target
+from steer.programmes.models import (
+    Indicator,
+    IndicatorGroup,
+    Objective,
+    PlanItem,
+    Programme,
+    Target,
+)
 from steer.units.models import OrgUnit
 
 pytestmark = pytest.mark.django_db
@@ -126,3 +134,54 @@ def test_an_objective_under_another_programmes_objective_is_refused(programme):
     objective = Objective.objects.filter(programme__symbol="07-CTr/TU").first()
     objective.parent = stray
     assert "parent" in errors_of(objective)
+
+
+def test_a_weighting_indicator_cannot_be_deleted_while_it_weights_another(programme):
+    weight = Indicator.objects.get(programme=programme, code="CT05")
+    with pytest.raises(RestrictedError), transaction.atomic():
+        weight.delete()
+    assert Indicator.objects.filter(pk=weight.pk).exists()
+
+
+def test_a_programme_is_deleted_with_its_weighted_indicators(programme):
+    copy = Programme.objects.create(
+        slug="thu-nghiem",
+        number="99",
+        symbol="99-CTr/TU",
+        title="Chương trình thử nghiệm",
+        issuing_body="Thành ủy Hà Nội",
+        issued_on=dt.date(2026, 1, 5),
+        start_year=2026,
+        end_year=2030,
+        standing_agency=programme.standing_agency,
+        source_document="Thử nghiệm",
+    )
+    objective = Objective.objects.create(programme=copy, code="MT1", title="Chuyển đổi số")
+    group = IndicatorGroup.objects.create(
+        programme=copy, objective=objective, code="N1", name="Dịch vụ công"
+    )
+    weight = Indicator.objects.create(
+        programme=copy,
+        group=group,
+        code="A1",
+        name="Dân số",
+        unit_of_measure="người",
+        value_type="integer",
+        direction="higher",
+        unit_aggregation="sum",
+        period_aggregation="last",
+    )
+    Indicator.objects.create(
+        programme=copy,
+        group=group,
+        code="A2",
+        name="Tỷ lệ dân số dùng dịch vụ công trực tuyến",
+        unit_of_measure="%",
+        value_type="percent",
+        direction="higher",
+        unit_aggregation="weighted_mean",
+        weight_indicator=weight,
+        period_aggregation="last",
+    )
+    copy.delete()
+    assert not Indicator.objects.filter(code__in=["A1", "A2"], programme_id=copy.pk).exists()

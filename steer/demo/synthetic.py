@@ -1011,8 +1011,6 @@ def delete_synthetic() -> None:
         submissions,
     ):
         queryset._raw_delete(queryset.db)
-    # An indicator weighting another is protected by it, even within the same deletion.
-    Indicator.objects.filter(programme__in=programmes).update(weight_indicator=None)
     programmes.delete()
     units = synthetic_units()
     User.objects.filter(unit__in=units).update(unit=None)

@@ -269,9 +269,11 @@ class Indicator(models.Model):
         choices=UnitAggregation,
         default=UnitAggregation.SUM,
     )
+    # RESTRICT, not PROTECT: the weight cannot be deleted on its own, but a programme can be
+    # deleted with all its indicators (PROTECT refused even that).
     weight_indicator = models.ForeignKey(
         "self",
-        models.PROTECT,
+        models.RESTRICT,
         null=True,
         blank=True,
         related_name="weighted",
