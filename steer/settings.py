@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "steer.reporting",
     "steer.assessment",
     "steer.steering",
+    "steer.ranking",
     "steer.demo",
     "django.contrib.admin",
     "django.contrib.auth",

@@ -1,0 +1,83 @@
+"""Every stage of a run written out as CSV, COINr-style: one file per data set, the results
+with ranks, and the treatment log."""
+
+import json
+from dataclasses import asdict, fields
+from pathlib import Path
+
+import numpy as np
+
+from steer.composite import CompositeError
+from steer.composite.pipeline import Options, Result
+from steer.composite.stats import min_ranks
+from steer.composite.tables import write_csv
+
+
+def options_from_json(text: str) -> Options:
+    """Options from a JSON object with COINr's option names; unknown names are refused."""
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise CompositeError(f"The options file is not valid JSON: {e}") from None
+    if not isinstance(raw, dict):
+        raise CompositeError("The options file must hold a JSON object.")
+    known = {f.name for f in fields(Options)}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise CompositeError(f"Unknown option(s): {', '.join(unknown)}.")
+    if "l_u" in raw:
+        raw["l_u"] = tuple(raw["l_u"])
+    if "goalposts" in raw:
+        raw["goalposts"] = {k: tuple(v) for k, v in raw["goalposts"].items()}
+    return Options(**raw)
+
+
+def write_all(result: Result, names: dict[str, str], out: Path) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, stage in result.stages.items():
+        path = out / f"{name}.csv"
+        write_csv(
+            path,
+            ["uCode", *stage.codes],
+            ([u, *row] for u, row in zip(stage.units, stage.values.tolist(), strict=True)),
+        )
+        written.append(path)
+    agg = result.aggregated
+    aggregates = [c for c in agg.codes if result.framework.nodes[c].type == "Aggregate"]
+    top = result.index
+    header = ["uCode", "uName", top, "Rank"] + [c for c in reversed(aggregates) if c != top]
+    scores = {c: agg.column(c) for c in aggregates}
+    ranks = min_ranks(scores[top])
+    order = np.lexsort((np.array(agg.units), ranks))
+    rows = [
+        [agg.units[i], names.get(agg.units[i], ""), scores[top][i], int(ranks[i])]
+        + [scores[c][i] for c in header[4:]]
+        for i in order
+    ]
+    path = out / "Results.csv"
+    write_csv(path, header, rows)
+    written.append(path)
+    path = out / "Treatment.csv"
+    write_csv(
+        path,
+        ["iCode", "Action", "Points", "Skew", "Kurt", "SkewAfter", "KurtAfter", "Units"],
+        (
+            [
+                t.code,
+                t.action,
+                t.points,
+                t.skew,
+                t.kurt,
+                t.skew_after,
+                t.kurt_after,
+                " ".join(t.replaced),
+            ]
+            for t in result.treatments
+        ),
+    )
+    written.append(path)
+    path = out / "Options.json"
+    path.write_text(json.dumps(asdict(result.options), indent=1, ensure_ascii=False))
+    written.append(path)
+    return written

@@ -1,0 +1,331 @@
+"""The composite-index engine (steer.composite): COINr's tables, its pipeline and its errors."""
+
+import csv
+import io
+import math
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from django.core.management import CommandError, call_command
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from steer.composite import CompositeError
+from steer.composite.pipeline import Options, aggregate_level, run
+from steer.composite.stats import kurtosis, min_ranks, skewness
+from steer.composite.tables import load, read_data, read_meta
+
+ASEM = Path(__file__).resolve().parents[2] / "shared" / "reference" / "coinr-asem"
+IDATA, IMETA = ASEM / "asem_idata.csv", ASEM / "asem_imeta.csv"
+DEFAULT = Options(f_i="i_mean_grp", use_group="EurAsia_group", dat_thresh=0.9, winmax=5)
+needs_asem = pytest.mark.skipif(not IDATA.exists(), reason="the ASEM reference tables")
+
+# A small district framework: 2 pillars of 2 indicators, one lower-is-better.
+META = [
+    {
+        "iCode": "DVC",
+        "iName": "Dịch vụ công trực tuyến",
+        "Level": "1",
+        "Parent": "SO",
+        "Direction": "1",
+        "Weight": "1",
+        "Type": "Indicator",
+    },
+    {
+        "iCode": "HSO",
+        "iName": "Hồ sơ trễ hạn",
+        "Level": "1",
+        "Parent": "SO",
+        "Direction": "-1",
+        "Weight": "1",
+        "Type": "Indicator",
+    },
+    {
+        "iCode": "DN",
+        "iName": "Doanh nghiệp đổi mới",
+        "Level": "1",
+        "Parent": "DMST",
+        "Direction": "1",
+        "Weight": "2",
+        "Type": "Indicator",
+    },
+    {
+        "iCode": "SC",
+        "iName": "Sáng chế",
+        "Level": "1",
+        "Parent": "DMST",
+        "Direction": "1",
+        "Weight": "1",
+        "Type": "Indicator",
+    },
+    {
+        "iCode": "SO",
+        "iName": "Chuyển đổi số",
+        "Level": "2",
+        "Parent": "IDX",
+        "Direction": "1",
+        "Weight": "1",
+        "Type": "Aggregate",
+    },
+    {
+        "iCode": "DMST",
+        "iName": "Đổi mới sáng tạo",
+        "Level": "2",
+        "Parent": "IDX",
+        "Direction": "1",
+        "Weight": "1",
+        "Type": "Aggregate",
+    },
+    {
+        "iCode": "IDX",
+        "iName": "Chỉ số",
+        "Level": "3",
+        "Parent": "",
+        "Direction": "1",
+        "Weight": "1",
+        "Type": "Aggregate",
+    },
+]
+DATA = [
+    {"uCode": "006", "uName": "Đống Đa", "DVC": "95", "HSO": "2", "DN": "40", "SC": "12"},
+    {"uCode": "279", "uName": "Thường Tín", "DVC": "80", "HSO": "9", "DN": "15", "SC": "1"},
+    {"uCode": "001", "uName": "Ba Đình", "DVC": "97", "HSO": "1", "DN": "35", "SC": "20"},
+    {"uCode": "018", "uName": "Hai Bà Trưng", "DVC": "90", "HSO": "", "DN": "30", "SC": "9"},
+]
+
+
+def small(meta=None, data=None):
+    framework = read_meta(meta or META)
+    return read_data(data or DATA, framework), framework
+
+
+# -- tables -----------------------------------------------------------------------------------
+
+
+@needs_asem
+def test_the_asem_tables_load_as_coinr_sees_them():
+    data, framework = load(IDATA, IMETA)
+    assert len(data.units) == 51 and data.units == sorted(data.units)
+    assert len(framework.indicators) == 49
+    assert framework.level(2) == [
+        "Physical",
+        "ConEcFin",
+        "Political",
+        "Instit",
+        "P2P",
+        "Environ",
+        "Social",
+        "SusEcFin",
+    ]
+    assert framework.top_level == 4
+    assert math.isnan(data.columns["Energy"][data.units.index("LAO")])
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda m: m[0].update(Parent="NOPE"), "NOPE, is not in iMeta"),
+        (lambda m: m[4].update(Parent="DMST", Level="2"), "one level up"),
+        (lambda m: m[1].update(Weight="-1"), "cannot be negative"),
+        (lambda m: [r.update(Weight="0") for r in m[:2]], "sum to zero"),
+        (lambda m: m[6].update(Parent="SO"), "one level up"),
+        (lambda m: m.append(dict(m[0])), "appears twice"),
+        (lambda m: m[0].update(Type="Chỉ tiêu"), "is not one of"),
+        (lambda m: m.append({**m[5], "iCode": "RONG"}), "nothing under it"),
+    ],
+)
+def test_a_bad_imeta_is_refused_naming_the_culprit(change, message):
+    meta = [dict(r) for r in META]
+    change(meta)
+    with pytest.raises(CompositeError, match=message):
+        read_meta(meta)
+
+
+def test_a_cycle_in_imeta_is_refused():
+    meta = [dict(r) for r in META] + [
+        {"iCode": "A", "Level": "2", "Parent": "B", "Type": "Aggregate"},
+        {"iCode": "B", "Level": "3", "Parent": "A", "Type": "Aggregate"},
+    ]
+    with pytest.raises(CompositeError):
+        read_meta(meta)
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda d: d.append(dict(d[0])), "unit 006 appears twice"),
+        (lambda d: d[0].update(XYZ="1"), "XYZ are not in iMeta"),
+        (lambda d: d[1].update(DN="mười lăm"), "unit 279, DN: 'mười lăm' is not a number"),
+        (lambda d: [r.pop("SC") for r in d], "lacks the column"),
+    ],
+)
+def test_bad_idata_is_refused_naming_the_culprit(change, message):
+    data = [dict(r) for r in DATA]
+    change(data)
+    with pytest.raises(CompositeError, match=message):
+        read_data(data, read_meta(META))
+
+
+# -- pipeline ---------------------------------------------------------------------------------
+
+
+def test_min_max_puts_the_best_at_100_and_turns_lower_is_better_around():
+    data, framework = small()
+    result = run(data, framework, Options(treat=False))
+    norm = result.stages["Normalised"]
+    hso = norm.column("HSO")
+    assert hso[data.units.index("001")] == 100  # fewest late files
+    assert hso[data.units.index("279")] == 0
+    assert np.isnan(hso[data.units.index("018")])  # not imputed: stays missing
+
+
+def test_the_arithmetic_mean_reweights_over_the_present_indicators():
+    data, framework = small()
+    result = run(data, framework, Options(treat=False))
+    norm, agg = result.stages["Normalised"], result.aggregated
+    u = data.units.index("018")
+    assert agg.column("SO")[u] == pytest.approx(norm.column("DVC")[u])
+    i = data.units.index("006")
+    expected = (2 * norm.column("DN")[i] + norm.column("SC")[i]) / 3
+    assert agg.column("DMST")[i] == pytest.approx(expected)
+
+
+def test_ranks_share_the_lowest_rank_on_ties():
+    assert min_ranks(np.array([50.0, 70.0, 70.0, 10.0, np.nan])).tolist()[:4] == [3, 1, 1, 4]
+
+
+def test_group_mean_imputation_fills_from_the_units_group():
+    data, framework = small()
+    inner = {"001": "nội thành", "006": "nội thành", "018": "nội thành", "279": "ngoại thành"}
+    data.groups["Vung"] = [inner[u] for u in data.units]
+    result = run(data, framework, Options(f_i="i_mean_grp", use_group="Vung", treat=False))
+    hso = result.stages["Imputed"].column("HSO")
+    assert hso[data.units.index("018")] == pytest.approx((2 + 1) / 2)  # Ba Đình, Đống Đa
+
+
+def test_screening_drops_units_below_the_availability_threshold():
+    data, framework = small()
+    result = run(data, framework, Options(dat_thresh=0.9, treat=False))
+    assert result.screened_out == ["018"]
+    assert "018" not in result.aggregated.units
+
+
+def test_an_indicator_with_no_variance_is_refused_by_name():
+    rows = [dict(r, SC="5") for r in DATA]
+    data, framework = small(data=rows)
+    with pytest.raises(CompositeError, match="SC: every unit has the same value"):
+        run(data, framework, Options(treat=False))
+
+
+def test_a_geometric_mean_refuses_a_zero_naming_unit_and_indicator():
+    data, framework = small()
+    with pytest.raises(CompositeError, match="of 279 is 0"):
+        run(data, framework, Options(treat=False, f_ag="a_gmean"))
+
+
+def test_a_generalised_mean_with_a_missing_value_is_not_missing():
+    values = np.array([[40.0, np.nan, 60.0]])
+    out = aggregate_level(values, np.array([1, 1, 1]) / 3, "a_genmean", 2, (["u"], "abc"))
+    assert out[0] == pytest.approx(math.sqrt((40**2 + 60**2) / 2))
+
+
+@needs_asem
+def test_treatment_winsorises_or_logs_only_indicators_failing_both_thresholds():
+    data, framework = load(IDATA, IMETA)
+    result = run(data, framework, DEFAULT)
+    for t in result.treatments:
+        failing = abs(t.skew) >= 2 and t.kurt >= 3.5
+        assert (t.action != "none") == failing, t.code
+        if t.action == "winsorised":
+            assert not (abs(t.skew_after) >= 2 and t.kurt_after >= 3.5)
+
+
+@needs_asem
+def test_the_asem_default_pipeline_ranks_every_country():
+    data, framework = load(IDATA, IMETA)
+    result = run(data, framework, DEFAULT)
+    scores = result.scores()
+    assert not np.isnan(scores).any()
+    assert sorted(result.ranks().astype(int).tolist()) == list(range(1, 52))
+    assert 0 <= scores.min() < scores.max() <= 100
+
+
+# -- statistics -------------------------------------------------------------------------------
+
+values = st.lists(
+    st.floats(-1e6, 1e6, allow_nan=False, allow_subnormal=False), min_size=4, max_size=60
+)
+
+
+@settings(max_examples=60)
+@given(values)
+def test_skewness_and_kurtosis_are_pandas_bias_corrected_estimates(xs):
+    x = np.array(xs)
+    if np.ptp(x) < 1e-3 * (np.abs(x).max() + 1):
+        return  # near-constant: rounding decides
+    series = pd.Series(x)
+    assert skewness(x) == pytest.approx(series.skew(), rel=1e-6, abs=1e-9)
+    assert kurtosis(x) == pytest.approx(series.kurt(), rel=1e-6, abs=1e-9)
+
+
+# -- rank_coin --------------------------------------------------------------------------------
+
+
+@needs_asem
+def test_rank_coin_writes_every_stage_the_results_and_the_log(tmp_path):
+    options = tmp_path / "options.json"
+    options.write_text(
+        '{"f_i": "i_mean_grp", "use_group": "EurAsia_group", "dat_thresh": 0.9, "winmax": 5}'
+    )
+    out = tmp_path / "out"
+    call_command(
+        "rank_coin",
+        idata=str(IDATA),
+        imeta=str(IMETA),
+        options=str(options),
+        out=str(out),
+        stdout=io.StringIO(),
+    )
+    names = {p.name for p in out.iterdir()}
+    for stage in (
+        "Raw",
+        "Denominated",
+        "Imputed",
+        "Screened",
+        "Treated",
+        "Normalised",
+        "Aggregated",
+        "Results",
+        "Treatment",
+    ):
+        assert f"{stage}.csv" in names
+    with open(out / "Results.csv", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 51 and rows[0]["Rank"] == "1"
+
+
+def test_rank_coin_refuses_bad_tables_and_writes_nothing(tmp_path):
+    meta, data = tmp_path / "imeta.csv", tmp_path / "idata.csv"
+    with open(meta, "w", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(META[0]))
+        w.writeheader()
+        w.writerows(META)
+    with open(data, "w", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(DATA[0]))
+        w.writeheader()
+        w.writerows(DATA + [DATA[0]])
+    out = tmp_path / "out"
+    with pytest.raises(CommandError, match="006 appears twice"):
+        call_command("rank_coin", idata=str(data), imeta=str(meta), out=str(out))
+    assert not out.exists()
+    shutil.rmtree(tmp_path)
+
+
+def test_unknown_options_are_refused(tmp_path):
+    from steer.composite.export import options_from_json
+
+    with pytest.raises(CompositeError, match="winmaxx"):
+        options_from_json('{"winmaxx": 3}')
