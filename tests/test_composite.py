@@ -329,3 +329,105 @@ def test_unknown_options_are_refused(tmp_path):
 
     with pytest.raises(CompositeError, match="winmaxx"):
         options_from_json('{"winmaxx": 3}')
+
+
+# -- COINr's own numbers ----------------------------------------------------------------------
+
+# COINr 1.1.14, vignette "Presenting Results": get_results(build_example_coin(), "Aggregated",
+# tab_type = "Aggs"), the first six rows as printed (2 decimals).
+VIGNETTE = {
+    "CHE": (1, 68.38, 62.79, 73.98, 63.41, 32.87, 74.78, 85.94, 56.93, 77.21, 87.85, 56.88),
+    "NLD": (2, 64.82, 61.94, 67.70, 64.87, 46.62, 84.55, 71.74, 41.92, 58.73, 86.58, 57.78),
+    "DNK": (3, 64.80, 57.10, 72.51, 50.52, 30.43, 78.13, 75.35, 51.04, 69.83, 86.40, 61.29),
+    "NOR": (4, 64.47, 57.44, 71.50, 58.18, 25.70, 80.03, 89.46, 33.80, 70.90, 87.00, 56.59),
+    "BEL": (5, 63.54, 63.99, 63.09, 71.97, 48.22, 80.84, 75.60, 43.32, 53.01, 86.17),
+    "SWE": (6, 63.00, 53.87, 72.12, 51.51, 23.87, 80.98, 74.51, 38.50, 66.37),
+}
+VIGNETTE_COLUMNS = (
+    "Index",
+    "Conn",
+    "Sust",
+    "Physical",
+    "ConEcFin",
+    "Political",
+    "Instit",
+    "P2P",
+    "Environ",
+    "Social",
+    "SusEcFin",
+)
+
+
+@needs_asem
+def test_the_asem_default_pipeline_gives_coinrs_published_results():
+    data, framework = load(IDATA, IMETA)
+    result = run(data, framework, DEFAULT)
+    ranks = result.ranks()
+    for unit, (rank, *scores) in VIGNETTE.items():
+        i = result.aggregated.units.index(unit)
+        assert ranks[i] == rank, unit
+        for code, printed in zip(VIGNETTE_COLUMNS, scores, strict=False):
+            assert round(result.aggregated.column(code)[i], 2) == printed, (unit, code)
+
+
+@needs_asem
+def test_the_asem_treatment_winsorises_the_same_points_as_coinr():
+    data, framework = load(IDATA, IMETA)
+    treated = {t.code: t for t in run(data, framework, DEFAULT).treatments if t.action != "none"}
+    assert len(treated) == 15 and all(t.action == "winsorised" for t in treated.values())
+    assert (treated["Services"].points, treated["Services"].replaced) == (
+        4,
+        ["IRL", "LUX", "MLT", "SGP"],
+    )
+    assert (treated["FemLab"].points, treated["FemLab"].replaced) == (1, ["PAK"])  # low side
+
+
+def winsorised(values, winmax=5):
+    from steer.composite.pipeline import treat_column
+
+    x = np.array(values, dtype=float)
+    return treat_column(x, "x", [str(i) for i in range(x.size)], Options(winmax=winmax))
+
+
+def test_winsorising_coinrs_examples():
+    y, log = winsorised([*range(1, 11), 30, 100])
+    assert y[-1] == 30 and log.points == 1 and log.replaced == ["11"]
+    y, log = winsorised([*range(1, 11), 100])
+    assert y[-1] == 10 and log.action == "winsorised"
+
+
+def test_what_winsorising_cannot_fix_is_logged_from_the_original_values():
+    x = [*range(1, 21), 100, 200]
+    y, log = winsorised(x, winmax=1)
+    assert log.action == "log" and log.points == 1
+    lo, hi = 1, 200
+    assert y == pytest.approx(np.log(np.array(x) - lo + 0.01 * (hi - lo)))
+
+
+@pytest.mark.parametrize(
+    "f_n, expected",
+    [
+        ("n_dist2targ", [0, 0.5, 1.1]),
+        ("n_dist2max", [0, 5 / 11, 1]),
+        ("n_fracmax", [0, 5 / 11, 1]),
+        ("n_prank", [0, 0.5, 1]),
+        ("n_borda", [0, 1, 2]),
+    ],
+)
+def test_the_other_normalisations_match_coinr(f_n, expected):
+    from steer.composite.pipeline import normalise
+
+    framework = read_meta([{**META[0], "Target": "10"}, *META[1:]])
+    x = np.array([[0.0], [5.0], [11.0]])
+    assert normalise(x, framework, ["DVC"], Options(f_n=f_n))[:, 0] == pytest.approx(expected)
+
+
+def test_goalposts_truncate_and_turn_around_lower_is_better():
+    from steer.composite.pipeline import normalise
+
+    framework = read_meta(META)
+    options = Options(f_n="n_goalposts", goalposts={"DVC": (0, 10, 1), "HSO": (0, 10, 1)})
+    x = np.array([[1.0, 1.0], [12.0, 12.0]])
+    out = normalise(x, framework, ["DVC", "HSO"], options)
+    assert out[:, 0] == pytest.approx([0.1, 1.0])
+    assert out[:, 1] == pytest.approx([0.9, 0.0])

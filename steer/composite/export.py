@@ -25,8 +25,9 @@ def options_from_json(text: str) -> Options:
     unknown = sorted(set(raw) - known)
     if unknown:
         raise CompositeError(f"Unknown option(s): {', '.join(unknown)}.")
-    if "l_u" in raw:
-        raw["l_u"] = tuple(raw["l_u"])
+    for name in ("l_u", "m_sd"):
+        if name in raw:
+            raw[name] = tuple(raw[name])
     if "goalposts" in raw:
         raw["goalposts"] = {k: tuple(v) for k, v in raw["goalposts"].items()}
     return Options(**raw)

@@ -43,7 +43,8 @@ class Options:
     kurt_thresh: float = 3.5
     f_n: str = "n_minmax"
     l_u: tuple[float, float] = (0.0, 100.0)
-    goalposts: dict[str, tuple[float, float]] = field(default_factory=dict)
+    m_sd: tuple[float, float] = (0.0, 1.0)  # n_zscore's mean and standard deviation
+    goalposts: dict[str, tuple] = field(default_factory=dict)  # code: (lower, upper[, scale])
     f_ag: str = "a_amean"
     p: float = 2.0  # a_genmean's power
     weights: dict[str, float] = field(default_factory=dict)  # overrides iMeta's
@@ -184,27 +185,28 @@ def treat_column(x: np.ndarray, code: str, units: list[str], options: Options):
     if not failing:
         return x, Treatment(code, s, k, "none", skew_after=s, kurt_after=k)
     y = x.copy()
-    points = 0
-    replaced: list[str] = []
-    while failing and points < options.winmax:
+    high = low = np.zeros(x.shape, dtype=bool)
+    # As COINr: the extreme and every value tied with it move to the next value in, so points
+    # already moved move again with it; the count is the last high set plus the last low set.
+    while failing and high.sum() + low.sum() < options.winmax:
         present = y[~np.isnan(y)]
         if skewness(y) >= 0:
             top = present.max()
             below = present[present < top]
             if below.size == 0:
                 break
-            hit = y == top
-            y[hit] = below.max()
+            high = y == top
+            y[high] = below.max()
         else:
             bottom = present.min()
             above = present[present > bottom]
             if above.size == 0:
                 break
-            hit = y == bottom
-            y[hit] = above.min()
-        points += int(hit.sum())
-        replaced += [units[i] for i in np.flatnonzero(hit)]
+            low = y == bottom
+            y[low] = above.min()
         failing = _fails(y, options)[0]
+    points = int(high.sum() + low.sum())
+    replaced = [units[i] for i in np.flatnonzero(high | low)]
     if not failing:
         return y, Treatment(code, s, k, "winsorised", points, skewness(y), kurtosis(y), replaced)
     lo, hi = np.nanmin(x), np.nanmax(x)
@@ -223,7 +225,7 @@ def normalise(x: np.ndarray, framework: Framework, codes: list[str], options: Op
             raise CompositeError(f"{code}: too few values to normalise ({present.size}).")
         vmin, vmax = present.min(), present.max()
         f = options.f_n
-        if f in ("n_minmax",) and vmax == vmin:
+        if f in ("n_minmax", "n_dist2max") and vmax == vmin:
             raise CompositeError(f"{code}: every unit has the same value; it cannot be normalised.")
         if f == "n_minmax":
             out[:, j] = (v - vmin) / (vmax - vmin) * (hi - lo) + lo
@@ -231,11 +233,8 @@ def normalise(x: np.ndarray, framework: Framework, codes: list[str], options: Op
             sd = present.std(ddof=1)
             if sd == 0:
                 raise CompositeError(f"{code}: every unit has the same value (no variance).")
-            out[:, j] = (
-                (v - present.mean()) / sd * hi + lo
-                if (lo, hi) != (0.0, 100.0)
-                else (v - present.mean()) / sd
-            )
+            mean, spread = options.m_sd
+            out[:, j] = (v - present.mean()) / sd * spread + mean
         elif f in ("n_rank", "n_prank", "n_borda"):
             ranks = _ascending_min_ranks(v)
             if f == "n_rank":
@@ -243,23 +242,27 @@ def normalise(x: np.ndarray, framework: Framework, codes: list[str], options: Op
             elif f == "n_borda":
                 out[:, j] = ranks - 1
             else:
-                out[:, j] = (ranks - 1) / (present.size - 1) * 100
+                out[:, j] = (ranks - 1) / (present.size - 1)
         elif f == "n_goalposts":
             if code not in options.goalposts:
                 raise CompositeError(f"{code}: n_goalposts needs goalposts for it.")
-            g_lo, g_hi = options.goalposts[code]
+            g_lo, g_hi, scale = (*options.goalposts[code], 1.0)[:3]
             if node.direction < 0:
                 g_lo, g_hi = -g_hi, -g_lo
-            out[:, j] = np.clip((v - g_lo) / (g_hi - g_lo), 0, 1) * hi
+            out[:, j] = np.clip((v - g_lo) / (g_hi - g_lo), 0, 1) * scale
         elif f == "n_dist2targ":
             if node.target is None:
                 raise CompositeError(f"{code}: n_dist2targ needs a Target in iMeta.")
             target = node.target * node.direction
-            out[:, j] = np.minimum((v - vmin) / (target - vmin), 1) * hi
+            if target == vmin:
+                raise CompositeError(f"{code}: the target equals the lowest value.")
+            out[:, j] = (v - vmin) / (target - vmin)
         elif f == "n_dist2max":
-            out[:, j] = (v - vmin) / (vmax - vmin) * hi
+            out[:, j] = (v - vmin) / (vmax - vmin)
         elif f == "n_fracmax":
-            out[:, j] = v / vmax * hi
+            if vmax == 0:
+                raise CompositeError(f"{code}: the highest value is 0; no fraction of it.")
+            out[:, j] = v / vmax
     return out
 
 
