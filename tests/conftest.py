@@ -13,6 +13,7 @@ from django.utils import translation
 from steer.accounts.models import User
 from steer.demo.loader import load_programme
 from steer.demo.management.commands.load_demo import DATA
+from steer.demo.rankings import load_rankings
 from steer.demo.reports import load_reports
 from steer.demo.steering import load_steering
 from steer.demo.users import load_demo_users
@@ -32,6 +33,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
         load_demo_users(programme)
         load_reports(programme)
         load_steering(programme)
+        load_rankings(programme)
 
 
 @pytest.fixture(autouse=True)

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from steer.demo.loader import DefinitionError, load_programme
+from steer.demo.rankings import load_rankings
 from steer.demo.reports import DATA as REPORTS_DATA
 from steer.demo.reports import load_reports
 from steer.demo.steering import load_steering
@@ -51,6 +52,7 @@ class Command(BaseCommand):
             f"Steering: {steering['directives']} directives ({steering['overdue']} overdue), "
             f"{steering['inspections']} inspection, {steering['recommendations']} recommendations."
         )
+        self.stdout.write(f"Rankings: {load_rankings(programme)} frameworks.")
         self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD})")
         for user in users:
             self.stdout.write(f"  {user.username:<16} {user.role.label}")
