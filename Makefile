@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 PYTEST_ARGS ?=
 
-.PHONY: demo serve test lint format messages clean bench bench-dashboards
+.PHONY: demo serve test lint format messages clean bench bench-dashboards bench-ranking
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,10 @@ bench: $(VENV)/.test
 ## bench-dashboards: dashboard pages, rebuild and incremental update at 0.1, 1 and 10 million values
 bench-dashboards: $(VENV)/.test
 	$(BIN)/python bench/dashboards.py --ladder --db sqlite
+
+## bench-ranking: Monte Carlo rank intervals, 3,321 units × 60 indicators × 10,000 runs
+bench-ranking: $(VENV)/.test
+	$(BIN)/python bench/ranking_mc.py
 
 clean:
 	rm -rf $(VENV) var

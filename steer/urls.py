@@ -5,6 +5,7 @@ from steer.assessment import views as assessment_views
 from steer.core import views as core_views
 from steer.core.admin_site import site as admin_site
 from steer.programmes import views as programme_views
+from steer.ranking import views as ranking_views
 from steer.reporting import views as reporting_views
 from steer.steering.views import directives, inspections, plan, recommendations, work
 from steer.units import views as unit_views
@@ -66,6 +67,14 @@ programme_urls = [
     path("timeline/", work.timeline, name="timeline"),
     path("calendar/", work.calendar, name="deadline_calendar"),
     path("priorities/", work.priorities_view, name="priorities"),
+    path("rankings/", ranking_views.ranking_list, name="ranking_list"),
+    path("rankings/<slug:code>/<int:year>/", ranking_views.ranking_detail, name="ranking_detail"),
+    path("rankings/<slug:code>/<int:year>/annex/", ranking_views.annex, name="ranking_annex"),
+    path(
+        "rankings/<slug:code>/<int:year>/<str:unit_code>/",
+        ranking_views.ranking_unit,
+        name="ranking_unit",
+    ),
 ]
 
 urlpatterns = [

@@ -42,3 +42,52 @@ def test_an_indicator_every_district_reports_the_same_is_refused_by_name(program
     )
     with pytest.raises(CompositeError, match="CT19: every unit has the same value"):
         compute(framework)
+
+
+def url(programme, tail=""):
+    return f"/p/{programme.slug}/rankings/{CODE}/2024/{tail}"
+
+
+def test_the_results_show_ranks_intervals_and_last_years_rank(programme, login):
+    page = login("bancd").get(url(programme))
+    table = page.context["tables"]["results"]
+    assert len(table.rows) == 30
+    first = table.rows[0]
+    assert first["rank"] == 1 and first["low"] <= 1 <= first["high"]
+    assert all(r["last_rank"] for r in table.rows)  # every district was ranked in 2023
+    assert "Khoảng thứ hạng" in page.content.decode() or "khoảng" in page.content.decode()
+
+
+def test_a_units_page_explains_its_change_exactly(programme, login):
+    page = login("xem.thuongtin").get(url(programme, "279/"))
+    change = page.context["change"]
+    total = change.own_data_effect + change.goalposts_effect + change.method_effect
+    assert total == pytest.approx(change.score_now - change.score_last, abs=1e-9)
+    assert change.method_effect == pytest.approx(0)  # the same method both years
+
+
+def test_what_if_names_the_improvements_to_reach_a_rank(programme, login):
+    page = login("lanhdao.dongda").get(url(programme, "006/?target=3"))
+    plan = page.context["plan"]
+    assert plan.target_rank == 3 and plan.gap > 0
+    assert any(m.feasible for m in plan.single) or plan.combination
+
+
+def test_a_bad_target_rank_is_a_message_not_an_error(programme, login):
+    page = login("lanhdao.dongda").get(url(programme, "006/?target=ba"))
+    assert page.status_code == 200
+    assert page.context["plan_error"]
+
+
+def test_the_annex_and_the_chart_download(programme, login):
+    client = login("thuongtruc")
+    annex = client.get(url(programme, "annex/"))
+    assert annex["Content-Type"].startswith("application/vnd.openxmlformats")
+    import io
+
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(annex.content))
+    assert {"iMeta", "Normalised", "Aggregated"} <= set(book.sheetnames)
+    svg = client.get(url(programme, "?download=intervals.svg"))
+    assert svg.status_code == 200 and b"<svg" in svg.content

@@ -9,10 +9,29 @@ from steer.composite import CompositeError
 from steer.composite.pipeline import Options, Result, run
 from steer.composite.tables import Data, read_data, read_meta
 from steer.composite.tables import Framework as Meta
+from steer.composite.uncertainty import (
+    Assumptions,
+    Uncertainty,
+    rank_change_is_significant,
+    run_uncertainty,
+)
 from steer.ranking.models import Framework
-from steer.units.models import OrgUnit
+from steer.units.models import OrgUnit, UnitLineage
 
 GROUP = "LoaiDonVi"  # the unit type, as a group column (for imputation by group)
+RUNS = 1000
+# What the rank intervals vary, as the methodology annex says: weights ±25 %, min-max or
+# z-scores, arithmetic or geometric means (both need positive values: min-max to 1-100 and
+# z-scores around 100), outliers treated or not.
+ASSUMPTIONS = Assumptions(
+    weight_noise=0.25,
+    winmax=(None, "none"),
+    normalisations=(
+        {"f_n": "n_minmax", "l_u": (1.0, 100.0)},
+        {"f_n": "n_zscore", "m_sd": (100.0, 10.0)},
+    ),
+    aggregations=("a_amean", "a_gmean"),
+)
 
 
 @dataclass
@@ -22,6 +41,7 @@ class Ranking:
     data: Data
     result: Result
     units: dict[str, OrgUnit]  # by code
+    intervals: Uncertainty
 
 
 def meta_rows(framework: Framework) -> list[dict[str, str]]:
@@ -82,8 +102,60 @@ def compute(framework: Framework, options: Options | None = None) -> Ranking:
         )
     meta = read_meta(meta_rows(framework))
     data = read_data(data_rows(framework, units), meta)
-    result = run(data, meta, options or Options(**framework_options(framework)))
-    return Ranking(framework, meta, data, result, {u.code: u for u in units})
+    options = options or Options(**framework_options(framework))
+    result = run(data, meta, options)
+    intervals = run_uncertainty(data, meta, options, ASSUMPTIONS, runs=RUNS, seed=framework.year)
+    return Ranking(framework, meta, data, result, {u.code: u for u in units}, intervals)
+
+
+@dataclass
+class Previous:
+    """Last year's ranking as this year's units are compared with it."""
+
+    ranking: Ranking | None
+    scores: dict[str, float]  # by this year's unit code
+    ranks: dict[str, int]
+    significant: dict[str, bool]
+
+
+def previous_scores(framework: Framework, now: Ranking) -> Previous:
+    """Last year's score and rank of each of this year's units: its own, or for a unit formed
+    by a merger the unweighted mean of its predecessors' scores (as the national DTI did in
+    2025), ranked among last year's units."""
+    last_framework = framework.previous()
+    if last_framework is None:
+        return Previous(None, {}, {}, {})
+    try:
+        last = compute(last_framework)
+    except CompositeError:
+        return Previous(None, {}, {}, {})
+    result = last.result
+    scores = dict(zip(result.aggregated.units, result.scores().tolist(), strict=True))
+    ranks = dict(zip(result.aggregated.units, result.ranks().tolist(), strict=True))
+    out_scores, out_ranks, significant = {}, {}, {}
+    now_ranks = dict(zip(now.result.aggregated.units, now.result.ranks().tolist(), strict=True))
+    for code, unit in now.units.items():
+        if code in scores and not math.isnan(scores[code]):
+            out_scores[code], out_ranks[code] = scores[code], int(ranks[code])
+            significant[code] = bool(
+                rank_change_is_significant(
+                    ranks[code],
+                    now_ranks[code],
+                    last.intervals.interval(code),
+                    now.intervals.interval(code),
+                )
+            )
+            continue
+        predecessors = UnitLineage.objects.filter(successor=unit).values_list(
+            "predecessor__code", flat=True
+        )
+        found = [scores[p] for p in predecessors if p in scores and not math.isnan(scores[p])]
+        if found:
+            mean = sum(found) / len(found)
+            out_scores[code] = mean
+            out_ranks[code] = 1 + sum(1 for v in scores.values() if v > mean)
+            significant[code] = False
+    return Previous(last, out_scores, out_ranks, significant)
 
 
 def framework_options(framework: Framework) -> dict:

@@ -1,0 +1,877 @@
+"""Explanations of a unit's place in a composite index that COINr does not give:
+
+- `change_decomposition`: why a unit's score and rank changed between two runs (last year, this
+  year), split exactly into the method's change, the goalposts' move (the other units) and the
+  unit's own data, with each indicator's share;
+- `strengths_weaknesses`: the unit's best and worst indicators (by its rank among the units),
+  overall and per pillar;
+- `what_if`: how much the unit would have to improve, indicator by indicator or in the
+  cheapest combination, to reach a better rank.
+
+The engine's re-computations here start from the values that enter normalisation (the stage
+before "Normalised": denominated, imputed, screened and treated as each run did) and repeat the
+pipeline's normalisation and aggregation with the same formulas (`pipeline.aggregate_level`).
+"""
+
+import math
+from dataclasses import dataclass, field, fields
+
+import numpy as np
+
+from steer.composite import CompositeError
+from steer.composite.pipeline import Result, Stage, aggregate_level
+from steer.composite.stats import min_ranks
+from steer.composite.tables import Data, Framework
+
+# Normalisations whose result for a unit depends on the other units only through a few numbers
+# (the "goalposts"): min and max, mean and sd, …
+PARAMETRIC = ("n_minmax", "n_zscore", "n_goalposts", "n_dist2targ", "n_dist2max", "n_fracmax")
+# Options of the steps before normalisation: in a change decomposition they are part of the data.
+PREPARATION = (
+    "denominate",
+    "f_i",
+    "use_group",
+    "dat_thresh",
+    "nonzero_thresh",
+    "unit_screen",
+    "treat",
+    "winmax",
+    "skew_thresh",
+    "kurt_thresh",
+)
+
+
+# -- the engine's normalisation and aggregation, with goalposts held apart ---------------------
+
+
+@dataclass(frozen=True)
+class _Method:
+    framework: Framework
+    options: object  # pipeline.Options
+    weights: dict[str, float]
+
+    @classmethod
+    def of(cls, result: Result) -> "_Method":
+        return cls(result.framework, result.options, result.weights)
+
+    @property
+    def index(self) -> str:
+        return self.framework.level(self.framework.top_level)[0]
+
+
+def _prepared(result: Result) -> Stage:
+    """The stage that entered normalisation."""
+    names = list(result.stages)
+    return result.stages[names[names.index("Normalised") - 1]]
+
+
+def _require_parametric(result: Result, what: str) -> None:
+    if result.options.f_n not in PARAMETRIC:
+        raise CompositeError(
+            f"{what}: the normalisation {result.options.f_n} ranks the units; it has no "
+            f"goalposts to hold fixed (use one of {', '.join(PARAMETRIC)})."
+        )
+
+
+def _goalposts(x: np.ndarray, codes: list[str], method: _Method) -> list[tuple]:
+    """Each indicator's normalisation parameters, from a units × codes matrix of prepared
+    values (as pipeline.normalise computes them, after the direction)."""
+    options, out = method.options, []
+    for j, code in enumerate(codes):
+        node = method.framework.nodes[code]
+        v = x[:, j] * node.direction
+        present = v[~np.isnan(v)]
+        if present.size < 2:
+            raise CompositeError(f"{code}: too few values to normalise ({present.size}).")
+        vmin, vmax = float(present.min()), float(present.max())
+        f = options.f_n
+        if f in ("n_minmax", "n_dist2max"):
+            if vmax == vmin:
+                raise CompositeError(f"{code}: every unit has the same value.")
+            out.append((vmin, vmax))
+        elif f == "n_zscore":
+            sd = float(present.std(ddof=1))
+            if sd == 0:
+                raise CompositeError(f"{code}: every unit has the same value (no variance).")
+            out.append((float(present.mean()), sd))
+        elif f == "n_goalposts":
+            if code not in options.goalposts:
+                raise CompositeError(f"{code}: n_goalposts needs goalposts for it.")
+            g_lo, g_hi, scale = (*options.goalposts[code], 1.0)[:3]
+            if node.direction < 0:
+                g_lo, g_hi = -g_hi, -g_lo
+            out.append((g_lo, g_hi, scale))
+        elif f == "n_dist2targ":
+            if node.target is None:
+                raise CompositeError(f"{code}: n_dist2targ needs a Target in iMeta.")
+            target = node.target * node.direction
+            if target == vmin:
+                raise CompositeError(f"{code}: the target equals the lowest value.")
+            out.append((vmin, target))
+        else:  # n_fracmax
+            if vmax == 0:
+                raise CompositeError(f"{code}: the highest value is 0; no fraction of it.")
+            out.append((vmax,))
+    return out
+
+
+def _normalise(x: np.ndarray, codes: list[str], posts: list[tuple], method: _Method):
+    """Prepared values (units × codes, or one row) → normalised, with the given goalposts and
+    the same formulas as pipeline.normalise."""
+    x = np.atleast_2d(np.asarray(x, dtype=np.float64))
+    out = np.empty_like(x)
+    options = method.options
+    lo, hi = options.l_u
+    for j, code in enumerate(codes):
+        v = x[:, j] * method.framework.nodes[code].direction
+        g, f = posts[j], options.f_n
+        with np.errstate(invalid="ignore"):
+            if f == "n_minmax":
+                out[:, j] = (v - g[0]) / (g[1] - g[0]) * (hi - lo) + lo
+            elif f == "n_zscore":
+                mean, spread = options.m_sd
+                out[:, j] = (v - g[0]) / g[1] * spread + mean
+            elif f == "n_goalposts":
+                out[:, j] = np.clip((v - g[0]) / (g[1] - g[0]), 0, 1) * g[2]
+            elif f in ("n_dist2targ", "n_dist2max"):
+                out[:, j] = (v - g[0]) / (g[1] - g[0])
+            else:
+                out[:, j] = v / g[0]
+    return out
+
+
+def _aggregate(norm: np.ndarray, codes: list[str], method: _Method, units=None):
+    """Normalised indicators (units × codes) → every node's column, as pipeline.run does."""
+    norm = np.atleast_2d(norm)
+    units = units or [f"row {i + 1}" for i in range(norm.shape[0])]
+    framework, options = method.framework, method.options
+    columns = dict(zip(codes, norm.T, strict=True))
+    for level in range(2, framework.top_level + 1):
+        for parent in framework.level(level):
+            kids = framework.children(parent)
+            block = np.column_stack([columns[k] for k in kids])
+            w = np.array([method.weights[k] for k in kids])
+            columns[parent] = aggregate_level(block, w, options.f_ag, options.p, (units, kids))
+    return columns
+
+
+def _score(row: np.ndarray, codes: list[str], method: _Method, unit: str = "unit") -> float:
+    return float(_aggregate(row, codes, method, [unit])[method.index][0])
+
+
+def _effective(row: np.ndarray, codes: list[str], method: _Method) -> dict[str, float]:
+    """Each indicator's weight in the index for a unit with this normalised row, under the
+    arithmetic mean: the product of the rescaled weights down the tree, each re-scaled over
+    the unit's present siblings (as a_amean re-weights). Missing indicators weigh 0. Under
+    another mean, the weights of the arithmetic mean with the same tree."""
+    framework = method.framework
+    columns = _aggregate(row, codes, method)
+    eff = {method.index: 1.0}
+    for level in range(framework.top_level, 1, -1):
+        for parent in framework.level(level):
+            weight = eff.get(parent, 0.0)
+            kids = framework.children(parent)
+            present = [k for k in kids if not np.isnan(columns[k][0])]
+            total = sum(method.weights[k] for k in present)
+            for k in kids:
+                eff[k] = weight * method.weights[k] / total if k in present and total else 0.0
+    return {c: eff[c] for c in codes}
+
+
+def effective_weights(result: Result, unit: str | None = None) -> dict[str, float]:
+    """Each indicator's weight in the index: the product of the weights rescaled within each
+    parent down the tree. For a unit, re-scaled over its present values as the arithmetic mean
+    re-weights (its missing indicators weigh 0): the index then moves by exactly this weight
+    per point of the normalised indicator."""
+    method, codes = _Method.of(result), result.framework.indicators
+    norm = result.stages["Normalised"]
+    if unit is None:
+        row = np.zeros(len(codes))
+    else:
+        row = norm.values[_unit_row(result, unit, "effective_weights")]
+        row = row[[norm.codes.index(c) for c in codes]]
+    return _effective(row, codes, method)
+
+
+def _unit_row(result: Result, unit: str, what: str) -> int:
+    units = result.aggregated.units
+    if unit not in units:
+        raise CompositeError(f"{what}: the unit {unit} is not in the results (screened out?).")
+    return units.index(unit)
+
+
+# -- change decomposition ---------------------------------------------------------------------
+
+
+@dataclass
+class Contribution:
+    code: str
+    name: str
+    weight: float  # effective weight in the index (this year's method)
+    before: float  # normalised value at the start of the step
+    after: float  # normalised value at the end of the step
+    contribution: float  # index points
+
+    @property
+    def delta(self) -> float:
+        return self.after - self.before
+
+
+@dataclass
+class Change:
+    unit: str
+    score_last: float
+    score_now: float
+    method_effect: float  # last year's data and goalposts, this year's method − last year's
+    goalposts_effect: float  # this year's data and method, this year's goalposts − last year's
+    own_data_effect: float  # this year's method and last year's goalposts, the unit's data
+    own_data: list[Contribution]  # by indicator, largest first; sum = own_data_effect
+    goalposts: list[Contribution]  # by indicator, largest first; sum = goalposts_effect
+    exact_contributions: bool  # False: the split among indicators is an approximation
+    rank_last: int
+    rank_now: int
+    units_last: int
+    units_now: int
+    method_changes: list[str] = field(default_factory=list)  # measured by method_effect
+    preparation_changes: list[str] = field(default_factory=list)  # inside the data effects
+
+    @property
+    def total(self) -> float:
+        return self.score_now - self.score_last
+
+    @property
+    def places_gained(self) -> int:
+        return self.rank_last - self.rank_now
+
+
+def change_decomposition(result_last: Result, result_now: Result, unit: str) -> Change:
+    """Why the unit's index score and rank changed from `result_last` to `result_now`.
+
+    A chain (sequential) decomposition, with d the prepared data (the values entering
+    normalisation), g the goalposts (min and max for min-max: computed from all the units of
+    a year, under a method) and m the method (tree, directions, weights, normalisation and
+    aggregation options):
+
+        S(d_now, g_now, m_now) − S(d_last, g_last, m_last)
+          = [S(d_last, g(last, m_now), m_now) − S(d_last, g_last, m_last)]   method effect
+          + [S(d_now, g(last, m_now), m_now) − S(d_last, g(last, m_now), m_now)]   own data
+          + [S(d_now, g_now, m_now) − S(d_now, g(last, m_now), m_now)]   goalposts effect
+
+    The three sum to the change by construction (a telescoping sum), whatever the
+    aggregation. The unit's own data are held with last year's goalposts, so a value outside
+    last year's range is normalised outside [l, u] (no clipping, except n_goalposts).
+
+    Per indicator: with the arithmetic mean, and the unit missing the same indicators in both
+    years, the index is linear in each normalised value with fixed effective weights, so each
+    indicator contributes exactly (effective weight) × (Δ normalised value) to the own-data and
+    to the goalposts effect (`exact_contributions`). Otherwise (other means, or a value that
+    appears or disappears) each indicator's share is the average of its increments when the
+    indicators are changed one at a time in the framework's order and in the reverse order:
+    the shares still sum exactly to the effect, but the split depends on the path (an
+    approximation).
+
+    What counts as "data": the prepared values as each run made them. If the data-preparation
+    options changed (imputation, screening, treatment, denominators: `preparation_changes`),
+    their effect lands in the own-data and goalposts effects, not in the method effect
+    (`method_changes` lists what the method effect measures); an imputed or winsorised value
+    of the unit moved by other units counts as the unit's own data. Both runs need the same
+    indicators and a parametric normalisation (not a rank one).
+    """
+    what = "change_decomposition"
+    i_last, i_now = _unit_row(result_last, unit, what), _unit_row(result_now, unit, what)
+    codes = result_now.framework.indicators
+    if set(codes) != set(result_last.framework.indicators):
+        only_now = sorted(set(codes) - set(result_last.framework.indicators))
+        only_last = sorted(set(result_last.framework.indicators) - set(codes))
+        raise CompositeError(
+            f"{what}: both runs need the same indicators (only this year: "
+            f"{', '.join(only_now) or '-'}; only last year: {', '.join(only_last) or '-'})."
+        )
+    _require_parametric(result_last, what)
+    _require_parametric(result_now, what)
+    m_last, m_now = _Method.of(result_last), _Method.of(result_now)
+    p_last, p_now = _prepared(result_last), _prepared(result_now)
+    x_last = p_last.values[:, [p_last.codes.index(c) for c in codes]]
+    x_now = p_now.values[:, [p_now.codes.index(c) for c in codes]]
+    g_last_last = _goalposts(x_last, codes, m_last)
+    g_last_now = _goalposts(x_last, codes, m_now)
+    g_now = _goalposts(x_now, codes, m_now)
+    xl, xn = x_last[p_last.units.index(unit)], x_now[p_now.units.index(unit)]
+    n_a = _normalise(xl, codes, g_last_last, m_last)[0]
+    n_b = _normalise(xl, codes, g_last_now, m_now)[0]
+    n_c = _normalise(xn, codes, g_last_now, m_now)[0]
+    n_d = _normalise(xn, codes, g_now, m_now)[0]
+    score_last = float(result_last.scores()[i_last])
+    score_now = float(result_now.scores()[i_now])
+    for label, score in (("last", score_last), ("now", score_now)):
+        if math.isnan(score):
+            raise CompositeError(f"{what}: {unit} has no index score in the {label} run.")
+    try:
+        s_a = _score(n_a, codes, m_last, unit)
+        s_b = _score(n_b, codes, m_now, unit)
+        s_c = _score(n_c, codes, m_now, unit)
+        s_d = _score(n_d, codes, m_now, unit)
+    except CompositeError as e:
+        raise CompositeError(
+            f"{what}: {unit}'s values with last year's goalposts cannot be aggregated: {e}"
+        ) from None
+    for label, mine, stored in (("last", s_a, score_last), ("now", s_d, score_now)):
+        if not abs(mine - stored) <= 1e-9 * max(1.0, abs(stored)):
+            raise CompositeError(
+                f"{what}: {unit}'s {label} score ({stored!r}) cannot be recomputed from the "
+                f"run's stages ({mine!r}); was the Result changed after the run?"
+            )
+    exact = m_now.options.f_ag == "a_amean" and np.array_equal(np.isnan(n_b), np.isnan(n_c))
+    own = _attribute(n_b, n_c, codes, m_now, exact)
+    goal = _attribute(n_c, n_d, codes, m_now, exact)
+    ranks_last, ranks_now = result_last.ranks(), result_now.ranks()
+    return Change(
+        unit=unit,
+        score_last=score_last,
+        score_now=score_now,
+        method_effect=s_b - score_last,
+        goalposts_effect=score_now - s_c,
+        own_data_effect=s_c - s_b,
+        own_data=own,
+        goalposts=goal,
+        exact_contributions=exact,
+        rank_last=int(ranks_last[i_last]),
+        rank_now=int(ranks_now[i_now]),
+        units_last=int((~np.isnan(ranks_last)).sum()),
+        units_now=int((~np.isnan(ranks_now)).sum()),
+        method_changes=_method_changes(result_last, result_now),
+        preparation_changes=_option_changes(result_last, result_now, PREPARATION),
+    )
+
+
+def _attribute(start, end, codes, method: _Method, exact: bool) -> list[Contribution]:
+    """Each indicator's share of S(end) − S(start) (see change_decomposition)."""
+    weights = _effective(end, codes, method)
+    at_start = _effective(start, codes, method)
+    weights = {c: at_start[c] if np.isnan(end[j]) else weights[c] for j, c in enumerate(codes)}
+    if exact:
+        with np.errstate(invalid="ignore"):
+            delta = np.where(np.isnan(start) & np.isnan(end), 0.0, end - start)
+        parts = np.array([weights[c] for c in codes]) * delta
+    else:
+        parts = np.zeros(len(codes))
+        for order in (range(len(codes)), range(len(codes) - 1, -1, -1)):
+            row, previous = start.copy(), _score(start, codes, method)
+            for j in order:
+                if _same(start[j], end[j]):
+                    continue
+                row[j] = end[j]
+                now = _score(row, codes, method)
+                parts[j] += (now - previous) / 2
+                previous = now
+    nodes = method.framework.nodes
+    out = [
+        Contribution(c, nodes[c].name, weights[c], float(start[j]), float(end[j]), float(parts[j]))
+        for j, c in enumerate(codes)
+    ]
+    return sorted(out, key=lambda c: -abs(c.contribution))
+
+
+def _same(a: float, b: float) -> bool:
+    return a == b or (math.isnan(a) and math.isnan(b))
+
+
+def _option_changes(last: Result, now: Result, names) -> list[str]:
+    pairs = ((n, getattr(last.options, n), getattr(now.options, n)) for n in names)
+    return [f"{n}: {a!r} → {b!r}" for n, a, b in pairs if a != b]
+
+
+def _method_changes(last: Result, now: Result) -> list[str]:
+    names = [f.name for f in fields(now.options) if f.name not in ("weights", *PREPARATION)]
+    out = _option_changes(last, now, names)
+    for code in now.weights:
+        a, b = last.weights.get(code), now.weights[code]
+        if a is None or not math.isclose(a, b, rel_tol=1e-12):
+            out.append(f"weight of {code}: {'-' if a is None else f'{a:.4g}'} → {b:.4g}")
+    for code in now.framework.indicators:
+        a, b = last.framework.nodes[code], now.framework.nodes[code]
+        if a.direction != b.direction:
+            out.append(f"direction of {code}: {a.direction} → {b.direction}")
+        if a.parent != b.parent:
+            out.append(f"parent of {code}: {a.parent} → {b.parent}")
+    return out
+
+
+# -- strengths and weaknesses -----------------------------------------------------------------
+
+
+@dataclass
+class Standing:
+    code: str
+    name: str
+    rank: int  # among the units with a value, 1 = best, ties share the lowest rank
+    of: int  # units with a value
+    value: float  # normalised
+    weight: float  # effective weight in the index (nominal: product down the tree)
+
+
+@dataclass
+class PillarStanding:
+    code: str
+    name: str
+    level: int
+    rank: int | None  # on the aggregate's score
+    of: int
+    score: float
+    strengths: list[Standing]
+    weaknesses: list[Standing]
+
+
+@dataclass
+class Profile:
+    unit: str
+    rank: int | None
+    of: int
+    score: float
+    strengths: list[Standing]
+    weaknesses: list[Standing]
+    missing: list[str]  # indicators the unit has no value for
+    pillars: list[PillarStanding]
+
+
+def strengths_weaknesses(result: Result, unit: str, k: int = 3) -> Profile:
+    """The unit's best and worst indicators: its rank among the units on each normalised
+    indicator (higher is better after the direction; ties share the lowest rank), the best k
+    and the worst k, with each indicator's effective weight in the index. Equal ranks are
+    ordered by the larger weight first (the one that matters more), then the framework's order.
+    With fewer than 2k indicators the list is split, the better half being strengths, so that
+    no indicator is both. The same per aggregate below the index (pillars, sub-pillars), over
+    the indicators under it, with the unit's rank on the aggregate's score."""
+    what = "strengths_weaknesses"
+    if k < 1:
+        raise CompositeError(f"{what}: k must be at least 1.")
+    i = _unit_row(result, unit, what)
+    framework, norm = result.framework, result.stages["Normalised"]
+    weights = effective_weights(result)
+    standings, missing = {}, []
+    for code in framework.indicators:
+        column = norm.column(code)
+        if np.isnan(column[i]):
+            missing.append(code)
+            continue
+        standings[code] = Standing(
+            code,
+            framework.nodes[code].name,
+            int(min_ranks(column)[i]),
+            int((~np.isnan(column)).sum()),
+            float(column[i]),
+            weights[code],
+        )
+
+    def split(codes: list[str]) -> tuple[list[Standing], list[Standing]]:
+        rows = [standings[c] for c in codes if c in standings]
+        n_best = min(k, (len(rows) + 1) // 2)
+        best = sorted(rows, key=lambda s: (s.rank, -s.weight))[:n_best]
+        rest = [s for s in rows if s not in best]
+        worst = sorted(rest, key=lambda s: (-s.rank, -s.weight))[: min(k, len(rest))]
+        return best, worst
+
+    agg = result.aggregated
+    pillars = []
+    for level in range(2, framework.top_level):
+        for code in framework.level(level):
+            column = agg.column(code)
+            ranks = min_ranks(column)
+            good, bad = split(_indicators_under(framework, code))
+            pillars.append(
+                PillarStanding(
+                    code,
+                    framework.nodes[code].name,
+                    level,
+                    None if np.isnan(ranks[i]) else int(ranks[i]),
+                    int((~np.isnan(column)).sum()),
+                    float(column[i]),
+                    good,
+                    bad,
+                )
+            )
+    good, bad = split(framework.indicators)
+    index_ranks, scores = result.ranks(), result.scores()
+    return Profile(
+        unit=unit,
+        rank=None if np.isnan(index_ranks[i]) else int(index_ranks[i]),
+        of=int((~np.isnan(scores)).sum()),
+        score=float(scores[i]),
+        strengths=good,
+        weaknesses=bad,
+        missing=missing,
+        pillars=pillars,
+    )
+
+
+def _indicators_under(framework: Framework, code: str) -> list[str]:
+    out = []
+    for kid in framework.children(code):
+        if framework.nodes[kid].type == "Indicator":
+            out.append(kid)
+        else:
+            out.extend(_indicators_under(framework, kid))
+    return out
+
+
+# -- what if ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Move:
+    code: str
+    name: str
+    weight: float  # the index points one normalised point of this indicator is worth
+    current: float  # raw value (NaN: missing)
+    needed: float | None  # raw value to reach (None: not feasible, or not convertible)
+    current_prepared: float  # the value that entered normalisation
+    needed_prepared: float | None
+    normalised_now: float
+    normalised_needed: float | None
+    relative_effort: float | None  # |Δ| as a share of the observed range (× cost)
+    feasible: bool
+    rank_after: int | None  # re-normalised and re-aggregated with this value
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def change(self) -> float | None:
+        if self.needed is None or math.isnan(self.current):
+            return None
+        return self.needed - self.current
+
+
+@dataclass
+class WhatIf:
+    unit: str
+    rank: int
+    target_rank: int
+    score: float
+    target_score: float  # the score to reach (the rival's, plus a tiny margin)
+    gap: float  # target_score − score
+    single: list[Move]  # one indicator at a time: feasible first, least effort first
+    combination: list[Move]  # the cheapest combination (greedy), in the order taken
+    combination_feasible: bool
+    combination_rank: int | None  # re-normalised and re-aggregated with the combination
+
+
+def what_if(
+    result: Result,
+    unit: str,
+    target_rank: int,
+    *,
+    codes: list[str] | None = None,
+    costs: dict[str, float] | None = None,
+    data: Data | None = None,
+    margin: float = 1e-9,
+) -> WhatIf:
+    """The smallest improvements that would lift the unit to `target_rank` (min-max
+    normalisation and the arithmetic mean only: the index is then linear in each normalised
+    indicator).
+
+    The score to reach: the target_rank-th highest score among the OTHER units, plus a margin
+    of `margin` × (u − l) (1e-7 points on 0–100), so that at most target_rank − 1 units stay
+    strictly above. The gap Δ = that − the unit's score.
+
+    One indicator at a time (`single`, exact): the index moves by w per normalised point,
+    w the indicator's effective weight for this unit, so the normalised value needed is
+    (current + Δ / w), turned back through min-max (the current min and max), the direction,
+    the treatment (the log, if the indicator was log-transformed) and the denominator into a
+    raw value. Not feasible when even the best observed value does not suffice: beyond the
+    current max the goalposts move (the unit becomes the max, scoring u on it, and every other
+    unit's normalised value on it shrinks), which this does not follow. When the unit alone
+    holds the lowest value, raising it moves the lower goalpost for everyone: the value needed
+    is then found by bisection, re-normalising all units each time. Every answer is checked by
+    re-normalising and re-aggregating all units (`rank_after`), holding the other units'
+    prepared values (imputed, treated) fixed; a full re-run of the pipeline can differ when
+    the new value changes an imputation mean or the treatment.
+
+    The cheapest combination: the effort of a change is |Δ value| / (observed max − min) of the
+    indicator (a share of its range), times `costs[code]` (default 1). One normalised point of
+    indicator j then costs cost_j / (u − l) and gains w_j index points; the indicators are
+    taken in decreasing order of index points per unit of effort, w_j (u − l) / cost_j, each
+    raised up to the best observed value, until Δ is covered (the last one partly). With the
+    goalposts fixed this is a fractional knapsack, for which this greedy order is optimal.
+    Where the unit alone holds the lowest value, its own value is planned against the second
+    lowest (it gains nothing until it passes it, which lowers that indicator's points per
+    effort, averaged over its whole headroom); the other units then lose a little on it,
+    which is not counted, so the plan errs on the safe side and is no longer provably the
+    cheapest. Indicators the unit is missing are left out of the combination. The
+    combination is checked by re-normalising and re-aggregating all units
+    (`combination_rank`; `combination_feasible` when it reaches the target rank).
+    `codes` restricts the indicators considered (those the unit can act on).
+    """
+    what = "what_if"
+    options = result.options
+    if options.f_n != "n_minmax" or options.f_ag != "a_amean":
+        raise CompositeError(
+            f"{what}: needs min-max normalisation and the arithmetic mean (this run uses "
+            f"{options.f_n} and {options.f_ag})."
+        )
+    framework = result.framework
+    codes_all = framework.indicators
+    chosen = codes_all if codes is None else list(codes)
+    unknown = [c for c in chosen if c not in codes_all]
+    unknown += [c for c in (costs or {}) if c not in codes_all]
+    if unknown:
+        raise CompositeError(f"{what}: unknown indicator(s) {', '.join(dict.fromkeys(unknown))}.")
+    bad_cost = [c for c, v in (costs or {}).items() if not v > 0]
+    if bad_cost:
+        raise CompositeError(f"{what}: costs must be positive ({', '.join(bad_cost)}).")
+    i = _unit_row(result, unit, what)
+    scores, ranks = result.scores(), result.ranks()
+    score = float(scores[i])
+    if math.isnan(score):
+        raise CompositeError(f"{what}: {unit} has no index score.")
+    rank = int(ranks[i])
+    n_units = int((~np.isnan(scores)).sum())
+    if not isinstance(target_rank, int | np.integer) or not 1 <= target_rank <= n_units:
+        raise CompositeError(f"{what}: the target rank must be a whole number in 1..{n_units}.")
+    if target_rank >= rank:
+        raise CompositeError(
+            f"{what}: {unit} already ranks {rank}; the target rank must be better (a smaller "
+            f"number than {rank}), not {target_rank}."
+        )
+    lo, hi = options.l_u
+    span = hi - lo
+    eps = margin * abs(span)
+    target_score = _rivals(scores, i)[target_rank - 1] + eps
+    gap = target_score - score
+
+    method = _Method.of(result)
+    prepared = _prepared(result)
+    x = prepared.values[:, [prepared.codes.index(c) for c in codes_all]]
+    posts = _goalposts(x, codes_all, method)
+    norm = _normalise(x, codes_all, posts, method)
+    row = norm[i]
+
+    def rank_with(changes: dict[int, float]) -> tuple[int, float]:
+        """The unit's rank, and its lead over the score to beat, everyone re-normalised."""
+        y = x.copy()
+        for j, value in changes.items():
+            y[i, j] = value
+        scores_y = _aggregate(
+            _normalise(y, codes_all, _goalposts(y, codes_all, method), method),
+            codes_all,
+            method,
+            prepared.units,
+        )[method.index]
+        lead = float(scores_y[i]) - _rivals(scores_y, i)[target_rank - 1]
+        return int(min_ranks(scores_y)[i]), lead
+
+    single = []
+    for code in chosen:
+        j = codes_all.index(code)
+        node = framework.nodes[code]
+        direction = node.direction
+        vmin, vmax = posts[j]
+        column = x[:, j] * direction
+        v_now = column[i]
+        present = not math.isnan(row[j])
+        base = row[j] if present else lo
+        trial = row.copy()
+        trial[j] = base
+        s_base = _score(trial, codes_all, method, unit)
+        w = _effective(trial, codes_all, method)[code]
+        move = Move(
+            code=code,
+            name=node.name,
+            weight=w,
+            current=_at(result.stages["Raw"], unit, code),
+            needed=None,
+            current_prepared=float(x[i, j]),
+            needed_prepared=None,
+            normalised_now=float(row[j]),
+            normalised_needed=None,
+            relative_effort=None,
+            feasible=False,
+            rank_after=None,
+        )
+        single.append(move)
+        if not present:
+            move.notes.append("missing: a value would have to be supplied")
+        if w <= 0:
+            move.notes.append("weight 0: it does not move the index")
+            continue
+        n_need = max(base + (target_score - s_base) / w, lo)
+        holds_min = present and v_now == vmin and int((column == vmin).sum()) == 1
+        best = vmax * direction
+
+        def reaches(v: float, j=j, direction=direction) -> bool:
+            return rank_with({j: v * direction})[1] >= eps
+
+        if holds_min:
+            move.notes.append(
+                "the unit alone holds the lowest value: raising it moves the lower goalpost "
+                "for every unit (solved by re-normalising)"
+            )
+            v_need = _bisect(reaches, v_now, vmax)
+        elif n_need > hi + 1e-12 * abs(span):
+            v_need = None
+        else:
+            v_need = min(vmin + (n_need - lo) / span * (vmax - vmin), vmax)
+            if not reaches(v_need):  # float rounding at the margin: settle it exactly
+                v_need = _bisect(reaches, v_now, vmax)
+        if v_need is None:
+            r_best, _ = rank_with({j: best})
+            move.notes.append(
+                f"not enough even at the best observed value ({best:g}, rank {r_best} "
+                "there); going beyond it moves the upper goalpost (not followed here)"
+            )
+            continue
+        x_need = v_need * direction
+        move.feasible = True
+        move.needed_prepared = float(x_need)
+        move.normalised_needed = float(_normalise_value(v_need, posts[j], options))
+        move.rank_after = rank_with({j: x_need})[0]
+        move.relative_effort = (
+            abs(v_need - v_now) / (vmax - vmin) * (costs or {}).get(code, 1.0) if present else None
+        )
+        move.needed = _to_raw(result, i, code, x_need, data, move.notes)
+    single.sort(key=lambda m: (not m.feasible, _effort_key(m), codes_all.index(m.code)))
+
+    combination, need, changes = [], gap, {}
+    candidates = []
+    weights = _effective(row, codes_all, method)
+    for code in chosen:
+        j = codes_all.index(code)
+        vmin, vmax = posts[j]
+        column = x[:, j] * framework.nodes[code].direction
+        w = weights[code]
+        if math.isnan(row[j]) or w <= 0 or row[j] >= hi:
+            continue
+        # planning goalposts: the unit's own value moves against (a, vmax) with a = vmin,
+        # or the second lowest value when the unit alone holds the lowest (it must pass it
+        # before it gains anything; the others then lose a little, which is not counted)
+        a = vmin
+        if column[i] == vmin and int((column == vmin).sum()) == 1:
+            a = float(np.min(column[column > vmin]))
+        n0 = max(lo, _normalise_value(column[i], (a, vmax), options))
+        cost = (costs or {}).get(code, 1.0)
+        effort_all = (vmax - column[i]) / (vmax - vmin) * cost
+        ratio = w * (hi - n0) / effort_all
+        candidates.append((-ratio, j, code, w, cost, a, n0))
+    for _, j, code, w, cost, a, n0 in sorted(candidates):
+        if need <= 0:
+            break
+        node = framework.nodes[code]
+        vmin, vmax = posts[j]
+        step = min(hi - n0, need / w)
+        n_new = n0 + step
+        need -= w * step
+        v_new = vmax if n_new >= hi else a + (n_new - lo) / span * (vmax - a)
+        x_new = v_new * node.direction
+        changes[j] = x_new
+        notes: list[str] = []
+        if a != vmin:
+            notes.append("the unit alone holds the lowest value: past the second lowest first")
+        combination.append(
+            Move(
+                code=code,
+                name=node.name,
+                weight=w,
+                current=_at(result.stages["Raw"], unit, code),
+                needed=_to_raw(result, i, code, x_new, data, notes),
+                current_prepared=float(x[i, j]),
+                needed_prepared=float(x_new),
+                normalised_now=float(row[j]),
+                normalised_needed=float(_normalise_value(v_new, posts[j], options)),
+                relative_effort=abs(v_new - x[i, j] * node.direction) / (vmax - vmin) * cost,
+                feasible=True,
+                rank_after=None,
+                notes=notes,
+            )
+        )
+    combination_rank = rank_with(changes)[0] if changes else None
+    feasible = combination_rank is not None and combination_rank <= target_rank
+    return WhatIf(
+        unit=unit,
+        rank=rank,
+        target_rank=int(target_rank),
+        score=score,
+        target_score=target_score,
+        gap=gap,
+        single=single,
+        combination=combination,
+        combination_feasible=feasible,
+        combination_rank=combination_rank,
+    )
+
+
+def _rivals(scores: np.ndarray, i: int) -> list[float]:
+    """The other units' scores, highest first."""
+    others = np.delete(scores, i)
+    return [float(v) for v in np.sort(others[~np.isnan(others)])[::-1]]
+
+
+def _effort_key(move: Move) -> float:
+    return math.inf if move.relative_effort is None else move.relative_effort
+
+
+def _normalise_value(v: float, post: tuple, options) -> float:
+    lo, hi = options.l_u
+    return (v - post[0]) / (post[1] - post[0]) * (hi - lo) + lo
+
+
+def _bisect(ok, start: float, end: float) -> float | None:
+    """The smallest v in (start, end] with ok(v), ok being monotone (False then True); None
+    when even ok(end) fails. Converges to the last representable step."""
+    if not ok(end):
+        return None
+    bad, good = start, end
+    for _ in range(200):
+        mid = bad + (good - bad) / 2
+        if mid in (bad, good):
+            break
+        if ok(mid):
+            good = mid
+        else:
+            bad = mid
+    return good
+
+
+def _to_raw(result: Result, i: int, code: str, x: float, data: Data | None, notes: list[str]):
+    """A value as it entered normalisation → the raw value (undoing the treatment's log and
+    the denominator); None when the denominator of the unit cannot be found."""
+    stages = result.stages
+    node = result.framework.nodes[code]
+    value = float(x)
+    treatment = next((t for t in result.treatments if t.code == code), None)
+    if "Treated" in stages and treatment is not None and treatment.action != "none":
+        names = list(stages)
+        before = stages[names[names.index("Treated") - 1]].column(code)
+        if treatment.action == "log":
+            t_lo, t_hi = float(np.nanmin(before)), float(np.nanmax(before))
+            value = math.exp(value) + t_lo - 0.01 * (t_hi - t_lo)
+            notes.append("log-transformed by the treatment: converted back through the log")
+        else:
+            notes.append("winsorised by the treatment: values past its cap are cut back")
+        notes.append("a re-run may treat this indicator differently")
+    unit = result.aggregated.units[i]
+    if "Denominated" in stages and node.denominator:
+        raw, per = _at(stages["Raw"], unit, code), _at(stages["Denominated"], unit, code)
+        factor = None
+        if data is not None and node.denominator in data.columns and unit in data.units:
+            factor = float(data.columns[node.denominator][data.units.index(unit)])
+        elif math.isfinite(raw) and math.isfinite(per) and per != 0:
+            factor = raw / per
+        if factor is None or not math.isfinite(factor):
+            notes.append(
+                f"per {node.denominator}: the unit's {node.denominator} is unknown here "
+                "(pass the data); the value needed is the per-denominator one"
+            )
+            return None
+        notes.append(f"per {node.denominator} ({factor:g}): the raw value is that times it")
+        value *= factor
+    if math.isnan(_at(stages["Raw"], unit, code)):
+        notes.append("missing in the raw data")
+    return value
+
+
+def _at(stage: Stage, unit: str, code: str) -> float:
+    """A unit's value in a stage (stages before screening hold more units)."""
+    return float(stage.values[stage.units.index(unit), stage.codes.index(code)])
+
+
+def as_rows(items: list) -> list[dict]:
+    """Dataclass rows → plain dicts (for JSON or a template)."""
+    return [{f.name: getattr(r, f.name) for f in fields(r)} for r in items]
