@@ -105,6 +105,7 @@ MATRIX = {
     "/admin/programmes/indicator/add/":      (200, 200, 302, 302, 302, 302, 302),
     "/admin/units/orgunit/":                 (200, 200, 302, 302, 302, 302, 302),
     "/admin/units/orgunit/add/":             (200, 403, 302, 302, 302, 302, 302),
+    "/admin/ranking/framework/":             (200, 200, 302, 302, 302, 302, 302),
     "/admin/accounts/user/":                 (200, 403, 302, 302, 302, 302, 302),
 }
 # fmt: on

@@ -91,3 +91,74 @@ def test_the_annex_and_the_chart_download(programme, login):
     assert {"iMeta", "Normalised", "Aggregated"} <= set(book.sheetnames)
     svg = client.get(url(programme, "?download=intervals.svg"))
     assert svg.status_code == 200 and b"<svg" in svg.content
+
+
+def test_a_frozen_framework_cannot_be_changed_in_the_back_office(programme, login):
+    framework = Framework.objects.get(programme=programme, code=CODE, year=2024)
+    client = login("thuongtruc")
+    url_ = f"/admin/ranking/framework/{framework.pk}/change/"
+    page = client.get(url_)
+    assert page.status_code == 200
+    assert not page.context["has_change_permission"]
+    client.post(url_, {"name": "Đổi tên", "year": 2024, "code": CODE})
+    framework.refresh_from_db()
+    assert framework.name != "Đổi tên"
+
+
+def test_freezing_records_who_and_when(programme, login):
+    framework = Framework.objects.get(programme=programme, code=CODE, year=2024)
+    Framework.objects.filter(pk=framework.pk).update(frozen_at=None, frozen_by=None)
+    client = login("thuongtruc")
+    client.post(
+        "/admin/ranking/framework/",
+        {"action": "freeze", "_selected_action": [framework.pk]},
+    )
+    framework.refresh_from_db()
+    assert framework.is_frozen and framework.frozen_by.username == "thuongtruc"
+
+
+@pytest.fixture
+def merged(programme):
+    """Ba Đình (001) and Hoàn Kiếm (002) merged into one district from 2024 (a made-up case)."""
+    import datetime as dt
+
+    from steer.units.models import OrgUnit, UnitLineage
+
+    ba_dinh, hoan_kiem = OrgUnit.objects.get(code="001"), OrgUnit.objects.get(code="002")
+    unit = OrgUnit.objects.create(
+        code="M01",
+        name="Quận Ba Đình - Hoàn Kiếm",
+        unit_type=ba_dinh.unit_type,
+        parent=ba_dinh.parent,
+        valid_from=dt.date(2024, 1, 1),
+    )
+    for old in (ba_dinh, hoan_kiem):
+        UnitLineage.objects.create(
+            predecessor=old, successor=unit, date=dt.date(2024, 1, 1), whole=True
+        )
+    framework = Framework.objects.get(programme=programme, code=CODE, year=2024)
+    now = compute(framework)
+    now.units["M01"] = unit
+    return framework, now
+
+
+def test_a_merged_unit_is_compared_with_its_predecessors_mean_score(merged):
+    from steer.ranking.compute import previous_scores
+
+    framework, now = merged
+    last = previous_scores(framework, now)
+    result = last.ranking.result
+    scores = dict(zip(result.aggregated.units, result.scores().tolist(), strict=True))
+    assert last.scores["M01"] == pytest.approx((scores["001"] + scores["002"]) / 2)
+    assert not last.significant["M01"]
+
+
+def test_or_with_its_predecessors_data_combined(merged):
+    from steer.ranking.compute import previous_scores
+
+    framework, now = merged
+    mean = previous_scores(framework, now).scores["M01"]
+    framework.merged_units = Framework.Merged.REAGGREGATE
+    combined = previous_scores(framework, now)
+    assert combined.scores["M01"] != pytest.approx(mean)
+    assert 1 <= combined.ranks["M01"] <= 29

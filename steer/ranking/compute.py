@@ -5,6 +5,7 @@ import math
 from dataclasses import dataclass
 
 from steer.assessment.models import Figure
+from steer.assessment.rollup import Link, forward
 from steer.composite import CompositeError
 from steer.composite.pipeline import Options, Result, run
 from steer.composite.tables import Data, read_data, read_meta
@@ -15,6 +16,7 @@ from steer.composite.uncertainty import (
     rank_change_is_significant,
     run_uncertainty,
 )
+from steer.programmes.models import Indicator
 from steer.ranking.models import Framework
 from steer.units.models import OrgUnit, UnitLineage
 
@@ -146,16 +148,60 @@ def previous_scores(framework: Framework, now: Ranking) -> Previous:
                 )
             )
             continue
-        predecessors = UnitLineage.objects.filter(successor=unit).values_list(
-            "predecessor__code", flat=True
-        )
-        found = [scores[p] for p in predecessors if p in scores and not math.isnan(scores[p])]
-        if found:
-            mean = sum(found) / len(found)
-            out_scores[code] = mean
-            out_ranks[code] = 1 + sum(1 for v in scores.values() if v > mean)
+        links = list(UnitLineage.objects.filter(successor=unit).select_related("predecessor"))
+        if framework.merged_units == Framework.Merged.REAGGREGATE:
+            merged = _reaggregated(last, unit, links)
+        else:
+            found = [
+                scores[link.predecessor.code]
+                for link in links
+                if not math.isnan(scores.get(link.predecessor.code, math.nan))
+            ]
+            merged = sum(found) / len(found) if found else None
+        if merged is not None:
+            out_scores[code] = merged
+            others = [
+                v for u, v in scores.items() if u not in {lk.predecessor.code for lk in links}
+            ]
+            out_ranks[code] = 1 + sum(1 for v in others if v > merged)
             significant[code] = False
     return Previous(last, out_scores, out_ranks, significant)
+
+
+def _reaggregated(last: Ranking, unit: OrgUnit, links) -> float | None:
+    """The score a merged unit would have had last year: its predecessors' figures combined
+    (counts added by the recorded shares, rates averaged with the shares as weights), ranked in
+    last year's framework in their place."""
+    codes = {link.predecessor.code for link in links}
+    if not codes & set(last.data.units):
+        return None
+    carried = [Link(link.predecessor_id, unit.pk, _share(link.share, link.whole)) for link in links]
+    by_pk = {u.pk: c for c, u in last.units.items()}
+    nodes = {
+        n.code: n for n in last.framework.nodes.filter(kind="Indicator").select_related("indicator")
+    }
+    row = {"uCode": unit.code, "uName": unit.name, GROUP: unit.unit_type.code}
+    for code in last.meta.indicators:
+        column = last.data.columns[code]
+        values = {
+            pk: float(column[last.data.units.index(c)])
+            for pk, c in by_pk.items()
+            if c in codes and not math.isnan(column[last.data.units.index(c)])
+        }
+        additive = nodes[code].indicator.unit_aggregation == Indicator.UnitAggregation.SUM
+        value = forward(values, carried, additive).get(unit.pk)
+        row[code] = "" if value is None else repr(value)
+    kept = [u for c, u in last.units.items() if c not in codes]
+    rows = [r for r in data_rows(last.framework, kept)] + [row]
+    data = read_data(rows, last.meta)
+    result = run(data, last.meta, last.result.options)
+    return float(result.scores()[data.units.index(unit.code)])
+
+
+def _share(share, whole) -> float:
+    if share is not None:
+        return float(share)
+    return 1.0 if whole else 0.0
 
 
 def framework_options(framework: Framework) -> dict:
