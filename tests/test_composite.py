@@ -431,3 +431,29 @@ def test_goalposts_truncate_and_turn_around_lower_is_better():
     out = normalise(x, framework, ["DVC", "HSO"], options)
     assert out[:, 0] == pytest.approx([0.1, 1.0])
     assert out[:, 1] == pytest.approx([0.9, 0.0])
+
+
+@needs_asem
+@pytest.mark.parametrize("target", ["tables", "tables.xlsx"])
+def test_the_tables_written_back_read_the_same_as_coinrs(tmp_path, target):
+    from steer.composite.export import write_tables
+
+    data, framework = load(IDATA, IMETA)
+    out = tmp_path / target
+    written = write_tables(data, framework, out)
+    if target.endswith(".xlsx"):
+        again, meta = load(out, out)
+    else:
+        again, meta = load(written[0], written[1])
+    assert again.units == data.units and again.names == data.names
+    assert list(meta.nodes) == list(framework.nodes)
+    assert meta.nodes["Goods"].parent == framework.nodes["Goods"].parent
+    # CSV keeps 17 significant digits; a workbook keeps Excel's 15.
+    tolerance = 1e-13 if target.endswith(".xlsx") else 0
+    for code in framework.indicators + framework.denominators:
+        assert np.allclose(
+            again.columns[code], data.columns[code], rtol=tolerance, atol=0, equal_nan=True
+        ), code
+    assert again.groups == data.groups
+    first = run(data, framework, DEFAULT).scores()
+    assert np.allclose(run(again, meta, DEFAULT).scores(), first, rtol=tolerance, atol=0)

@@ -10,7 +10,7 @@ import numpy as np
 from steer.composite import CompositeError
 from steer.composite.pipeline import Options, Result
 from steer.composite.stats import min_ranks
-from steer.composite.tables import write_csv
+from steer.composite.tables import Data, Framework, write_csv
 
 
 def options_from_json(text: str) -> Options:
@@ -82,3 +82,71 @@ def write_all(result: Result, names: dict[str, str], out: Path) -> list[Path]:
     path.write_text(json.dumps(asdict(result.options), indent=1, ensure_ascii=False))
     written.append(path)
     return written
+
+
+META_HEADER = [
+    "iCode",
+    "iName",
+    "Level",
+    "Parent",
+    "Direction",
+    "Weight",
+    "Type",
+    "Denominator",
+    "Unit",
+    "Target",
+]
+
+
+def table_rows(data: Data, framework: Framework) -> tuple[list[str], list[list], list[list]]:
+    """iData and iMeta as COINr lays them out: (iData header, iData rows, iMeta rows)."""
+    columns = framework.groups + framework.denominators + framework.indicators
+    header = ["uCode", "uName", *(["Time"] if data.time is not None else []), *columns]
+    rows = []
+    for i, unit in enumerate(data.units):
+        row = [unit, data.names[i], *([data.time[i]] if data.time is not None else [])]
+        for code in columns:
+            row.append(data.groups[code][i] if code in data.groups else data.columns[code][i])
+        rows.append(row)
+    meta = [
+        [
+            n.code,
+            n.name,
+            n.level,
+            n.parent,
+            n.direction if n.type in ("Indicator", "Aggregate") else None,
+            n.weight if n.type in ("Indicator", "Aggregate") else None,
+            n.type,
+            n.denominator,
+            n.unit,
+            n.target,
+        ]
+        for n in framework.nodes.values()
+    ]
+    return header, rows, meta
+
+
+def write_tables(data: Data, framework: Framework, path: Path) -> list[Path]:
+    """iData and iMeta written back: `<path>/iData.csv` and `iMeta.csv` for a folder, or one
+    workbook with the sheets iData and iMeta for a path ending in .xlsx."""
+    header, rows, meta = table_rows(data, framework)
+    if path.suffix.lower() == ".xlsx":
+        from openpyxl import Workbook
+
+        book = Workbook()
+        sheet = book.active
+        sheet.title = "iData"
+        sheet.append(header)
+        for row in rows:
+            sheet.append([None if isinstance(v, float) and np.isnan(v) else v for v in row])
+        sheet = book.create_sheet("iMeta")
+        sheet.append(META_HEADER)
+        for row in meta:
+            sheet.append(row)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        book.save(path)
+        return [path]
+    path.mkdir(parents=True, exist_ok=True)
+    write_csv(path / "iData.csv", header, rows)
+    write_csv(path / "iMeta.csv", META_HEADER, meta)
+    return [path / "iData.csv", path / "iMeta.csv"]

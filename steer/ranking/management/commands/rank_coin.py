@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from steer.composite import CompositeError
-from steer.composite.export import options_from_json, write_all
+from steer.composite.export import options_from_json, write_all, write_tables
 from steer.composite.pipeline import Options, run
 from steer.composite.tables import load
 
@@ -20,8 +20,13 @@ class Command(BaseCommand):
         parser.add_argument("--imeta", required=True, help="iMeta table (.csv or .xlsx)")
         parser.add_argument("--options", help="JSON file of options with COINr's names")
         parser.add_argument("--out", required=True, help="folder to write into")
+        parser.add_argument(
+            "--tables",
+            help="also write the input tables back, COINr-style: a folder (iData.csv, "
+            "iMeta.csv) or a .xlsx workbook (sheets iData and iMeta)",
+        )
 
-    def handle(self, *args, idata, imeta, options, out, **rest):
+    def handle(self, *args, idata, imeta, options, out, tables=None, **rest):
         try:
             data, framework = load(idata, imeta)
             opts = (
@@ -33,6 +38,8 @@ class Command(BaseCommand):
         except (CompositeError, OSError) as e:
             raise CommandError(str(e)) from None
         written = write_all(result, dict(zip(data.units, data.names, strict=True)), Path(out))
+        if tables:
+            written += write_tables(data, framework, Path(tables))
         self.stdout.write(
             f"{len(result.aggregated.units)} units, {len(framework.indicators)} indicators, "
             f"{len(result.screened_out)} screened out; wrote {len(written)} files to {out}."
