@@ -34,7 +34,7 @@ from steer.composite.explain import (
 from steer.composite.pipeline import Options, Stage, run
 from steer.composite.tables import Data, load, read_data, read_meta
 
-ASEM = Path(__file__).resolve().parents[2] / "shared" / "reference" / "coinr-asem"
+ASEM = Path(__file__).resolve().parent / "data" / "coinr-asem"
 IDATA, IMETA = ASEM / "asem_idata.csv", ASEM / "asem_imeta.csv"
 needs_asem = pytest.mark.skipif(not IDATA.exists(), reason="the ASEM reference tables")
 PLAIN = Options(treat=False)  # min-max 0–100, arithmetic mean, nothing imputed or treated

@@ -18,7 +18,7 @@ from steer.composite.pipeline import Options, aggregate_level, run
 from steer.composite.stats import kurtosis, min_ranks, skewness
 from steer.composite.tables import load, read_data, read_meta
 
-ASEM = Path(__file__).resolve().parents[2] / "shared" / "reference" / "coinr-asem"
+ASEM = Path(__file__).resolve().parent / "data" / "coinr-asem"
 IDATA, IMETA = ASEM / "asem_idata.csv", ASEM / "asem_imeta.csv"
 DEFAULT = Options(f_i="i_mean_grp", use_group="EurAsia_group", dat_thresh=0.9, winmax=5)
 needs_asem = pytest.mark.skipif(not IDATA.exists(), reason="the ASEM reference tables")

@@ -24,7 +24,7 @@ from steer.composite.uncertainty import (
     saltelli_sample,
 )
 
-ASEM = Path(__file__).resolve().parents[2] / "shared" / "reference" / "coinr-asem"
+ASEM = Path(__file__).resolve().parent / "data" / "coinr-asem"
 IDATA, IMETA = ASEM / "asem_idata.csv", ASEM / "asem_imeta.csv"
 needs_asem = pytest.mark.skipif(not IDATA.exists(), reason="the ASEM reference tables")
 # COINr's ASEM pipeline, normalised to [1, 100] so that the geometric mean applies
