@@ -162,3 +162,12 @@ def test_or_with_its_predecessors_data_combined(merged):
     combined = previous_scores(framework, now)
     assert combined.scores["M01"] != pytest.approx(mean)
     assert 1 <= combined.ranks["M01"] <= 29
+
+
+def test_the_results_say_which_assumptions_move_the_ranks(programme, login):
+    page = login("bancd").get(url(programme))
+    rows = page.context["tables"]["sensitivity"].rows
+    assert len(rows) == 4  # weights, treatment, normalisation, aggregation
+    # estimates from 1,200 runs: non-negative as shown, and not far above 1
+    assert all(0 <= r["si"] <= 1.5 and 0 <= r["sti"] <= 1.5 for r in rows)
+    assert max(r["sti"] for r in rows) > 0

@@ -13,11 +13,14 @@ from openpyxl import Workbook
 from steer.composite import CompositeError
 from steer.composite.audit import cronbach_by_group, indicator_stats
 from steer.composite.explain import change_decomposition, strengths_weaknesses, what_if
+from steer.composite.uncertainty import run_sensitivity
 from steer.core.tables import Column, Table, ascii_name, download
 from steer.programmes.views import viewable_programme
 from steer.ranking import charts
-from steer.ranking.compute import compute, previous_scores
+from steer.ranking.compute import ASSUMPTIONS, compute, previous_scores
 from steer.ranking.models import Framework
+
+SENSITIVITY_N = 200  # N(d + 2) runs: 1,200 for the four assumptions varied
 
 
 def _framework(request, slug, code, year) -> Framework:
@@ -159,7 +162,34 @@ def ranking_detail(request, slug, code, year):
         ),
         texts={"rank": _("Rank"), "low": _("from"), "high": _("to")},
     )
-    tables = {"results": table, "treatment": treatment_table, "audit": stats_table}
+    sensitivity = run_sensitivity(
+        ranking.data, meta, result.options, ASSUMPTIONS, n=SENSITIVITY_N, seed=framework.year
+    )
+    labels = {
+        "weights": _("Weights (±25 %)"),
+        "treatment": _("Outlier treatment"),
+        "normalisation": _("Normalisation"),
+        "aggregation": _("Aggregation"),
+    }
+    sensitivity_table = Table(
+        "sensitivity",
+        _("What moves the ranks: sensitivity indices"),
+        [
+            Column("name", _("Assumption")),
+            Column("si", _("First-order index"), "number"),
+            Column("sti", _("Total index"), "number"),
+        ],
+        [
+            {"name": str(labels.get(n, n)), "si": _round(max(si, 0.0)), "sti": _round(max(st, 0.0))}
+            for n, si, st in zip(sensitivity.names, sensitivity.si, sensitivity.sti, strict=True)
+        ],
+    )
+    tables = {
+        "results": table,
+        "treatment": treatment_table,
+        "audit": stats_table,
+        "sensitivity": sensitivity_table,
+    }
     response = download(request, tables, {"intervals": spec})
     if response:
         return response
