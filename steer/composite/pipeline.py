@@ -2,6 +2,11 @@
 Raw → Denominated → Imputed → Screened → Treated → Normalised → Aggregated.
 
 Options carry COINr's names and defaults (`f_i`, `dat_thresh`, `winmax`, `f_n`, `l_u`, `f_ag`…).
+
+Panels (iData with several `Time` values, `tables.read_panel`): `run_panel` runs one year, and
+with `f_i` = "i_latest", "i_constant" or "i_linear" fills that year's gaps from the unit's other
+years first (`impute_panel`, COINr's `impute_panel` with `imp_type` "latest", "constant",
+"linear").
 """
 
 import math
@@ -14,6 +19,7 @@ from steer.composite.stats import kurtosis, min_ranks, skewness
 from steer.composite.tables import Data, Framework
 
 IMPUTE = ("i_mean", "i_median", "i_mean_grp", "i_median_grp")
+PANEL_IMPUTE = ("i_latest", "i_constant", "i_linear")  # over years: run_panel, impute_panel
 NORMALISE = (
     "n_minmax",
     "n_zscore",
@@ -25,7 +31,8 @@ NORMALISE = (
     "n_dist2max",
     "n_fracmax",
 )
-AGGREGATE = ("a_amean", "a_gmean", "a_hmean", "a_genmean")
+AGGREGATE = ("a_amean", "a_gmean", "a_hmean", "a_genmean", "a_copeland")
+COPELAND_MISSING = ("tie", "coinr")
 SCREEN = ("byNA", "byNZ", "byBoth", "none")
 
 
@@ -48,10 +55,16 @@ class Options:
     f_ag: str = "a_amean"
     p: float = 2.0  # a_genmean's power
     weights: dict[str, float] = field(default_factory=dict)  # overrides iMeta's
+    # a_copeland: a child missing for either unit of a pair counts as a tie ("tie"), or as
+    # COINr counts it ("coinr": the pair's later unit in uCode order gets its weight).
+    copeland_missing: str = "tie"
+    max_time: int | None = None  # i_latest: how many earlier time points to look back (all)
 
     def check(self, framework: Framework, data: Data) -> None:
-        if self.f_i is not None and self.f_i not in IMPUTE:
-            raise CompositeError(f"f_i '{self.f_i}' is not one of {', '.join(IMPUTE)}.")
+        if self.f_i is not None and self.f_i not in IMPUTE + PANEL_IMPUTE:
+            raise CompositeError(
+                f"f_i '{self.f_i}' is not one of {', '.join(IMPUTE + PANEL_IMPUTE)}."
+            )
         if self.f_i in ("i_mean_grp", "i_median_grp"):
             if not self.use_group:
                 raise CompositeError(f"{self.f_i} needs use_group, a group column.")
@@ -65,6 +78,12 @@ class Options:
             raise CompositeError(f"f_ag '{self.f_ag}' is not one of {', '.join(AGGREGATE)}.")
         if self.winmax < 0:
             raise CompositeError("winmax cannot be negative.")
+        if self.copeland_missing not in COPELAND_MISSING:
+            raise CompositeError(
+                f"copeland_missing '{self.copeland_missing}' is not one of "
+                f"{', '.join(COPELAND_MISSING)}."
+            )
+        _check_max_time(self.max_time)
         unknown = [c for c in self.weights if c not in framework.nodes]
         if unknown:
             raise CompositeError(f"weights: unknown code(s) {', '.join(unknown)}.")
@@ -287,9 +306,19 @@ def rescaled_weights(framework: Framework, overrides: dict[str, float]) -> dict[
     return weights
 
 
-def aggregate_level(values: np.ndarray, weights: np.ndarray, how: str, p: float, names):
+def aggregate_level(
+    values: np.ndarray,
+    weights: np.ndarray,
+    how: str,
+    p: float,
+    names,
+    copeland_missing: str = "tie",
+):
     """Rows: units; columns: the children. NaN children are left out and the weights
-    re-scaled over the present ones (COINr's a_amean; also for the other means here)."""
+    re-scaled over the present ones (COINr's a_amean; also for the other means here).
+    a_copeland compares the units with each other instead (`copeland`)."""
+    if how == "a_copeland":
+        return copeland(values, weights, copeland_missing)
     present = ~np.isnan(values)
     w = np.where(present, weights, 0.0)
     total = w.sum(axis=1)
@@ -323,12 +352,234 @@ def aggregate_level(values: np.ndarray, weights: np.ndarray, how: str, p: float,
     return out
 
 
+def copeland(values: np.ndarray, weights: np.ndarray, missing: str = "tie") -> np.ndarray:
+    """Copeland scores (COINr's `a_copeland` over `outrankMatrix`, R/aggregate.R): every unit
+    against every other on the children; a unit wins a pair when the weights of the children
+    where it is strictly higher outweigh those where it is lower; score = wins − losses.
+
+    As COINr computes it: the weights are scaled to sum to 1 (over every child); for a pair
+    (i, j), i before j in row order (uCode order), s = Σ w where x_i > x_j + ½ Σ w where
+    x_i = x_j (sums accumulated in long double, as R's `sum`); s > 0.5 → i wins (+1 for i,
+    −1 for j), s < 0.5 → j wins, s = 0.5 → a draw (0 each). So equal values split their
+    weight and cancel, and the score is an integer in [−(n − 1), n − 1]. Scores are unchanged
+    by any increasing transform of a child (only the order of values counts).
+
+    Missing values (`missing`):
+    - "tie" (default): a child missing for either unit counts as a tie for that pair, i.e.
+      the pair is decided on the children both have, whatever the row order; a unit with no
+      child at all gets no score (NaN) and draws with everyone.
+    - "coinr": COINr's exact numbers. COINr drops such a child from s and sets s_ji = 1 − s_ij,
+      so its weight goes to the unit LATER in uCode order: with children (a, b, c), i ahead
+      of j on a, behind on b and c missing, j wins (s_ij = 1/3). A unit missing everything
+      loses to every later unit and beats every earlier one. Reproduces COINr; depends on
+      the order of the codes."""
+    if missing not in COPELAND_MISSING:
+        raise CompositeError(
+            f"copeland: missing is one of {', '.join(COPELAND_MISSING)}, not '{missing}'."
+        )
+    x = np.asarray(values, dtype=np.float64)
+    w = np.asarray(weights, dtype=np.float64)
+    n = x.shape[0]
+    total = _long_sum(w)
+    if not total > 0 or (w < 0).any():
+        raise CompositeError("copeland: the weights must be non-negative with a positive sum.")
+    w = w / total
+    shape = (n, n)
+    better, equal, gone = (np.zeros(shape, dtype=np.longdouble) for _ in range(3))
+    for c in range(x.shape[1]):  # children in order, as R's sum runs
+        a, b = x[:, c, None], x[None, :, c]
+        better += np.where(a > b, w[c], 0.0)
+        equal += np.where(a == b, w[c], 0.0)
+        gone += np.where(np.isnan(a) | np.isnan(b), w[c], 0.0)
+    s = better.astype(np.float64).astype(np.longdouble)
+    s += (equal.astype(np.float64) / 2).astype(np.longdouble)
+    if missing == "tie":
+        s += (gone.astype(np.float64) / 2).astype(np.longdouble)
+    s = s.astype(np.float64)
+    upper = np.triu_indices(n, 1)
+    lower = (upper[1], upper[0])
+    vote = np.zeros(shape)
+    vote[upper] = _side(s[upper])
+    vote[lower] = -vote[upper] if missing == "tie" else _side(1.0 - s[upper])
+    scores = vote.sum(axis=1)
+    if missing == "tie":
+        scores[np.isnan(x).all(axis=1)] = np.nan
+    return scores
+
+
+def _side(share: np.ndarray) -> np.ndarray:
+    return np.where(share > 0.5, 1.0, np.where(share < 0.5, -1.0, 0.0))
+
+
+def _long_sum(v: np.ndarray) -> float:
+    """R's sum(): sequential, in long double, rounded once."""
+    acc = np.longdouble(0)
+    for value in v:
+        acc += np.longdouble(value)
+    return float(acc)
+
+
+def aggregate_tree(
+    normalised: np.ndarray,
+    units: list[str],
+    framework: Framework,
+    weights: dict[str, float],
+    options: Options,
+) -> dict[str, np.ndarray]:
+    """Every node's column from the normalised indicators (units × framework.indicators),
+    level by level, as `run` aggregates."""
+    columns = dict(zip(framework.indicators, normalised.T, strict=True))
+    for level in range(2, framework.top_level + 1):
+        for parent in framework.level(level):
+            kids = framework.children(parent)
+            block = np.column_stack([columns[k] for k in kids])
+            w = np.array([weights[k] for k in kids])
+            columns[parent] = aggregate_level(
+                block, w, options.f_ag, options.p, (units, kids), options.copeland_missing
+            )
+    return columns
+
+
+# -- panels -----------------------------------------------------------------------------------
+
+
+def _check_max_time(max_time) -> None:
+    if max_time is not None and (
+        isinstance(max_time, bool) or not isinstance(max_time, int) or max_time < 1
+    ):
+        raise CompositeError(f"max_time is a whole number of time points >= 1, not {max_time!r}.")
+
+
+def impute_panel(
+    panel: dict[int, Data], year: int, method: str = "i_latest", max_time: int | None = None
+) -> Data:
+    """The data of `year` with each missing value filled from the same unit's other years,
+    as COINr's `impute_panel` (R/impute.R), column by column (every numeric column: indicators
+    and denominators; groups are left as they are):
+
+    - "i_latest" (COINr's default, imp_type "latest"): the value of the most recent EARLIER
+      time point of the panel that has one, looking back at most `max_time` time points of
+      the panel (not years: with 2019, 2021, 2022, max_time=1 from 2022 reaches 2021 only).
+      Never from a later year, so the first year's gaps stay.
+    - "i_constant" (imp_type "constant", R's approx(method="constant", rule=2)): the last
+      value before, or, before the unit's first value, its first value (carried back).
+      `max_time` does not apply (as in COINr).
+    - "i_linear" (imp_type "linear", approx(rule=2)): linear between the values just before
+      and just after, y₀ + (y₁ − y₀)·((t − t₀)/(t₁ − t₀)); before the first or after the last
+      value, the nearest value. `max_time` does not apply.
+
+    A value no other year has stays missing (COINr warns). Only the unit's own years count;
+    a unit absent from a year is skipped there. Deviation from COINr: with a single value in
+    the series, i_linear uses it (as its rule 2 would); R's approx stops with "need at least
+    two non-NA values to interpolate"."""
+    if method not in PANEL_IMPUTE:
+        raise CompositeError(
+            f"impute_panel: method '{method}' is not one of {', '.join(PANEL_IMPUTE)}."
+        )
+    _check_max_time(max_time)
+    if year not in panel:
+        raise CompositeError(
+            f"impute_panel: the panel has no year {year} (it has {_years_text(panel)})."
+        )
+    rows = {}
+    for t, d in panel.items():
+        if len(set(d.units)) != len(d.units):
+            twice = next(u for u in d.units if d.units.count(u) > 1)
+            raise CompositeError(f"Panel, Time {t}: the unit {twice} appears twice.")
+        rows[t] = {u: i for i, u in enumerate(d.units)}
+    target = panel[year]
+    years = sorted(panel)
+    earlier = [t for t in reversed(years) if t < year]
+    if max_time is not None:
+        earlier = earlier[:max_time]
+    columns = {}
+    for code, column in target.columns.items():
+        out = column.copy()
+        for i in np.flatnonzero(np.isnan(column)):
+            unit = target.units[i]
+            series = [
+                (t, panel[t].columns[code][rows[t][unit]])
+                for t in years
+                if t != year and unit in rows[t] and code in panel[t].columns
+            ]
+            seen = [(t, v) for t, v in series if not math.isnan(v)]
+            if method == "i_latest":
+                found = dict(seen)
+                out[i] = next((found[t] for t in earlier if t in found), math.nan)
+            else:
+                out[i] = _interpolate(seen, year, method)
+        columns[code] = out
+    return Data(
+        units=list(target.units),
+        names=list(target.names),
+        columns=columns,
+        groups={g: list(v) for g, v in target.groups.items()},
+        time=None if target.time is None else list(target.time),
+    )
+
+
+def _interpolate(seen: list[tuple[int, float]], year: int, method: str) -> float:
+    if not seen:
+        return math.nan
+    if year < seen[0][0]:
+        return seen[0][1]
+    if year > seen[-1][0]:
+        return seen[-1][1]
+    k = next(j for j, (t, _) in enumerate(seen) if t > year)
+    (t0, y0), (t1, y1) = seen[k - 1], seen[k]
+    if method == "i_constant":
+        return y0
+    return y0 + (y1 - y0) * ((year - t0) / (t1 - t0))
+
+
+def _years_text(panel: dict) -> str:
+    return ", ".join(str(t) for t in sorted(panel)) or "none"
+
+
+def run_panel(
+    panel: dict[int, Data], framework: Framework, options: Options | None, year: int
+) -> Result:
+    """The pipeline for one `year` of a panel (`tables.read_panel`). With a panel `f_i`
+    ("i_latest", "i_constant", "i_linear") each year is denominated first, then the year's
+    gaps are filled from the unit's other years (`impute_panel`, on the denominated values,
+    as COINr's Impute(purse, dset = "Denominated", f_i = "impute_panel")); the other steps
+    run on that year alone, as COINr runs each coin of a purse. Other `f_i` values impute
+    within the year, as `run`."""
+    options = options or Options()
+    if year not in panel:
+        raise CompositeError(
+            f"run_panel: the panel has no year {year} (it has {_years_text(panel)})."
+        )
+    data = panel[year]
+    options.check(framework, data)
+    imputed = None
+    if options.f_i in PANEL_IMPUTE:
+        codes = framework.indicators
+        denominated = {}
+        for t, d in panel.items():
+            x = d.matrix(codes)
+            if options.denominate:
+                x = denominate(x, framework, d)
+            denominated[t] = replace(d, columns=dict(zip(codes, x.T, strict=True)))
+        imputed = impute_panel(denominated, year, options.f_i, options.max_time).matrix(codes)
+    return _run(data, framework, options, imputed)
+
+
 # -- the whole pipeline -----------------------------------------------------------------------
 
 
 def run(data: Data, framework: Framework, options: Options | None = None) -> Result:
     options = options or Options()
     options.check(framework, data)
+    if options.f_i in PANEL_IMPUTE:
+        raise CompositeError(
+            f"f_i '{options.f_i}' fills gaps from other years: run a panel with run_panel "
+            "(tables.read_panel reads iData with a Time column)."
+        )
+    return _run(data, framework, options, None)
+
+
+def _run(data: Data, framework: Framework, options: Options, panel_imputed) -> Result:
     codes = framework.indicators
     units = list(data.units)
     stages = {"Raw": Stage(units, codes, data.matrix(codes))}
@@ -336,7 +587,10 @@ def run(data: Data, framework: Framework, options: Options | None = None) -> Res
     if options.denominate:
         x = denominate(x, framework, data)
         stages["Denominated"] = Stage(units, codes, x)
-    if options.f_i:
+    if options.f_i in PANEL_IMPUTE:
+        x = panel_imputed
+        stages["Imputed"] = Stage(units, codes, x)
+    elif options.f_i:
         groups = data.groups.get(options.use_group) if options.use_group else None
         x = impute(x, options.f_i, groups)
         stages["Imputed"] = Stage(units, codes, x)
@@ -357,13 +611,7 @@ def run(data: Data, framework: Framework, options: Options | None = None) -> Res
     x = normalise(x, framework, codes, options)
     stages["Normalised"] = Stage(units, codes, x)
     weights = rescaled_weights(framework, options.weights)
-    columns = dict(zip(codes, x.T, strict=True))
-    for level in range(2, framework.top_level + 1):
-        for parent in framework.level(level):
-            kids = framework.children(parent)
-            block = np.column_stack([columns[k] for k in kids])
-            w = np.array([weights[k] for k in kids])
-            columns[parent] = aggregate_level(block, w, options.f_ag, options.p, (units, kids))
+    columns = aggregate_tree(x, units, framework, weights, options)
     order = list(columns)
     stages["Aggregated"] = Stage(units, order, np.column_stack([columns[c] for c in order]))
     return Result(framework, options, stages, screened_out, treatments, weights)

@@ -1,5 +1,7 @@
 """COINr's two input tables, read and checked: iData (one row per unit) and iMeta (one row per
-indicator, aggregate, group or denominator). CSV or Excel (.xlsx), as COINr users keep them."""
+indicator, aggregate, group or denominator). CSV or Excel (.xlsx), as COINr users keep them.
+
+A panel is iData with one row per unit and year (`Time`): `read_panel` splits it by year."""
 
 import csv
 import io
@@ -251,7 +253,10 @@ def read_data(rows: list[dict[str, str]], framework: Framework) -> Data:
     seen: set[str] = set()
     for code in codes:
         if code in seen:
-            raise CompositeError(f"iData: the unit {code} appears twice.")
+            hint = ""
+            if "Time" in head and len({(row["Time"] or "").strip() for row in rows}) > 1:
+                hint = " iData has several Time values: read it as a panel (read_panel)."
+            raise CompositeError(f"iData: the unit {code} appears twice.{hint}")
         seen.add(code)
     order = sorted(range(len(rows)), key=lambda i: codes[i])
     rows = [rows[i] for i in order]
@@ -272,9 +277,61 @@ def read_data(rows: list[dict[str, str]], framework: Framework) -> Data:
     )
 
 
+def read_panel(rows: list[dict[str, str]], framework: Framework) -> dict[int, Data]:
+    """Panel iData (a `Time` column, one row per unit and year) → {year: Data}, years in
+    order, each year's units sorted by uCode (COINr sorts a panel by Time, then uCode). Each
+    year is checked as `read_data` checks iData; a unit twice in one year is refused, naming
+    it and the year (COINr's check_iData: no duplicated uCode–Time pair). Time must be a
+    whole number (COINr requires a numeric Time). One Time value gives a one-year panel."""
+    if not rows:
+        raise CompositeError("iData is empty.")
+    head = list(rows[0])
+    for column in ("uCode", "Time"):
+        if column not in head:
+            raise CompositeError(
+                f"iData lacks the {column} column"
+                + (" a panel needs (one row per unit and year)." if column == "Time" else ".")
+            )
+    by_year: dict[int, list[dict[str, str]]] = {}
+    seen: set[tuple[str, int]] = set()
+    for n, row in enumerate(rows, start=2):
+        code = (row.get("uCode") or "").strip()
+        if not code:
+            raise CompositeError(f"iData row {n}: the uCode is empty.")
+        year = _year((row.get("Time") or "").strip(), f"iData row {n} (unit {code})")
+        if (code, year) in seen:
+            raise CompositeError(
+                f"iData: the unit {code} appears twice in Time {year}; a panel has one row "
+                "per unit and year."
+            )
+        seen.add((code, year))
+        by_year.setdefault(year, []).append(row)
+    panel = {}
+    for year in sorted(by_year):
+        try:
+            panel[year] = read_data(by_year[year], framework)
+        except CompositeError as e:
+            raise CompositeError(f"Time {year}: {e}") from None
+    return panel
+
+
+def _year(text: str, where: str) -> int:
+    if not text:
+        raise CompositeError(f"{where}: the Time is empty.")
+    value = _number(text, f"{where}, Time")
+    if not math.isfinite(value) or value != int(value):
+        raise CompositeError(f"{where}: the Time '{text}' is not a year.")
+    return int(value)
+
+
 def load(idata, imeta) -> tuple[Data, Framework]:
     framework = read_meta(read_rows(imeta, "iMeta"))
     return read_data(read_rows(idata, "iData"), framework), framework
+
+
+def load_panel(idata, imeta) -> tuple[dict[int, Data], Framework]:
+    framework = read_meta(read_rows(imeta, "iMeta"))
+    return read_panel(read_rows(idata, "iData"), framework), framework
 
 
 def write_csv(path, header: list[str], rows) -> None:
