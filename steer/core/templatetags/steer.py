@@ -1,9 +1,10 @@
-from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 
 from django import template
 from django.utils.formats import get_format
 from django.utils.translation import get_language
+
+from steer.core.numbers import number_text
 
 register = template.Library()
 
@@ -24,21 +25,6 @@ def num(value, decimals=None):
     if value is None or value == "":
         return "–"
     return number_text(value, decimals, separators_of(get_language()))
-
-
-def number_text(value, decimals, separators) -> str:
-    """num() with the language's separators looked up once by the caller (a table's cells)."""
-    value = Decimal(str(value))
-    if decimals is None:
-        normalized = value.normalize()
-        decimals = max(0, -normalized.as_tuple().exponent)
-    # Rounded half up, as officials round (number_format() cuts the digits off), grouped by
-    # Python, then the language's marks; the separators come in looked up once per table.
-    value = value.quantize(Decimal(1).scaleb(-int(decimals)), rounding=ROUND_HALF_UP)
-    text = format(value, f",.{int(decimals)}f")
-    if text in ("-0", "0") or text.startswith("-0.") and not text.strip("-0."):
-        text = text.lstrip("-")
-    return text.translate(separators)
 
 
 @register.filter

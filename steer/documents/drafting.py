@@ -1,0 +1,101 @@
+"""Sentences drafted from the data for the official reports, in Vietnamese administrative
+style: what was achieved, exceeded or missed and by how much, and the forecast. Nothing is
+said that the figures do not say; the official edits the draft before it is exported.
+
+Pure: figures and labels in, text out (numbers written the Vietnamese way: 62,86; 1.234).
+"""
+
+from dataclasses import dataclass
+
+from steer.core.numbers import vietnamese
+
+
+@dataclass(frozen=True)
+class IndicatorFacts:
+    name: str
+    unit: str  # unit of measure, e.g. "%", "doanh nghiệp"
+    year: int
+    actual: float | None
+    target: float | None  # the target the year is judged against (None: none set)
+    target_year: int | None
+    higher_is_better: bool = True
+    forecast: float | None = None  # to the target year, if time remains
+    forecast_low: float | None = None
+    forecast_high: float | None = None
+    reached_in: int | None = None  # the year the target would be reached at the current pace
+
+
+def _amount(value: float, unit: str) -> str:
+    text = vietnamese(value)
+    if not unit:
+        return text
+    return f"{text}{unit}" if unit == "%" else f"{text} {unit}"
+
+
+def _gap(value: float, unit: str) -> str:
+    """A difference: percentage points for a rate."""
+    return f"{vietnamese(value)} điểm phần trăm" if unit == "%" else _amount(value, unit)
+
+
+def indicator_sentence(f: IndicatorFacts) -> str:
+    """One sentence on an indicator's year, e.g. "Tỷ lệ … năm 2024 đạt 91,2%, vượt chỉ tiêu
+    90% (bằng 101,33% kế hoạch)."."""
+    subject = f"{f.name[:1].upper()}{f.name[1:]} năm {f.year}"
+    if f.actual is None:
+        return f"{subject} chưa có số liệu được phê duyệt."
+    text = f"{subject} đạt {_amount(f.actual, f.unit)}"
+    if f.target is None:
+        return text + " (chưa giao chỉ tiêu năm)."
+    target = _amount(f.target, f.unit)
+    when = "" if f.target_year in (None, f.year) else f" năm {f.target_year}"
+    better = f.actual >= f.target if f.higher_is_better else f.actual <= f.target
+    if f.actual == f.target:
+        text += f", đạt chỉ tiêu{when} {target}"
+    elif better:
+        text += f", vượt chỉ tiêu{when} {target}"
+    else:
+        short = _gap(abs(f.target - f.actual), f.unit)
+        text += f", chưa đạt chỉ tiêu{when} {target} (còn thiếu {short})"
+    if f.target and f.unit != "%" and f.higher_is_better:
+        text += f", bằng {vietnamese(100 * f.actual / f.target)}% kế hoạch"
+    text += "."
+    return text + _forecast_clause(f)
+
+
+def _forecast_clause(f: IndicatorFacts) -> str:
+    if f.forecast is None or f.target_year is None or f.target_year <= f.year:
+        return ""
+    span = ""
+    if f.forecast_low is not None and f.forecast_high is not None:
+        span = (
+            f" (khoảng từ {_amount(f.forecast_low, f.unit)} đến {_amount(f.forecast_high, f.unit)})"
+        )
+    text = (
+        f" Theo xu hướng hiện nay, năm {f.target_year} dự báo đạt khoảng "
+        f"{_amount(f.forecast, f.unit)}{span}"
+    )
+    if f.target is None:
+        return text + "."
+    ok = f.forecast >= f.target if f.higher_is_better else f.forecast <= f.target
+    if ok:
+        reached = f", đạt chỉ tiêu vào năm {f.reached_in}" if f.reached_in else ""
+        return text + f"{reached}, có khả năng hoàn thành chỉ tiêu."
+    return text + ", khó hoàn thành chỉ tiêu nếu không có giải pháp đột phá."
+
+
+def objective_sentence(title: str, counts: dict[str, int]) -> str:
+    """ "Mục tiêu …: 3/5 chỉ tiêu đạt và vượt, 1 chỉ tiêu đúng tiến độ, 1 chỉ tiêu chưa đạt."
+    counts: achieved, on_track, at_risk, off_track, no_data (missing keys are 0)."""
+    total = sum(counts.values())
+    if total == 0:
+        return f"{title}: chưa có chỉ tiêu được theo dõi."
+    parts = [f"{counts.get('achieved', 0)}/{total} chỉ tiêu đạt và vượt"]
+    for key, words in (
+        ("on_track", "đúng tiến độ"),
+        ("at_risk", "có nguy cơ không đạt"),
+        ("off_track", "chưa đạt"),
+        ("no_data", "chưa có số liệu"),
+    ):
+        if counts.get(key):
+            parts.append(f"{counts[key]} chỉ tiêu {words}")
+    return f"{title}: {', '.join(parts)}."
