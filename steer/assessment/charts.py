@@ -21,7 +21,7 @@ WIDTH = 560
 SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"
 
 
-def _scale(colours: dict[str, str], labels: dict[str, str]) -> dict:
+def colour_scale(colours: dict[str, str], labels: dict[str, str]) -> dict:
     return {"domain": [labels[k] for k in colours], "range": list(colours.values())}
 
 
@@ -31,7 +31,7 @@ def _status_colour(labels: dict[str, str]) -> dict:
         "field": "label",
         "type": "nominal",
         "title": None,
-        "scale": _scale(STATUS_COLOURS, labels),
+        "scale": colour_scale(STATUS_COLOURS, labels),
         "legend": {"orient": "bottom"},
     }
 
@@ -71,7 +71,7 @@ def plan_bars(counts: dict[str, int], labels: dict[str, str], title: str, x_titl
             "color": {
                 "field": "status",
                 "type": "nominal",
-                "scale": _scale(PLAN_COLOURS, labels),
+                "scale": colour_scale(PLAN_COLOURS, labels),
                 "legend": None,
             },
         },

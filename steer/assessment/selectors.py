@@ -253,12 +253,14 @@ def carried(
     )
     plans = []
     if into and unit.valid_from:
-        links = [Link(p, unit.pk, _share(share, whole)) for p, share, whole in into]
+        fraction = UnitLineage.fraction_of
+        links = [Link(p, unit.pk, fraction(share, whole)) for p, share, whole in into]
         plans.append(
             (forward, links, [p for p, _s, _w in into], lambda c: _ends(c) < unit.valid_from)
         )
     if back_links and unit.valid_to:
-        links = [Link(p, s, _share(share, whole)) for p, s, share, whole in back_links]
+        fraction = UnitLineage.fraction_of
+        links = [Link(p, s, fraction(share, whole)) for p, s, share, whole in back_links]
         plans.append((backward, links, out_of, lambda c: _starts(c) > unit.valid_to))
     for carry, links, sources, wanted in plans:
         rows = Figure.objects.filter(
@@ -276,12 +278,6 @@ def carried(
     for pairs in result.values():
         pairs.sort(key=lambda pair: (Period.parse(pair[0]).end, -len(pair[0])))
     return result
-
-
-def _share(share, whole) -> float:
-    if share is not None:
-        return float(share)
-    return 1.0 if whole else 0.0
 
 
 def _ends(code: str) -> dt.date:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 
 from steer.composite import CompositeError
-from steer.composite.pipeline import Result, Stage, aggregate_level
+from steer.composite.pipeline import Result, Stage, aggregate_level, goalposts, normalise_with
 from steer.composite.stats import min_ranks
 from steer.composite.tables import Data, Framework
 
@@ -74,70 +74,11 @@ def _require_parametric(result: Result, what: str) -> None:
 
 
 def _goalposts(x: np.ndarray, codes: list[str], method: _Method) -> list[tuple]:
-    """Each indicator's normalisation parameters, from a units × codes matrix of prepared
-    values (as pipeline.normalise computes them, after the direction)."""
-    options, out = method.options, []
-    for j, code in enumerate(codes):
-        node = method.framework.nodes[code]
-        v = x[:, j] * node.direction
-        present = v[~np.isnan(v)]
-        if present.size < 2:
-            raise CompositeError(f"{code}: too few values to normalise ({present.size}).")
-        vmin, vmax = float(present.min()), float(present.max())
-        f = options.f_n
-        if f in ("n_minmax", "n_dist2max"):
-            if vmax == vmin:
-                raise CompositeError(f"{code}: every unit has the same value.")
-            out.append((vmin, vmax))
-        elif f == "n_zscore":
-            sd = float(present.std(ddof=1))
-            if sd == 0:
-                raise CompositeError(f"{code}: every unit has the same value (no variance).")
-            out.append((float(present.mean()), sd))
-        elif f == "n_goalposts":
-            if code not in options.goalposts:
-                raise CompositeError(f"{code}: n_goalposts needs goalposts for it.")
-            g_lo, g_hi, scale = (*options.goalposts[code], 1.0)[:3]
-            if node.direction < 0:
-                g_lo, g_hi = -g_hi, -g_lo
-            out.append((g_lo, g_hi, scale))
-        elif f == "n_dist2targ":
-            if node.target is None:
-                raise CompositeError(f"{code}: n_dist2targ needs a Target in iMeta.")
-            target = node.target * node.direction
-            if target == vmin:
-                raise CompositeError(f"{code}: the target equals the lowest value.")
-            out.append((vmin, target))
-        else:  # n_fracmax
-            if vmax == 0:
-                raise CompositeError(f"{code}: the highest value is 0; no fraction of it.")
-            out.append((vmax,))
-    return out
+    return goalposts(x, method.framework, codes, method.options)
 
 
 def _normalise(x: np.ndarray, codes: list[str], posts: list[tuple], method: _Method):
-    """Prepared values (units × codes, or one row) → normalised, with the given goalposts and
-    the same formulas as pipeline.normalise."""
-    x = np.atleast_2d(np.asarray(x, dtype=np.float64))
-    out = np.empty_like(x)
-    options = method.options
-    lo, hi = options.l_u
-    for j, code in enumerate(codes):
-        v = x[:, j] * method.framework.nodes[code].direction
-        g, f = posts[j], options.f_n
-        with np.errstate(invalid="ignore"):
-            if f == "n_minmax":
-                out[:, j] = (v - g[0]) / (g[1] - g[0]) * (hi - lo) + lo
-            elif f == "n_zscore":
-                mean, spread = options.m_sd
-                out[:, j] = (v - g[0]) / g[1] * spread + mean
-            elif f == "n_goalposts":
-                out[:, j] = np.clip((v - g[0]) / (g[1] - g[0]), 0, 1) * g[2]
-            elif f in ("n_dist2targ", "n_dist2max"):
-                out[:, j] = (v - g[0]) / (g[1] - g[0])
-            else:
-                out[:, j] = v / g[0]
-    return out
+    return normalise_with(x, method.framework, codes, posts, method.options)
 
 
 def _aggregate(norm: np.ndarray, codes: list[str], method: _Method, units=None):

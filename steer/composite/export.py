@@ -21,10 +21,16 @@ def options_from_json(text: str) -> Options:
         raise CompositeError(f"The options file is not valid JSON: {e}") from None
     if not isinstance(raw, dict):
         raise CompositeError("The options file must hold a JSON object.")
+    return options_from_dict(raw)
+
+
+def options_from_dict(raw: dict) -> Options:
+    """Options from a dict as JSON holds it (lists for pairs); unknown names are refused."""
     known = {f.name for f in fields(Options)}
     unknown = sorted(set(raw) - known)
     if unknown:
         raise CompositeError(f"Unknown option(s): {', '.join(unknown)}.")
+    raw = dict(raw)
     for name in ("l_u", "m_sd"):
         if name in raw:
             raw[name] = tuple(raw[name])

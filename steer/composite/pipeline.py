@@ -233,55 +233,98 @@ def treat_column(x: np.ndarray, code: str, units: list[str], options: Options):
     return logged, Treatment(code, s, k, "log", points, skewness(logged), kurtosis(logged))
 
 
-def normalise(x: np.ndarray, framework: Framework, codes: list[str], options: Options):
-    out = np.empty_like(x)
-    lo, hi = options.l_u
+RANKED = ("n_rank", "n_prank", "n_borda")
+
+
+def goalposts(x: np.ndarray, framework: Framework, codes: list[str], options: Options):
+    """Each column's normalisation parameters from the prepared values (after the direction):
+    (min, max) for min-max and distance to max, (mean, sd) for z-scores, (lower, upper, scale)
+    for goalposts, (min, target) for distance to target, (max,) for fraction of max. Kept apart
+    from `normalise_with` so that a year's values can be normalised with another year's
+    goalposts (explain.py)."""
+    out = []
+    f = options.f_n
     for j, code in enumerate(codes):
         node = framework.nodes[code]
         v = x[:, j] * node.direction
         present = v[~np.isnan(v)]
         if present.size < 2:
             raise CompositeError(f"{code}: too few values to normalise ({present.size}).")
-        vmin, vmax = present.min(), present.max()
-        f = options.f_n
-        if f in ("n_minmax", "n_dist2max") and vmax == vmin:
-            raise CompositeError(f"{code}: every unit has the same value; it cannot be normalised.")
-        if f == "n_minmax":
-            out[:, j] = (v - vmin) / (vmax - vmin) * (hi - lo) + lo
+        vmin, vmax = float(present.min()), float(present.max())
+        if f in ("n_minmax", "n_dist2max"):
+            if vmax == vmin:
+                raise CompositeError(
+                    f"{code}: every unit has the same value; it cannot be normalised."
+                )
+            out.append((vmin, vmax))
         elif f == "n_zscore":
-            sd = present.std(ddof=1)
+            sd = float(present.std(ddof=1))
             if sd == 0:
                 raise CompositeError(f"{code}: every unit has the same value (no variance).")
-            mean, spread = options.m_sd
-            out[:, j] = (v - present.mean()) / sd * spread + mean
-        elif f in ("n_rank", "n_prank", "n_borda"):
-            ranks = _ascending_min_ranks(v)
-            if f == "n_rank":
-                out[:, j] = ranks
-            elif f == "n_borda":
-                out[:, j] = ranks - 1
-            else:
-                out[:, j] = (ranks - 1) / (present.size - 1)
+            out.append((float(present.mean()), sd))
         elif f == "n_goalposts":
             if code not in options.goalposts:
                 raise CompositeError(f"{code}: n_goalposts needs goalposts for it.")
             g_lo, g_hi, scale = (*options.goalposts[code], 1.0)[:3]
             if node.direction < 0:
                 g_lo, g_hi = -g_hi, -g_lo
-            out[:, j] = np.clip((v - g_lo) / (g_hi - g_lo), 0, 1) * scale
+            out.append((g_lo, g_hi, scale))
         elif f == "n_dist2targ":
             if node.target is None:
                 raise CompositeError(f"{code}: n_dist2targ needs a Target in iMeta.")
             target = node.target * node.direction
             if target == vmin:
                 raise CompositeError(f"{code}: the target equals the lowest value.")
-            out[:, j] = (v - vmin) / (target - vmin)
-        elif f == "n_dist2max":
-            out[:, j] = (v - vmin) / (vmax - vmin)
+            out.append((vmin, target))
         elif f == "n_fracmax":
             if vmax == 0:
                 raise CompositeError(f"{code}: the highest value is 0; no fraction of it.")
-            out[:, j] = v / vmax
+            out.append((vmax,))
+        else:
+            raise CompositeError(f"{f} normalises by rank: it has no goalposts.")
+    return out
+
+
+def normalise_with(x, framework: Framework, codes: list[str], posts, options: Options):
+    """Prepared values (units × codes) normalised with the given goalposts."""
+    x = np.atleast_2d(np.asarray(x, dtype=np.float64))
+    out = np.empty_like(x)
+    lo, hi = options.l_u
+    f = options.f_n
+    for j, code in enumerate(codes):
+        v = x[:, j] * framework.nodes[code].direction
+        g = posts[j]
+        with np.errstate(invalid="ignore"):
+            if f == "n_minmax":
+                out[:, j] = (v - g[0]) / (g[1] - g[0]) * (hi - lo) + lo
+            elif f == "n_zscore":
+                mean, spread = options.m_sd
+                out[:, j] = (v - g[0]) / g[1] * spread + mean
+            elif f == "n_goalposts":
+                out[:, j] = np.clip((v - g[0]) / (g[1] - g[0]), 0, 1) * g[2]
+            elif f in ("n_dist2targ", "n_dist2max"):
+                out[:, j] = (v - g[0]) / (g[1] - g[0])
+            else:  # n_fracmax
+                out[:, j] = v / g[0]
+    return out
+
+
+def normalise(x: np.ndarray, framework: Framework, codes: list[str], options: Options):
+    if options.f_n not in RANKED:
+        return normalise_with(x, framework, codes, goalposts(x, framework, codes, options), options)
+    out = np.empty_like(x)
+    for j, code in enumerate(codes):
+        v = x[:, j] * framework.nodes[code].direction
+        n = int((~np.isnan(v)).sum())
+        if n < 2:
+            raise CompositeError(f"{code}: too few values to normalise ({n}).")
+        ranks = _ascending_min_ranks(v)
+        if options.f_n == "n_rank":
+            out[:, j] = ranks
+        elif options.f_n == "n_borda":
+            out[:, j] = ranks - 1
+        else:
+            out[:, j] = (ranks - 1) / (n - 1)
     return out
 
 
@@ -615,7 +658,3 @@ def _run(data: Data, framework: Framework, options: Options, panel_imputed) -> R
     order = list(columns)
     stages["Aggregated"] = Stage(units, order, np.column_stack([columns[c] for c in order]))
     return Result(framework, options, stages, screened_out, treatments, weights)
-
-
-def with_options(options: Options, **changes) -> Options:
-    return replace(options, **changes)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from steer.assessment.models import Figure
 from steer.assessment.rollup import Link, forward
 from steer.composite import CompositeError
+from steer.composite.export import options_from_dict
 from steer.composite.pipeline import Options, Result, run
 from steer.composite.tables import Data, read_data, read_meta
 from steer.composite.tables import Framework as Meta
@@ -104,7 +105,7 @@ def compute(framework: Framework, options: Options | None = None) -> Ranking:
         )
     meta = read_meta(meta_rows(framework))
     data = read_data(data_rows(framework, units), meta)
-    options = options or Options(**framework_options(framework))
+    options = options or options_from_dict(framework.options)
     result = run(data, meta, options)
     intervals = run_uncertainty(data, meta, options, ASSUMPTIONS, runs=RUNS, seed=framework.year)
     return Ranking(framework, meta, data, result, {u.code: u for u in units}, intervals)
@@ -175,7 +176,10 @@ def _reaggregated(last: Ranking, unit: OrgUnit, links) -> float | None:
     codes = {link.predecessor.code for link in links}
     if not codes & set(last.data.units):
         return None
-    carried = [Link(link.predecessor_id, unit.pk, _share(link.share, link.whole)) for link in links]
+    carried = [
+        Link(link.predecessor_id, unit.pk, UnitLineage.fraction_of(link.share, link.whole))
+        for link in links
+    ]
     by_pk = {u.pk: c for c, u in last.units.items()}
     nodes = {
         n.code: n for n in last.framework.nodes.filter(kind="Indicator").select_related("indicator")
@@ -196,17 +200,3 @@ def _reaggregated(last: Ranking, unit: OrgUnit, links) -> float | None:
     data = read_data(rows, last.meta)
     result = run(data, last.meta, last.result.options)
     return float(result.scores()[data.units.index(unit.code)])
-
-
-def _share(share, whole) -> float:
-    if share is not None:
-        return float(share)
-    return 1.0 if whole else 0.0
-
-
-def framework_options(framework: Framework) -> dict:
-    raw = dict(framework.options)
-    for name in ("l_u", "m_sd"):
-        if name in raw:
-            raw[name] = tuple(raw[name])
-    return raw

@@ -1,10 +1,9 @@
 import hashlib
-import mimetypes
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from steer.accounts.access import access_for
+from steer.core.files import file_download
 from steer.programmes.views import viewable_programme
 from steer.reporting import workflow
 from steer.reporting.checks import value_problem, violation_text
@@ -367,13 +367,7 @@ def evidence_file(request, slug, pk):
     )
     access = access_for(request.user)
     access.require(access.can_view_reports(programme, evidence.value.unit))
-    content_type = mimetypes.guess_type(evidence.name)[0] or "application/octet-stream"
-    return FileResponse(
-        evidence.file.open("rb"),
-        as_attachment=True,
-        filename=evidence.name,
-        content_type=content_type,
-    )
+    return file_download(evidence.file, evidence.name)
 
 
 @login_required

@@ -1,6 +1,6 @@
 """Vega-Lite spec of the plan items' timeline (pure: data and labels in, spec out)."""
 
-from steer.assessment.charts import PLAN_COLOURS, SCHEMA, WIDTH
+from steer.assessment.charts import PLAN_COLOURS, SCHEMA, WIDTH, colour_scale
 
 
 def timeline(rows: list[dict], today: str, labels: dict[str, str], title: str, texts: dict) -> dict:
@@ -13,10 +13,7 @@ def timeline(rows: list[dict], today: str, labels: dict[str, str], title: str, t
         "field": "label",
         "type": "nominal",
         "title": None,
-        "scale": {
-            "domain": [labels[k] for k in PLAN_COLOURS],
-            "range": list(PLAN_COLOURS.values()),
-        },
+        "scale": colour_scale(PLAN_COLOURS, labels),
         "legend": {"orient": "bottom"},
     }
     y = {"field": "code", "type": "nominal", "title": None, "sort": None}

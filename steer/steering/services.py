@@ -68,14 +68,18 @@ def events_of(subject):
 
 def notify(units, kind: str, text: str, url: str, key: str = "") -> int:
     """Tell the active members of these units (and of no other). With a key, only once each."""
-    users = User.objects.filter(unit__in=list(units), is_active=True)
-    made = 0
-    for user in users:
-        if key and Notification.objects.filter(user=user, key=key).exists():
-            continue
-        Notification.objects.create(user=user, kind=kind, text=text[:500], url=url, key=key)
-        made += 1
-    return made
+    users = list(
+        User.objects.filter(unit__in=list(units), is_active=True).values_list("pk", flat=True)
+    )
+    if key:
+        told = set(
+            Notification.objects.filter(user__in=users, key=key).values_list("user", flat=True)
+        )
+        users = [u for u in users if u not in told]
+    Notification.objects.bulk_create(
+        Notification(user_id=u, kind=kind, text=text[:500], url=url, key=key) for u in users
+    )
+    return len(users)
 
 
 def check_files(files) -> None:

@@ -199,6 +199,14 @@ class UnitLineage(models.Model):
     def share_percent(self):
         return None if self.share is None else self.share * 100
 
+    @staticmethod
+    def fraction_of(share, whole: bool) -> float:
+        """The part of the former unit that went in (0-1): the share if recorded, else all of
+        it for a whole unit and nothing for a part of unknown size."""
+        if share is not None:
+            return float(share)
+        return 1.0 if whole else 0.0
+
     def clean(self) -> None:
         errors = {}
         before = getattr(self, "predecessor", None)

@@ -1,18 +1,17 @@
 """Directives: the register, giving one, and following it to closure on evidence."""
 
-import mimetypes
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
 from steer.accounts.access import access_for
+from steer.core.files import file_download
 from steer.core.tables import Column, Table, download
 from steer.core.widgets import DayInput
 from steer.programmes.models import PlanItem
@@ -326,10 +325,4 @@ def attachment_file(request, slug, pk):
         raise Http404
     if not _can_see_subject(access, programme, subject):
         raise Http404
-    content_type = mimetypes.guess_type(attachment.name)[0] or "application/octet-stream"
-    return FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.name,
-        content_type=content_type,
-    )
+    return file_download(attachment.file, attachment.name)

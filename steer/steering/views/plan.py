@@ -3,7 +3,6 @@
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -129,8 +128,7 @@ def deadline(request, slug, code):
         )
     else:
         try:
-            with transaction.atomic():
-                services.change_deadline(item, request.user, **form.cleaned_data)
+            services.change_deadline(item, request.user, **form.cleaned_data)
         except services.SteeringError as error:
             messages.error(request, str(error))
         else:

@@ -8,6 +8,7 @@ from collections import defaultdict
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -176,8 +177,10 @@ def overdue_reports(programme, access, today) -> list[dict]:
                         "unit": str(s.unit),
                         "deadline": deadline,
                         "days": (today - deadline).days,
-                        "url": f"/p/{programme.slug}/reports/{form.code}/{period.code}/"
-                        f"{s.unit.code}/",
+                        "url": reverse(
+                            "report_entry",
+                            args=[programme.slug, form.code, period.code, s.unit.code],
+                        ),
                     }
                 )
     return rows
@@ -318,7 +321,7 @@ def calendar(request, slug):
                     {
                         "kind": _("Report deadline"),
                         "text": f"{form.name} ({period.code})",
-                        "url": f"/p/{programme.slug}/reports/{form.code}/",
+                        "url": reverse("form_status", args=[programme.slug, form.code]),
                         "status": "",
                     }
                 )
