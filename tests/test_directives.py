@@ -250,3 +250,14 @@ def test_the_form_refuses_a_directive_without_assignee_and_keeps_nothing(program
     assert response.status_code == 200
     assert "ít nhất một đơn vị" in response.content.decode()
     assert Directive.objects.count() == before
+
+
+def test_evidence_downloads_for_those_who_see_the_directive_only(programme, login):
+    directive = give(programme, files=[pdf("bien-ban-hop.pdf")])
+    attachment = directive.attachments.get()
+    url = f"/p/{programme.slug}/files/{attachment.pk}/"
+    response = login("baocao.dongda").get(url)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+    assert "bien-ban-hop.pdf" in response["Content-Disposition"]
+    assert login("xem.thuongtin").get(url).status_code == 404
