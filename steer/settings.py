@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "steer.assessment",
     "steer.steering",
     "steer.ranking",
+    "steer.documents",
     "steer.demo",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -56,7 +57,12 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
 ]
+
+# Background work (documents): kept in the database, run by `manage.py db_worker`.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -4,6 +4,7 @@ from django.urls import include, path
 from steer.assessment import views as assessment_views
 from steer.core import views as core_views
 from steer.core.admin_site import site as admin_site
+from steer.documents import views as document_views
 from steer.programmes import views as programme_views
 from steer.ranking import views as ranking_views
 from steer.reporting import views as reporting_views
@@ -67,6 +68,10 @@ programme_urls = [
     path("timeline/", work.timeline, name="timeline"),
     path("calendar/", work.calendar, name="deadline_calendar"),
     path("priorities/", work.priorities_view, name="priorities"),
+    path("documents/", document_views.draft_list, name="draft_list"),
+    path("documents/<int:pk>/", document_views.draft_detail, name="draft_detail"),
+    path("documents/<int:pk>/files/", document_views.draft_outputs, name="draft_outputs"),
+    path("documents/files/<int:pk>.<str:fmt>", document_views.output_file, name="output_file"),
     path("rankings/", ranking_views.ranking_list, name="ranking_list"),
     path("rankings/<slug:code>/<int:year>/", ranking_views.ranking_detail, name="ranking_detail"),
     path("rankings/<slug:code>/<int:year>/annex/", ranking_views.annex, name="ranking_annex"),
@@ -88,6 +93,17 @@ urlpatterns = [
     path("notifications/", work.notifications, name="notifications"),
     path("units/", unit_views.unit_list, name="unit_list"),
     path("units/<str:code>/", unit_views.unit_detail, name="unit_detail"),
+    path("document-templates/", document_views.template_list, name="document_templates"),
+    path(
+        "document-templates/<str:layout_name>/<str:style>/<int:version>/",
+        document_views.template_file,
+        name="document_template_file",
+    ),
+    path(
+        "document-templates/<str:layout_name>/<str:style>/<int:version>/use/",
+        document_views.template_use,
+        name="document_template_use",
+    ),
     path("p/<slug:slug>/", include(programme_urls)),
 ]
 

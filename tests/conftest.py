@@ -11,6 +11,7 @@ from django.test import override_settings
 from django.utils import translation
 
 from steer.accounts.models import User
+from steer.demo.documents import load_documents
 from steer.demo.loader import load_programme
 from steer.demo.management.commands.load_demo import DATA
 from steer.demo.rankings import load_rankings
@@ -34,6 +35,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
         load_reports(programme)
         load_steering(programme)
         load_rankings(programme)
+        load_documents(programme)
 
 
 @pytest.fixture(autouse=True)

@@ -215,6 +215,35 @@ class Access:
     def can_synthesise(self, programme: Programme) -> bool:
         return bool(self.roles(programme) & PROGRAMME_EDITORS)
 
+    # -- documents ----------------------------------------------------------------------
+    def can_draft(self, programme: Programme, kind: str, unit_id: int | None = None) -> bool:
+        """Draft and make files of a document: the programme's reports and reviews are the
+        standing agency's; a unit's report its own reporters'; an inspection notice the
+        inspectors'."""
+        if kind == "unit_report":
+            return unit_id is not None and self.can_report_on(programme, [unit_id])
+        if kind == "inspection_notice":
+            return self.can_inspect(programme)
+        return self.can_synthesise(programme)
+
+    def drafts(self, programme: Programme):
+        """The drafts a user may read: those it may draft; the steering committee reads all."""
+        from steer.documents.models import Draft
+
+        rows = Draft.objects.filter(programme=programme)
+        roles = self.roles(programme)
+        if roles & (PROGRAMME_EDITORS | {Role.STEERING_COMMITTEE}):
+            return rows
+        kinds = Q(pk__in=[])
+        if roles & INSPECTORS:
+            kinds |= Q(kind="inspection_notice")
+        if roles & UNIT_REPORTERS:
+            kinds |= Q(kind="unit_report", unit__in=self.own_unit_ids)
+        return rows.filter(kinds)
+
+    def can_manage_templates(self) -> bool:
+        return self.can_use_admin()
+
     # -- guards --------------------------------------------------------------------------
     def require(self, allowed: bool) -> None:
         if not allowed:

@@ -140,8 +140,10 @@ def assess(
     *,
     forecasts: bool = True,
     full_history: bool = False,
+    period: str | None = None,
 ) -> dict[tuple[int, int], Assessment]:
-    """Assessments by (indicator id, unit id) for the year.
+    """Assessments by (indicator id, unit id) for the year, or for one period of it (a report
+    of the first half judges the half's figure and knows nothing that came after it).
 
     With forecasts, the figures of the earlier years are read too (every period's with
     full_history, for a trend chart; otherwise the years' own); without, only the year's.
@@ -155,13 +157,17 @@ def assess(
         years = [str(y) for y in range(programme.start_year - 1, year)]
         figures = figures.filter(period__in=years + codes_of_year(year))
     else:
-        figures = figures.filter(period=str(year))
+        figures = figures.filter(period=period or str(year))
     for indicator_id, unit_id, code, y, value, covered, units in figures.values_list(
         "indicator", "unit", "period", "year", "value", "covered", "units"
     ):
         by_key[(indicator_id, unit_id)].append((code, y, value, covered, units))
     targets = Targets(programme, unit_ids, root_id)
-    year_code = str(year)
+    year_code = period or str(year)
+    if period is not None:
+        until = Period.parse(period).end
+        for key, rows in by_key.items():
+            by_key[key] = [r for r in rows if Period.parse(r[0]).end <= until]
     result = {}
     for indicator in indicators:
         higher = indicator.direction == Indicator.Direction.HIGHER

@@ -1,6 +1,5 @@
 """Dashboards: the programme overview, an indicator's page, a unit's scorecard, units compared."""
 
-import datetime as dt
 import functools
 from collections import Counter
 from urllib.parse import quote
@@ -15,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from steer.accounts.access import access_for
 from steer.assessment import charts
-from steer.assessment.attainment import SEVERITY, Status, anchors_of, tally
+from steer.assessment.attainment import SEVERITY, Status, tally
 from steer.assessment.labels import PLAN_LABELS, STATUS_LABELS, status_label
 from steer.assessment.models import Figure
 from steer.assessment.plan_status import PlanStatus
@@ -28,6 +27,7 @@ from steer.assessment.selectors import (
     plan_statuses,
     programme_root,
 )
+from steer.assessment.trend import trend_spec
 from steer.core.tables import Column, Table, download
 from steer.programmes.models import Indicator, Programme
 from steer.programmes.views import viewable_programme
@@ -310,22 +310,6 @@ def follow_up(programme: Programme, access) -> dict:
     }
 
 
-def _date_of(time: float) -> str:
-    """A time in years (2024.0 is the end of 2024, 2024.5 the middle of 2025) as an ISO date."""
-    year = int(time)
-    if time == year:
-        return dt.date(year, 12, 31).isoformat()
-    return (dt.date(year + 1, 1, 1) + dt.timedelta(days=round((time - year) * 365) - 1)).isoformat()
-
-
-def _series(a, flow: bool) -> list[tuple[str, float, float]]:
-    """The figures a trend shows: year totals of a flow; the finest periods of a stock."""
-    years = [h for h in a.history if h[0].isdigit()]
-    if flow:
-        return years
-    return [h for h in a.history if not h[0].isdigit()] or years
-
-
 def _unit_for(request, programme, root) -> OrgUnit:
     code = request.GET.get("unit", "")
     if not code or code == root.code:
@@ -334,43 +318,6 @@ def _unit_for(request, programme, root) -> OrgUnit:
     access = access_for(request.user)
     access.require(access.can_view_reports(programme, unit))
     return unit
-
-
-def _trend_spec(a, indicator: Indicator, unit: OrgUnit) -> dict:
-    flow = indicator.period_aggregation == "sum"
-    shown = _series(a, flow)
-    actual = [
-        {"date": _date_of(t), "value": v, "period": period_label(Period.parse(code))}
-        for code, t, v in shown
-    ]
-    path = []
-    if flow:
-        path = [{"date": _date_of(float(y)), "value": v} for y, v in sorted(a.targets.items())]
-    elif a.targets:
-        path = [{"date": _date_of(t), "value": v} for t, v in anchors_of(a.baseline, a.targets)]
-    forecast = []
-    f = a.forecast
-    if f is not None and shown:
-        _code, last_t, last_v = shown[-1]
-        low = f.value if f.low is None else f.low
-        high = f.value if f.high is None else f.high
-        forecast = [
-            {"date": _date_of(last_t), "value": last_v, "low": last_v, "high": last_v},
-            {"date": _date_of(f.at), "value": f.value, "low": low, "high": high},
-        ]
-    return charts.trend(
-        actual,
-        path,
-        forecast,
-        title=_("%(code)s, %(unit)s: figures, target path and forecast")
-        % {"code": indicator.code, "unit": unit.name},
-        unit_of_measure=indicator.unit_of_measure,
-        names={
-            "actual": _("Figure of the year") if flow else _("Figure"),
-            "path": _("Year targets") if flow else _("Target path"),
-            "forecast": _("Forecast (likely range)"),
-        },
-    )
 
 
 @login_required
@@ -444,7 +391,7 @@ def indicator_page(request, slug, code):
         ],
     )
     chart_specs = {
-        "trend": _trend_spec(a, indicator, unit),
+        "trend": trend_spec(a, indicator, unit),
         "units": charts.unit_bars(
             [
                 {"unit": r["unit"], "value": r["actual"], "status": r["status"]["code"]}

@@ -23,6 +23,20 @@ class IndicatorFacts:
     forecast_low: float | None = None
     forecast_high: float | None = None
     reached_in: int | None = None  # the year the target would be reached at the current pace
+    period: str | None = None  # the period's words ("6 tháng đầu năm 2024"); None: the year
+    partial: bool = False  # the figure covers part of the year only
+    flow: bool = False  # summed over the year's periods (a partial figure is a share of it)
+    status: str | None = None  # the judgement of a partial figure: on_track, at_risk, ...
+    latest: float | None = None  # without a figure for the period: the latest one before it
+    latest_period: str | None = None
+
+
+PARTIAL_STATUS = {
+    "achieved": "đã đạt chỉ tiêu",
+    "on_track": "đúng tiến độ đề ra",
+    "at_risk": "chậm hơn tiến độ, có nguy cơ không đạt chỉ tiêu",
+    "off_track": "chậm so với tiến độ đề ra",
+}
 
 
 def _amount(value: float, unit: str) -> str:
@@ -40,14 +54,19 @@ def _gap(value: float, unit: str) -> str:
 def indicator_sentence(f: IndicatorFacts) -> str:
     """One sentence on an indicator's year, e.g. "Tỷ lệ … năm 2024 đạt 91,2%, vượt chỉ tiêu
     90% (bằng 101,33% kế hoạch)."."""
-    subject = f"{f.name[:1].upper()}{f.name[1:]} năm {f.year}"
+    subject = f"{f.name[:1].upper()}{f.name[1:]} {f.period or f'năm {f.year}'}"
     if f.actual is None:
-        return f"{subject} chưa có số liệu được phê duyệt."
+        text = f"{subject} chưa có số liệu được phê duyệt"
+        if f.latest is not None and f.latest_period:
+            text += f"; số liệu gần nhất ({f.latest_period}) là {_amount(f.latest, f.unit)}"
+        return text + "."
     text = f"{subject} đạt {_amount(f.actual, f.unit)}"
     if f.target is None:
         return text + " (chưa giao chỉ tiêu năm)."
     target = _amount(f.target, f.unit)
     when = "" if f.target_year in (None, f.year) else f" năm {f.target_year}"
+    if f.partial:
+        return text + _partial_clause(f, target, when) + _forecast_clause(f)
     better = f.actual >= f.target if f.higher_is_better else f.actual <= f.target
     if f.actual == f.target:
         text += f", đạt chỉ tiêu{when} {target}"
@@ -60,6 +79,17 @@ def indicator_sentence(f: IndicatorFacts) -> str:
         text += f", bằng {vietnamese(100 * f.actual / f.target)}% kế hoạch"
     text += "."
     return text + _forecast_clause(f)
+
+
+def _partial_clause(f: IndicatorFacts, target: str, when: str) -> str:
+    """Part of the year: a flow is a share of the year's target; a level is read against the
+    target; the judgement (against the path) says whether that is on schedule."""
+    if f.flow and f.higher_is_better and f.target:
+        text = f", bằng {vietnamese(100 * f.actual / f.target)}% kế hoạch năm {target}"
+    else:
+        text = f" (chỉ tiêu{when or f' năm {f.year}'}: {target})"
+    words = PARTIAL_STATUS.get(f.status or "")
+    return text + (f", {words}." if words else ".")
 
 
 def _forecast_clause(f: IndicatorFacts) -> str:
@@ -99,3 +129,31 @@ def objective_sentence(title: str, counts: dict[str, int]) -> str:
         if counts.get(key):
             parts.append(f"{counts[key]} chỉ tiêu {words}")
     return f"{title}: {', '.join(parts)}."
+
+
+ROMAN = ("I", "II", "III", "IV")
+
+
+def period_words(kind: str, number: int, year: int) -> str:
+    """How a report names its period: "6 tháng đầu năm 2024", "quý II năm 2024", "năm 2024"."""
+    if kind == "month":
+        return f"tháng {number} năm {year}"
+    if kind == "quarter":
+        return f"quý {ROMAN[number - 1]} năm {year}"
+    if kind == "half":
+        return f"6 tháng {'đầu' if number == 1 else 'cuối'} năm {year}"
+    if kind == "nine_months":
+        return f"9 tháng năm {year}"
+    return f"năm {year}"
+
+
+def place_date(place: str, day) -> str:
+    """ "Hà Nội, ngày 05 tháng 01 năm 2021": a zero before days below 10 and months 1 and 2
+    (Decree 30/2020/NĐ-CP, appendix I)."""
+    month = f"{day.month:02d}" if day.month < 3 else str(day.month)
+    return f"{place}, ngày {day.day:02d} tháng {month} năm {day.year}"
+
+
+def date_text(day) -> str:
+    """05/01/2021 in tables."""
+    return f"{day.day:02d}/{day.month:02d}/{day.year}"

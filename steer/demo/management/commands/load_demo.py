@@ -4,6 +4,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from steer.demo.documents import load_documents
 from steer.demo.loader import DefinitionError, load_programme
 from steer.demo.rankings import load_rankings
 from steer.demo.reports import DATA as REPORTS_DATA
@@ -53,6 +54,7 @@ class Command(BaseCommand):
             f"{steering['inspections']} inspection, {steering['recommendations']} recommendations."
         )
         self.stdout.write(f"Rankings: {load_rankings(programme)} frameworks.")
+        self.stdout.write(f"Documents: {load_documents(programme)} drafts.")
         self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD})")
         for user in users:
             self.stdout.write(f"  {user.username:<16} {user.role.label}")
