@@ -630,10 +630,10 @@ def _draft_texts(draft, facts: Facts) -> dict[str, str]:
         units = ", ".join(v["unit"] for v in facts.visits)
         texts = {
             "intro": (
-                f"Thực hiện {inspection.title}, từ ngày {drafting.date_text(inspection.start)} "
-                f"đến ngày {drafting.date_text(inspection.end)}, Đoàn kiểm tra số "
-                f"{inspection.number} đã làm việc tại: {units}. Trên cơ sở báo cáo của các đơn vị "
-                f"và kết quả kiểm tra thực tế, Đoàn kiểm tra thông báo kết luận như sau:"
+                f"Từ ngày {drafting.date_text(inspection.start)} đến ngày "
+                f"{drafting.date_text(inspection.end)}, {inspection.title} đã làm việc tại: "
+                f"{units}. Trên cơ sở báo cáo của các đơn vị và kết quả kiểm tra thực tế, "
+                f"Đoàn kiểm tra thông báo kết luận như sau:"
             ),
             "conclusion": inspection.conclusion,
             "requests": "\n".join(
@@ -798,14 +798,16 @@ def issuer_words(draft) -> str:
 
 
 def _leader(inspection: Inspection) -> str:
-    leader = inspection.members.filter(role="leader").first()
+    leader = inspection.members.filter(role="head").first()
     return leader.name if leader else ""
 
 
 def _title(programme, kind, unit, inspection, period) -> str:
     if kind == "inspection_notice":
-        about = f"{inspection.title[:1].lower()}{inspection.title[1:]}"
-        return f"Kết luận của Đoàn kiểm tra số {inspection.number}\nvề {about}"
+        return (
+            f"Kết luận của Đoàn kiểm tra số {inspection.number}\n"
+            f"về việc thực hiện Chương trình số {programme.symbol}"
+        )
     if kind in ("midterm", "final"):
         word = "Sơ kết giữa kỳ" if kind == "midterm" else "Tổng kết"
         span = f"giai đoạn {programme.start_year}-{Period.parse(period).year}"

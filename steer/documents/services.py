@@ -161,14 +161,16 @@ def request_output(draft: Draft, user, *, want_pdf: bool) -> Output:
     return output
 
 
-def _progress(output_id: int):
-    def report(percent: int, _step: str) -> None:
+def _progress(output_id: int, also=None):
+    def report(percent: int, step: str) -> None:
         Output.objects.filter(pk=output_id).update(progress=min(percent, 99))
+        if also is not None:
+            also(percent, step)
 
     return report
 
 
-def make_output(output_id: int) -> Output:
+def make_output(output_id: int, on_progress=None) -> Output:
     """Make the file: read the data, fill the template, print the PDF. Written in one go at the
     end, so that a crash leaves the output "being made" and no half file."""
     output = Output.objects.select_related("draft__programme", "template").get(pk=output_id)
@@ -176,7 +178,7 @@ def make_output(output_id: int) -> Output:
         return output
     started = time.perf_counter()
     Output.objects.filter(pk=output_id).update(state=Output.State.RUNNING, progress=5)
-    report = _progress(output_id)
+    report = _progress(output_id, on_progress)
     draft = output.draft
     try:
         facts = content.gather(draft)

@@ -1,0 +1,47 @@
+import sys
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from steer.documents import services
+from steer.documents.models import Draft
+
+
+class Command(BaseCommand):
+    help = (
+        "Make a draft's Word file (and PDF) here and now, with a progress bar, and save it: "
+        "what the background worker does when an official asks for it on the page."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("draft", type=int, help="the draft's number (in its address)")
+        parser.add_argument("--user", required=True, help="who makes it (a username)")
+        parser.add_argument("--pdf", action="store_true", help="print a PDF too")
+        parser.add_argument("--out", type=Path, help="also write the files here (no extension)")
+
+    def handle(self, *args, **options):
+        draft = Draft.objects.filter(pk=options["draft"]).first()
+        if draft is None:
+            raise CommandError(f"There is no draft {options['draft']}.")
+        user = get_user_model().objects.filter(username=options["user"]).first()
+        if user is None:
+            raise CommandError(f"There is no user {options['user']}.")
+        output = services.request_output(draft, user, want_pdf=options["pdf"])
+        output = services.make_output(output.pk, on_progress=self._bar)
+        self._bar(100, "done")
+        sys.stderr.write("\n")
+        if output.state != output.State.DONE:
+            raise CommandError(output.error)
+        if output.pdf_problem:
+            self.stderr.write(output.pdf_problem)
+        if options["out"]:
+            options["out"].with_suffix(".docx").write_bytes(bytes(output.docx))
+            if output.pdf is not None:
+                options["out"].with_suffix(".pdf").write_bytes(bytes(output.pdf))
+        self.stdout.write(f"File {output.pk} made in {output.seconds:.1f} s.")
+
+    def _bar(self, percent: int, step: str) -> None:
+        filled = percent * 30 // 100
+        sys.stderr.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {percent:3d}% {step:<6}")
+        sys.stderr.flush()

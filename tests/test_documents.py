@@ -1,0 +1,463 @@
+"""Documents drafted from the data: the Decree 30 / HD 36 layout, every figure against the
+database, the official's edits, the background making of Word and PDF, the templates' versions."""
+
+import io
+import os
+import shutil
+import subprocess
+
+import docx
+import pytest
+from django.core.management import call_command
+from django.db.models import Sum
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.shared import Pt
+
+from steer.accounts.models import User
+from steer.assessment.models import Figure
+from steer.core.numbers import vietnamese
+from steer.documents import layout, services
+from steer.documents.models import DocumentTemplate, Draft, Output
+from steer.programmes.models import PlanItemBudget
+from steer.steering.models import Directive
+from steer.units.models import OrgUnit
+
+pytestmark = pytest.mark.django_db
+
+# CI installs LibreOffice and poppler and sets this, so that the PDF checks cannot be skipped.
+NEED_PDF = os.environ.get("STEER_REQUIRE_PDF") == "1"
+
+
+def needs(program: str):
+    missing = shutil.which(program) is None
+    if missing and NEED_PDF:
+        pytest.fail(f"{program} is required here (STEER_REQUIRE_PDF=1)")
+    return pytest.mark.skipif(missing, reason=f"{program} is not installed")
+
+
+def user(name: str) -> User:
+    return User.objects.get(username=name)
+
+
+def make(draft: Draft, *, pdf=False, who="thuongtruc") -> Output:
+    output = services.request_output(draft, user(who), want_pdf=pdf)
+    return services.make_output(output.pk)
+
+
+def opened(output: Output) -> docx.Document:
+    return docx.Document(io.BytesIO(bytes(output.docx)))
+
+
+def all_text(document) -> str:
+    parts = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            parts.extend(cell.text for cell in row.cells)
+    return "\n".join(parts)
+
+
+def data_tables(document):
+    """The tables of figures (the header and signature blocks are layout tables too)."""
+    return [t for t in document.tables if len(t.columns) > 2 or len(t.rows) > 1]
+
+
+@pytest.fixture
+def synthesis(programme) -> Draft:
+    return Draft.objects.get(programme=programme, kind="synthesis", period="2024S1")
+
+
+@pytest.fixture(scope="module")
+def made(django_db_blocker):
+    """The demo's H1 2024 synthesis made once for the tests that only read it."""
+    with django_db_blocker.unblock():
+        draft = Draft.objects.get(kind="synthesis", period="2024S1")
+        output = make(draft)
+        document = opened(output)
+        Output.objects.filter(pk=output.pk).delete()
+    return document
+
+
+# -- the layout -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", layout.KINDS)
+@pytest.mark.parametrize("style", layout.STYLES)
+def test_built_in_templates_follow_decree_30_page_and_font(kind, style):
+    document = docx.Document(io.BytesIO(layout.build(kind, style)))
+    section = document.sections[0]
+
+    def mm(length):  # Word stores twentieths of a point: compare to a tenth of a millimetre
+        return round(length.mm, 1)
+
+    assert (mm(section.page_width), mm(section.page_height)) == (210, 297)
+    assert (mm(section.top_margin), mm(section.bottom_margin)) == (20, 20)
+    assert (mm(section.left_margin), mm(section.right_margin)) == (30, 15)
+    normal = document.styles["Normal"].font
+    assert normal.name == "Times New Roman" and normal.size == Pt(14)
+    body = document.styles["Body Text Decree"].paragraph_format
+    assert body.alignment == WD_ALIGN_PARAGRAPH.JUSTIFY
+    assert round(body.first_line_indent.cm, 2) == 1.27
+    text = all_text(document)
+    if style == "state":
+        assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text
+        assert "Độc lập - Tự do - Hạnh phúc" in text
+        assert "Số: {{ doc.number }}" in text
+    else:
+        assert "ĐẢNG CỘNG SẢN VIỆT NAM" in text and "CỘNG HÒA" not in text
+        assert "Số {{ doc.number }}" in text
+    assert "Nơi nhận:" in text
+
+
+def test_the_synthesis_header_signature_and_recipients_are_the_drafts(made, synthesis):
+    text = all_text(made)
+    header = "\n".join(cell.text for cell in made.tables[0].rows[0].cells)
+    assert "ĐẢNG CỘNG SẢN VIỆT NAM" in header  # a City Party Committee programme: HD 36
+    assert "THÀNH ỦY HÀ NỘI" in header and "BAN CHỈ ĐẠO CHƯƠNG TRÌNH 07-CTr/TU" in header
+    day = synthesis.dated
+    month = f"{day.month:02d}" if day.month < 3 else str(day.month)
+    assert f"Hà Nội, ngày {day.day:02d} tháng {month} năm {day.year}" in header
+    assert "BÁO CÁO" in text and "6 tháng đầu năm 2024" in text
+    assert "T/M BAN CHỈ ĐẠO" in text and "Nguyễn Văn Phong" in text
+    assert "Nơi nhận:" in text and "- Lưu Văn phòng Thành ủy Hà Nội." in text
+    for heading in (
+        "I. TÌNH HÌNH TRIỂN KHAI THỰC HIỆN",
+        "II. KẾT QUẢ THỰC HIỆN CÁC MỤC TIÊU, CHỈ TIÊU",
+        "III. HẠN CHẾ, TỒN TẠI VÀ NGUYÊN NHÂN",
+        "V. KIẾN NGHỊ, ĐỀ XUẤT",
+        "Phụ lục 1",
+        "Phụ lục 3",
+    ):
+        assert heading in text
+
+
+def test_the_synthesis_has_at_least_20_tables_and_6_charts(made):
+    assert len(data_tables(made)) >= 20
+    assert len(made.inline_shapes) >= 6
+
+
+def test_body_paragraphs_are_justified_with_a_first_line_indent(made):
+    body = [p for p in made.paragraphs if p.style.name == "Body Text Decree" and p.text]
+    assert len(body) > 20
+    assert all(round(p.style.paragraph_format.first_line_indent.cm, 2) == 1.27 for p in body)
+    assert all(p.style.paragraph_format.alignment == WD_ALIGN_PARAGRAPH.JUSTIFY for p in body)
+
+
+# -- every figure against the database ------------------------------------------------------
+
+
+def annex_rows(document, heading: str, column: int = 1):
+    table = next(
+        t
+        for t in document.tables
+        if len(t.columns) > column and t.rows[0].cells[column].text == heading
+    )
+    return [[cell.text for cell in row.cells] for row in table.rows[1:]]
+
+
+def test_annex_figures_are_the_approved_figures_of_the_half_year(made, programme):
+    city = OrgUnit.objects.get(code="01")
+    figures = dict(
+        Figure.objects.filter(unit=city, period="2024S1", option="").values_list(
+            "indicator__code", "value"
+        )
+    )
+    rows = {row[1]: row for row in annex_rows(made, "Mã")}
+    assert len(rows) == programme.indicators.count()
+    assert len(figures) >= 5
+    for code, value in figures.items():
+        assert rows[code][6] == vietnamese(value), code
+    later = Figure.objects.filter(unit=city, period="2024", option="").values_list(
+        "indicator__code", flat=True
+    )
+    # An indicator reported only for whole years shows the latest year before the half, 2023.
+    only_yearly = next(code for code in later if code not in figures)
+    value_2023 = Figure.objects.get(
+        unit=city, period="2023", option="", indicator__code=only_yearly
+    ).value
+    assert rows[only_yearly][6] == f"{vietnamese(value_2023)} (2023)"
+
+
+def test_unit_tables_give_each_districts_figure(made):
+    figures = Figure.objects.filter(period="2024S1", option="", rolled_up=False).exclude(
+        unit__code="01"
+    )
+    sample = figures.select_related("unit", "indicator").order_by("indicator__code", "unit__name")
+    checked = 0
+    text_of = {t.rows[0].cells[1].text: t for t in made.tables}
+    assert "Đơn vị" in text_of
+    unit_tables = [t for t in made.tables if t.rows[0].cells[1].text == "Đơn vị"]
+    cells = {(row.cells[1].text, row.cells[3].text) for t in unit_tables for row in t.rows[1:]}
+    for figure in sample[:40]:
+        assert (figure.unit.name, vietnamese(figure.value)) in cells, figure
+        checked += 1
+    assert checked == 40
+
+
+def test_budget_annex_totals_the_planned_amounts(made, programme):
+    rows = annex_rows(made, "Ngân sách Thành phố", column=2)
+    total = next(r for r in rows if r[1] == "Tổng cộng")
+    planned = PlanItemBudget.objects.filter(
+        plan_item__programme=programme, plan_item__parent=None
+    ).aggregate(s=Sum("amount"))["s"]
+    assert total[5] == vietnamese(planned)
+    assert len(rows) > 10
+
+
+def test_drafted_sentence_states_the_half_years_figure_against_the_year_target(synthesis):
+    text = "\n".join(synthesis.texts.values())
+    city = OrgUnit.objects.get(code="01")
+    figure = Figure.objects.get(
+        unit=city, period="2024S1", option="", indicator__name__startswith="Số sáng kiến"
+    )
+    assert f"6 tháng đầu năm 2024 đạt {vietnamese(figure.value)} sáng kiến, bằng" in text
+    assert "% kế hoạch năm" in text
+
+
+# -- editing, making, downloading -----------------------------------------------------------
+
+
+def test_the_officials_edits_go_into_the_word_file(client, synthesis):
+    client.force_login(user("thuongtruc"))
+    page = client.get(synthesis.get_absolute_url())
+    assert page.status_code == 200
+    form = page.context["texts"]
+    data = {name: field.initial for name, field in form.fields.items()}
+    intro = next(name for name, key in form.keys.items() if key == "intro")
+    data[intro] = "Sở Khoa học và Công nghệ báo cáo kết quả 6 tháng đầu năm 2024 như sau:"
+    header = page.context["header"]
+    for name in header.fields:
+        value = header.initial.get(name, getattr(synthesis, name))
+        data[name] = value.strftime("%d/%m/%Y") if name == "dated" else value
+    data["number"] = "125-BC/BCĐ"
+    data["action"] = "docx"
+    response = client.post(synthesis.get_absolute_url(), data)
+    assert response.status_code == 302, response.context and response.context["header"].errors
+    output = synthesis.outputs.get()
+    assert output.state == Output.State.QUEUED and output.made_by.username == "thuongtruc"
+    services.make_output(output.pk)
+    download = client.get(f"/p/07-ctr-tu/documents/files/{output.pk}.docx")
+    assert download.status_code == 200
+    assert download["Content-Disposition"].endswith('.docx"')
+    text = all_text(docx.Document(io.BytesIO(download.content)))
+    assert "Sở Khoa học và Công nghệ báo cáo kết quả 6 tháng đầu năm 2024 như sau:" in text
+    assert "Số 125-BC/BCĐ" in text
+
+
+def test_a_file_is_kept_with_who_made_it_and_from_which_data(synthesis):
+    output = make(synthesis)
+    assert output.state == Output.State.DONE and output.progress == 100
+    assert output.made_by.username == "thuongtruc" and output.finished_at is not None
+    assert output.data_digest and output.data_as_of.startswith("20")
+    assert output.template is None  # the built-in template
+
+
+def test_the_page_says_when_the_data_changed_after_drafting(client, synthesis):
+    client.force_login(user("thuongtruc"))
+    assert "đã thay đổi" not in client.get(synthesis.get_absolute_url()).content.decode()
+    Draft.objects.filter(pk=synthesis.pk).update(data_digest="0" * 64)
+    assert "đã thay đổi" in client.get(synthesis.get_absolute_url()).content.decode()
+    client.post(synthesis.get_absolute_url(), {"action": "redraft"})
+    synthesis.refresh_from_db()
+    assert "đã thay đổi" not in client.get(synthesis.get_absolute_url()).content.decode()
+
+
+def test_without_libreoffice_the_word_file_is_made_and_the_page_says_so(
+    client, synthesis, monkeypatch
+):
+    monkeypatch.setattr(services, "office", lambda: None)
+    monkeypatch.setattr("steer.documents.views.office", lambda: None)
+    output = make(synthesis, pdf=True)
+    assert output.state == Output.State.DONE and output.docx and output.pdf is None
+    assert "LibreOffice" in output.pdf_problem
+    client.force_login(user("thuongtruc"))
+    page = client.get(synthesis.get_absolute_url()).content.decode()
+    assert "Máy chủ chưa cài LibreOffice" in page
+
+
+def test_a_file_left_unfinished_by_a_stopped_worker_is_shown_as_interrupted(client, synthesis):
+    output = services.request_output(synthesis, user("thuongtruc"), want_pdf=False)
+    Output.objects.filter(pk=output.pk).update(
+        state=Output.State.RUNNING, made_at=output.made_at.replace(year=2020)
+    )
+    client.force_login(user("thuongtruc"))
+    page = client.get(f"/p/07-ctr-tu/documents/{synthesis.pk}/files/").content.decode()
+    assert "Bị gián đoạn" in page and "every 1s" not in page
+
+
+def test_the_database_worker_makes_the_file(
+    synthesis, settings, django_capture_on_commit_callbacks
+):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        output = services.request_output(synthesis, user("thuongtruc"), want_pdf=False)
+    assert Output.objects.get(pk=output.pk).state == Output.State.QUEUED
+    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+    output.refresh_from_db()
+    assert output.state == Output.State.DONE and output.docx
+
+
+# -- who may draft --------------------------------------------------------------------------
+
+
+def test_a_reporter_drafts_its_own_units_report_only(client, programme):
+    client.force_login(user("baocao.dongda"))
+    page = client.get("/p/07-ctr-tu/documents/")
+    kinds = [value for value, _label in page.context["form"].fields["kind"].choices]
+    assert kinds == ["unit_report"]
+    thuong_tin = OrgUnit.objects.get(code="279")
+    refused = client.post(
+        "/p/07-ctr-tu/documents/",
+        {"kind": "unit_report", "period": "2024S1", "unit": thuong_tin.pk},
+    )
+    assert refused.status_code == 200 and refused.context["form"].errors
+    before = Draft.objects.count()
+    dong_da = OrgUnit.objects.get(code="006")
+    made_one = client.post(
+        "/p/07-ctr-tu/documents/", {"kind": "unit_report", "period": "2024S2", "unit": dong_da.pk}
+    )
+    assert made_one.status_code == 302 and Draft.objects.count() == before + 1
+    draft = Draft.objects.latest("pk")
+    assert draft.unit == dong_da and draft.issuer == "ỦY BAN NHÂN DÂN QUẬN ĐỐNG ĐA"
+    synthesis = client.post("/p/07-ctr-tu/documents/", {"kind": "synthesis", "period": "2024S1"})
+    assert "kind" in synthesis.context["form"].errors
+
+
+def test_a_synthesis_needs_a_period(client):
+    client.force_login(user("thuongtruc"))
+    response = client.post("/p/07-ctr-tu/documents/", {"kind": "synthesis", "period": ""})
+    assert response.context["form"].errors["period"] == ["Hãy chọn kỳ mà văn bản báo cáo."]
+
+
+def test_the_steering_committee_reads_a_draft_but_cannot_change_it(client, synthesis):
+    client.force_login(user("bancd"))
+    assert client.get(synthesis.get_absolute_url()).context["may_edit"] is False
+    assert client.post(synthesis.get_absolute_url(), {"action": "redraft"}).status_code == 403
+
+
+# -- the other documents --------------------------------------------------------------------
+
+
+def test_the_unit_report_gives_the_units_own_figures(programme):
+    draft = Draft.objects.get(programme=programme, kind="unit_report")
+    document = opened(make(draft, who="baocao.dongda"))
+    text = all_text(document)
+    assert "ỦY BAN NHÂN DÂN QUẬN ĐỐNG ĐA" in text and "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text
+    dong_da = OrgUnit.objects.get(code="006")
+    for code, value in Figure.objects.filter(unit=dong_da, period="2024S1", option="").values_list(
+        "indicator__name", "value"
+    ):
+        assert any(
+            row.cells[1].text == code and row.cells[4].text == vietnamese(value)
+            for table in document.tables
+            for row in table.rows
+        ), code
+
+
+def test_the_inspection_notice_lists_the_visits_and_the_directives(programme):
+    draft = Draft.objects.get(programme=programme, kind="inspection_notice")
+    document = opened(make(draft, who="kiemtra"))
+    text = all_text(document)
+    assert "THÔNG BÁO" in text and "Kết luận của Đoàn kiểm tra số 1" in text
+    for unit in ("Quận Đống Đa", "Huyện Thường Tín", "Sở Thông tin và Truyền thông"):
+        assert unit in text
+    for directive in Directive.objects.filter(inspection=draft.inspection):
+        assert directive.content in text
+    assert "TRƯỞNG ĐOÀN" in text and "Nguyễn Văn Phong" in text
+
+
+@pytest.mark.parametrize(("kind", "year"), [("midterm", "2023"), ("final", "2025")])
+def test_reviews_compare_the_last_year_with_the_final_targets(programme, kind, year):
+    draft = services.new_draft(programme, kind, user("thuongtruc"), period=year)
+    text = all_text(opened(make(draft)))
+    word = "Sơ kết giữa kỳ" if kind == "midterm" else "Tổng kết"
+    assert f"{word} thực hiện Chương trình số 07-CTr/TU" in text
+    assert f"Thực hiện năm {year}" in text and "Mục tiêu cuối kỳ" in text
+
+
+# -- templates ------------------------------------------------------------------------------
+
+
+def edited_template(kind: str, style: str, line: str) -> io.BytesIO:
+    """The built-in template with one line added, as an office clerk would in Word."""
+    document = docx.Document(io.BytesIO(layout.build(kind, style)))
+    document.add_paragraph(line)
+    data = io.BytesIO()
+    document.save(data)
+    data.seek(0)
+    data.name = "mau-bao-cao.docx"
+    return data
+
+
+def test_an_uploaded_template_becomes_the_next_version_and_is_used(client, synthesis):
+    changed = edited_template(
+        "synthesis", "party", "Mẫu của Văn phòng Sở, sửa ngày 20/11/2026: {{ doc.signer_name }}"
+    )
+    client.force_login(user("thuongtruc"))
+    response = client.post(
+        "/document-templates/",
+        {"layout": "synthesis", "style": "party", "file": changed, "note": "Thêm dòng ghi chú"},
+    )
+    assert response.status_code == 302
+    template = DocumentTemplate.objects.get(layout="synthesis", style="party")
+    assert template.version == 1 and template.is_current
+    output = make(synthesis)
+    assert output.template == template
+    assert "Mẫu của Văn phòng Sở, sửa ngày 20/11/2026: Nguyễn Văn Phong" in all_text(opened(output))
+    client.post("/document-templates/synthesis/party/0/use/")
+    assert services.current_template("synthesis", "party") is None
+
+
+def test_a_file_that_is_not_a_word_template_is_refused_and_nothing_is_stored(client):
+    client.force_login(user("thuongtruc"))
+    bad = io.BytesIO(b"Ma,Ten\n01,Ha Noi\n")
+    bad.name = "mau.docx"
+    response = client.post(
+        "/document-templates/", {"layout": "synthesis", "style": "state", "file": bad}
+    )
+    assert response.context["form"].errors["file"] == ["Tệp này không phải tệp Word (.docx)."]
+    assert not DocumentTemplate.objects.exists()
+
+
+def test_a_template_with_an_unknown_field_is_refused_with_its_name(client):
+    data = edited_template("unit_report", "state", "{{ so_lieu_bi_go_sai }}")
+    client.force_login(user("thuongtruc"))
+    response = client.post(
+        "/document-templates/", {"layout": "unit_report", "style": "state", "file": data}
+    )
+    assert "so_lieu_bi_go_sai" in response.context["form"].errors["file"][0]
+    assert not DocumentTemplate.objects.exists()
+
+
+# -- PDF ------------------------------------------------------------------------------------
+
+
+@needs("soffice")
+@needs("pdftoppm")
+def test_the_pdf_is_a4_with_the_figures_and_renders_to_png(synthesis, tmp_path):
+    from pypdf import PdfReader
+
+    output = make(synthesis, pdf=True)
+    assert output.pdf, output.pdf_problem
+    reader = PdfReader(io.BytesIO(bytes(output.pdf)))
+    width, height = reader.pages[0].mediabox.width, reader.pages[0].mediabox.height
+    assert (round(float(width)), round(float(height))) == (595, 842)  # A4 in points
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    assert "ĐẢNG CỘNG SẢN VIỆT NAM" in text and "BÁO CÁO" in text
+    city = OrgUnit.objects.get(code="01")
+    figure = Figure.objects.filter(unit=city, period="2024S1", option="").first()
+    assert vietnamese(figure.value) in text
+    pdf = tmp_path / "bao-cao.pdf"
+    pdf.write_bytes(bytes(output.pdf))
+    subprocess.run(
+        ["pdftoppm", "-r", "40", "-png", "-f", "1", "-l", "2", str(pdf), str(tmp_path / "trang")],
+        check=True,
+    )
+    pages = sorted(tmp_path.glob("trang-*.png"))
+    assert len(pages) == 2 and all(p.stat().st_size > 5000 for p in pages)
+
+
+def test_the_command_line_makes_the_file_with_a_progress_bar(synthesis, tmp_path, capsys):
+    call_command("make_document", synthesis.pk, "--user", "thuongtruc", "--out", tmp_path / "bc")
+    assert (tmp_path / "bc.docx").stat().st_size > 50_000
+    assert "100% done" in capsys.readouterr().err
+    assert synthesis.outputs.get().made_by.username == "thuongtruc"
