@@ -146,7 +146,9 @@ def _draft(request, slug, pk) -> tuple:
 def draft_list(request, slug):
     programme = viewable_programme(request, slug)
     access = access_for(request.user)
-    drafts = access.drafts(programme).select_related("unit", "updated_by")
+    drafts = list(access.drafts(programme).select_related("unit", "updated_by"))
+    for d in drafts:
+        d.period_text = period_label(Period.parse(d.period)) if d.period else "—"
     form = NewDraftForm(programme=programme, access=access)
     if request.method == "POST":
         form = NewDraftForm(request.POST, programme=programme, access=access)
