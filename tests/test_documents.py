@@ -288,9 +288,14 @@ def test_a_file_left_unfinished_by_a_stopped_worker_is_shown_as_interrupted(clie
 
 
 def test_the_database_worker_makes_the_file(
-    synthesis, settings, django_capture_on_commit_callbacks
+    synthesis, settings, django_capture_on_commit_callbacks, monkeypatch
 ):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    # The worker closes connections between tasks; inside the test's transaction that would end
+    # the test's own connection (PostgreSQL).
+    monkeypatch.setattr(
+        "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
+    )
     with django_capture_on_commit_callbacks(execute=True):
         output = services.request_output(synthesis, user("thuongtruc"), want_pdf=False)
     assert Output.objects.get(pk=output.pk).state == Output.State.QUEUED
