@@ -441,11 +441,14 @@ def test_a_template_with_an_unknown_field_is_refused_with_its_name(client):
 
 @needs("soffice")
 @needs("pdftoppm")
-def test_the_pdf_is_a4_with_the_figures_and_renders_to_png(synthesis, tmp_path):
+def test_the_pdf_is_a4_with_the_figures_and_renders_to_png(client, synthesis, tmp_path):
     from pypdf import PdfReader
 
     output = make(synthesis, pdf=True)
     assert output.pdf, output.pdf_problem
+    client.force_login(user("thuongtruc"))
+    files = client.get(f"/p/07-ctr-tu/documents/{synthesis.pk}/files/").content.decode()
+    assert f"/p/07-ctr-tu/documents/files/{output.pk}.pdf" in files
     reader = PdfReader(io.BytesIO(bytes(output.pdf)))
     width, height = reader.pages[0].mediabox.width, reader.pages[0].mediabox.height
     assert (round(float(width)), round(float(height))) == (595, 842)  # A4 in points

@@ -58,6 +58,14 @@ def programme_root(programme: Programme) -> OrgUnit:
     return top[-1] if top else unit
 
 
+def top_objective(indicator: Indicator, parents: dict[int, int | None]) -> int:
+    """The top-level objective an indicator serves (parents: objective id -> parent id)."""
+    objective = indicator.group.objective_id
+    while parents.get(objective) is not None:
+        objective = parents[objective]
+    return objective
+
+
 def default_year(programme: Programme, root: OrgUnit) -> int:
     """The latest year with a figure, within the programme's years."""
     latest = (

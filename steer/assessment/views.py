@@ -26,6 +26,7 @@ from steer.assessment.selectors import (
     plan_counts,
     plan_statuses,
     programme_root,
+    top_objective,
 )
 from steer.assessment.trend import trend_spec
 from steer.core.tables import Column, Table, download
@@ -164,13 +165,6 @@ def _visible_children(programme: Programme, access, unit: OrgUnit) -> list[int]:
     return list(children.values_list("pk", flat=True))
 
 
-def _objective_of(indicator: Indicator, parents: dict[int, int | None]) -> int:
-    objective = indicator.group.objective_id
-    while parents.get(objective) is not None:
-        objective = parents[objective]
-    return objective
-
-
 @login_required
 def overview(request, slug):
     programme = viewable_programme(request, slug)
@@ -186,7 +180,7 @@ def overview(request, slug):
     parents = {o.pk: o.parent_id for o in objectives}
     by_objective: dict[int, list] = {}
     for a in rows:
-        by_objective.setdefault(_objective_of(a.indicator, parents), []).append(a)
+        by_objective.setdefault(top_objective(a.indicator, parents), []).append(a)
     objective_rows = []
     for o in objectives:
         if o.parent_id is None:

@@ -9,6 +9,7 @@ when the official asks for it. Documents are always in Vietnamese, whatever the 
 import datetime as dt
 import hashlib
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db.models import Max
@@ -17,8 +18,15 @@ from django.utils import timezone, translation
 from steer.assessment import charts as chart_specs
 from steer.assessment.attainment import Status, tally
 from steer.assessment.labels import PLAN_LABELS, STATUS_LABELS, status_label
+from steer.assessment.models import Figure
 from steer.assessment.plan_status import PlanStatus
-from steer.assessment.selectors import Assessment, assess, plan_statuses, programme_root
+from steer.assessment.selectors import (
+    Assessment,
+    assess,
+    plan_statuses,
+    programme_root,
+    top_objective,
+)
 from steer.assessment.trend import trend_spec
 from steer.core.numbers import vietnamese
 from steer.documents import drafting
@@ -31,13 +39,6 @@ from steer.steering.models import Directive, Inspection, Meeting, ProgressReport
 from steer.units.models import OrgUnit
 
 DASH = "–"
-LAYOUTS = {
-    "synthesis": "synthesis",
-    "unit_report": "unit_report",
-    "midterm": "review",
-    "final": "review",
-    "inspection_notice": "inspection_notice",
-}
 TYPE_NAMES = {"inspection_notice": "THÔNG BÁO"}
 TYPE_CODES = {"inspection_notice": "TB"}
 PARTY_SUFFIXES = ("/TU", "/QU", "/HU", "/TXU", "/ĐU")
@@ -85,6 +86,10 @@ class Facts:
     team: list[dict] = field(default_factory=list)
     latest_approval: str = ""
 
+    def plan_counts(self) -> Counter:
+        """How many plan items have each status (PlanStatus values)."""
+        return Counter(row["status"] for row in self.plan)
+
     def digest(self) -> str:
         """A fingerprint of the numbers: it changes when an approved figure changes."""
         numbers = [
@@ -108,13 +113,6 @@ class Facts:
         ]
         text = json.dumps(payload, sort_keys=True, default=str, ensure_ascii=False)
         return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _top_objective(indicator: Indicator, parents: dict[int, int | None]) -> int:
-    objective = indicator.group.objective_id
-    while parents.get(objective) is not None:
-        objective = parents[objective]
-    return objective
 
 
 def _same_period_before(period: Period) -> Period:
@@ -165,7 +163,7 @@ def _indicator_lines(programme, unit: OrgUnit, root: OrgUnit, period: Period, *,
                 assessment=a,
                 previous=prior,
                 latest=_latest_before(a, period.code) if a.actual is None else None,
-                objective_id=_top_objective(indicator, parents),
+                objective_id=top_objective(indicator, parents),
             )
         )
     return lines
@@ -202,7 +200,7 @@ def _reporting_rows(programme, period: Period) -> list[dict]:
             form.first_year <= period.year <= form.last_year
         ):
             continue
-        _deadline, statuses = form_status(form, period, units, today=period.end.replace(year=9999))
+        _deadline, statuses = form_status(form, period, units)
         expected = len(statuses)
         submitted = sum(1 for s in statuses if s.status in ("on_time", "late"))
         approved = sum(
@@ -231,6 +229,7 @@ def _reporting_rows(programme, period: Period) -> list[dict]:
                 "submitted": submitted,
                 "on_time": on_time,
                 "approved": approved,
+                "rate": number(100 * submitted / expected) if expected else DASH,
                 "units": units_rows,
             }
         )
@@ -307,8 +306,6 @@ def _budget_rows(items, day: dt.date) -> list[dict]:
 
 def _unit_tables(programme, root: OrgUnit, period: Period) -> list[dict]:
     """Per indicator, the units below the root that reported it for the period."""
-    from steer.assessment.models import Figure
-
     before = _same_period_before(period)
     rows = Figure.objects.filter(
         indicator__programme=programme,
@@ -521,9 +518,7 @@ def _objective_text(objective, lines, period, *, review) -> str:
 
 def _implementation_text(draft, facts: Facts) -> str:
     programme = draft.programme
-    counts: dict[str, int] = {}
-    for row in facts.plan:
-        counts[row["status"]] = counts.get(row["status"], 0) + 1
+    counts = facts.plan_counts()
     done = counts.get(PlanStatus.DONE_ON_TIME, 0) + counts.get(PlanStatus.DONE_LATE, 0)
     when = f"đến hết {facts.period_words}" if facts.period else ""
     parts = []
@@ -549,10 +544,9 @@ def _implementation_text(draft, facts: Facts) -> str:
             f"đến nay đã hoàn thành {closed} ý kiến chỉ đạo."
         )
     for row in facts.reporting:
-        rate = number(100 * row["submitted"] / row["expected"]) if row["expected"] else DASH
         parts.append(
             f"Về chế độ báo cáo ({row['form']}): {row['submitted']}/{row['expected']} đơn vị "
-            f"đã gửi báo cáo (đạt {rate}%), trong đó {row['on_time']} đơn vị gửi đúng hạn; "
+            f"đã gửi báo cáo (đạt {row['rate']}%), trong đó {row['on_time']} đơn vị gửi đúng hạn; "
             f"{row['approved']} báo cáo đã được phê duyệt."
         )
     return "\n".join(parts)
@@ -873,6 +867,10 @@ def _indicator_table(lines: list[IndicatorLine], period: Period, *, review: bool
     return {**headings, "final_heading": "Mục tiêu cuối kỳ", "rows": rows}
 
 
+def _directive_table(facts: Facts) -> list[dict]:
+    return _numbered([{**d, "state": Directive.State(d["state"]).label} for d in facts.directives])
+
+
 def _numbered(rows: list[dict]) -> list[dict]:
     return [{"n": i, **row} for i, row in enumerate(rows, 1)]
 
@@ -914,9 +912,7 @@ def _context(draft, facts: Facts) -> dict:
     if kind == "inspection_notice":
         result["tables"] = {
             "team": _numbered(facts.team),
-            "directives": _numbered(
-                [{**d, "state": Directive.State(d["state"]).label} for d in facts.directives]
-            ),
+            "directives": _directive_table(facts),
         }
         result["visits"] = [
             {"heading": f"{i}. {v['unit']}", "text": texts.get(f"visit:{i - 1}", [])}
@@ -927,20 +923,7 @@ def _context(draft, facts: Facts) -> dict:
     review = kind in ("midterm", "final")
     root = programme_root(programme)
     plan_rows = [{**row, "status": str(PLAN_LABELS[row["status"]])} for row in facts.plan]
-    counts: dict[str, int] = {}
-    for row in facts.plan:
-        counts[row["status"]] = counts.get(row["status"], 0) + 1
-    plan_labels = {k: str(v) for k, v in PLAN_LABELS.items()}
     status_labels = {k: str(v) for k, v in STATUS_LABELS.items()}
-    plan_chart = Chart(
-        chart_specs.plan_bars(
-            counts,
-            plan_labels,
-            f"Tình hình thực hiện nhiệm vụ đến hết {facts.period_words}",
-            "Số nhiệm vụ",
-        ),
-        width_mm=150,
-    )
     if kind == "unit_report":
         counts_by_status = tally(line.assessment.status for line in facts.lines)
         result["tables"] = {
@@ -984,8 +967,18 @@ def _context(draft, facts: Facts) -> dict:
             }
         )
     result["objectives"] = objectives
+    counts = facts.plan_counts()
+    plan_labels = {k: str(v) for k, v in PLAN_LABELS.items()}
     result["charts"] = {
-        "plan": plan_chart,
+        "plan": Chart(
+            chart_specs.plan_bars(
+                counts,
+                plan_labels,
+                f"Tình hình thực hiện nhiệm vụ đến hết {facts.period_words}",
+                "Số nhiệm vụ",
+            ),
+            width_mm=150,
+        ),
         "objectives": Chart(
             chart_specs.status_bars(
                 status_rows,
@@ -1002,15 +995,7 @@ def _context(draft, facts: Facts) -> dict:
     result["tables"] = {
         "plan_status": _numbered([row for row in plan_status if row["count"]]),
         "reporting": _numbered(
-            [
-                {
-                    **{k: v for k, v in row.items() if k != "units"},
-                    "rate": number(100 * row["submitted"] / row["expected"])
-                    if row["expected"]
-                    else DASH,
-                }
-                for row in facts.reporting
-            ]
+            [{k: v for k, v in row.items() if k != "units"} for row in facts.reporting]
         ),
     }
     result["numbering"] = {
@@ -1018,9 +1003,7 @@ def _context(draft, facts: Facts) -> dict:
         "recommendations": "VI" if texts.get("lessons") else "V",
         "recommendations_table": number_of_first + len(objectives),
     }
-    result["tables"]["directives"] = _numbered(
-        [{**d, "state": Directive.State(d["state"]).label} for d in facts.directives]
-    )
+    result["tables"]["directives"] = _directive_table(facts)
     result["tables"]["recommendations"] = _numbered(
         [{**r, "state": Recommendation.State(r["state"]).label} for r in facts.recommendations]
     )
@@ -1081,7 +1064,6 @@ TIMELINESS = {
 
 
 __all__ = [
-    "LAYOUTS",
     "Facts",
     "context",
     "draft_texts",

@@ -360,15 +360,7 @@ def _synthesis(doc) -> None:
         ],
     )
     _caption(doc, "Bảng 2. Tình hình thực hiện các nhiệm vụ")
-    _data_table(
-        doc,
-        "tables.plan_status",
-        [
-            ("TT", 1.1, "n", "c"),
-            ("Tình trạng", 10.6, "status", "l"),
-            ("Số nhiệm vụ", 5.0, "count", "r"),
-        ],
-    )
+    _data_table(doc, "tables.plan_status", PLAN_STATUS_COLUMNS)
     _chart(doc, "charts.plan")
     _directives_table(doc, "3")
     _heading(doc, "II. KẾT QUẢ THỰC HIỆN CÁC MỤC TIÊU, CHỈ TIÊU")
@@ -437,15 +429,7 @@ def _review(doc) -> None:
     _heading(doc, "I. TÌNH HÌNH TRIỂN KHAI THỰC HIỆN")
     _text(doc, "implementation")
     _caption(doc, "Bảng 1. Tình hình thực hiện các nhiệm vụ")
-    _data_table(
-        doc,
-        "tables.plan_status",
-        [
-            ("TT", 1.1, "n", "c"),
-            ("Tình trạng", 10.6, "status", "l"),
-            ("Số nhiệm vụ", 5.0, "count", "r"),
-        ],
-    )
+    _data_table(doc, "tables.plan_status", PLAN_STATUS_COLUMNS)
     _chart(doc, "charts.plan")
     _directives_table(doc, "2")
     _heading(doc, "II. KẾT QUẢ THỰC HIỆN CÁC MỤC TIÊU, CHỈ TIÊU")

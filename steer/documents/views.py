@@ -4,6 +4,7 @@ PDF files in the background, and the Word templates' versions."""
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -179,17 +180,18 @@ def draft_list(request, slug):
 def draft_detail(request, slug, pk):
     programme, access, draft = _draft(request, slug, pk)
     may_edit = access.can_draft(programme, draft.kind, draft.unit_id)
+    action = request.POST.get("action", "save")
+    if request.method == "POST":
+        access.require(may_edit)
+        if action == "redraft":
+            services.redraft(draft, request.user)
+            messages.success(request, _("The text was written again from today's data."))
+            return redirect(draft)
     facts = content.gather(draft)
     sections = content.text_sections(draft, facts)
     header = HeaderForm(instance=draft)
     texts = TextsForm(sections=sections, texts=draft.texts)
     if request.method == "POST":
-        access.require(may_edit)
-        action = request.POST.get("action", "save")
-        if action == "redraft":
-            services.redraft(draft, request.user)
-            messages.success(request, _("The text was written again from today's data."))
-            return redirect(draft)
         header = HeaderForm(request.POST, instance=draft)
         texts = TextsForm(request.POST, sections=sections, texts=draft.texts)
         if header.is_valid() and texts.is_valid():
@@ -218,7 +220,12 @@ def draft_detail(request, slug, pk):
 
 
 def _outputs_context(draft) -> dict:
-    outputs = list(draft.outputs.select_related("made_by", "template").defer("docx", "pdf"))
+    # The files are in the database: the list, polled every second, asks only if a PDF is there.
+    outputs = list(
+        draft.outputs.select_related("made_by", "template")
+        .defer("docx", "pdf", "template__content")
+        .annotate(has_pdf=ExpressionWrapper(Q(pdf__isnull=False), output_field=BooleanField()))
+    )
     for output in outputs:
         output.stale = services.is_stale(output)
     busy = any(
