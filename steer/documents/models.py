@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from steer.programmes.models import Programme
+from steer.reporting.labels import period_label
+from steer.reporting.periods import Period
 from steer.steering.models import Inspection
 from steer.units.models import OrgUnit
 
@@ -124,6 +126,10 @@ class Draft(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("draft_detail", args=[self.programme.slug, self.pk])
+
+    @property
+    def period_text(self) -> str:
+        return period_label(Period.parse(self.period)) if self.period else "—"
 
     @property
     def layout(self) -> str:

@@ -8,6 +8,7 @@ from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -147,9 +148,7 @@ def _draft(request, slug, pk) -> tuple:
 def draft_list(request, slug):
     programme = viewable_programme(request, slug)
     access = access_for(request.user)
-    drafts = list(access.drafts(programme).select_related("unit", "updated_by"))
-    for d in drafts:
-        d.period_text = period_label(Period.parse(d.period)) if d.period else "—"
+    drafts = access.drafts(programme).select_related("unit", "updated_by")
     form = NewDraftForm(programme=programme, access=access)
     if request.method == "POST":
         form = NewDraftForm(request.POST, programme=programme, access=access)
@@ -228,6 +227,8 @@ def _outputs_context(draft) -> dict:
     )
     for output in outputs:
         output.stale = services.is_stale(output)
+        # Stored as ISO (what the fingerprint was taken with); shown the local way.
+        output.as_of = parse_datetime(output.data_as_of) if output.data_as_of else None
     busy = any(
         o.state in (Output.State.QUEUED, Output.State.RUNNING) and not o.stale for o in outputs
     )
