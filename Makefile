@@ -6,10 +6,12 @@ HOST ?= 127.0.0.1:8000
 PYTEST_ARGS ?=
 
 .PHONY: demo serve test lint format messages clean bench bench-dashboards bench-ranking \
-	bench-documents system-packages
+	bench-documents bench-load system-packages test-browser
 
-# Debian packages: LibreOffice prints documents to PDF, poppler turns a PDF into images (tests).
-SYSTEM_PACKAGES := libreoffice-writer-nogui poppler-utils fonts-liberation
+# Debian packages, each installed only when missing: LibreOffice prints documents to PDF with the
+# Liberation fonts (version 2: version 1 lacks Vietnamese letters such as Ả and Ộ), poppler turns
+# a PDF into images (tests), Chromium runs the browser journeys.
+OFFICE_PACKAGES := libreoffice-writer-nogui fonts-liberation2
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,16 +25,26 @@ $(VENV)/.test: pyproject.toml $(VENV)/.app
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 
-## system-packages: LibreOffice and poppler from Debian, when missing and when run as root
-## (without them the app makes Word files only and says so; the PDF tests are skipped)
+## system-packages: LibreOffice and poppler (and Chromium with WITH_BROWSER=1) from Debian, those
+## missing, when run as root
+## (without LibreOffice the app makes Word files only and says so, and the PDF tests are skipped;
+## without Chromium the browser journeys cannot run)
 system-packages:
-	@if command -v soffice >/dev/null && command -v pdftoppm >/dev/null; then :; \
+	@missing=""; \
+	command -v soffice >/dev/null || missing="$$missing libreoffice-writer-nogui"; \
+	[ -d /usr/share/fonts/truetype/liberation2 ] || missing="$$missing fonts-liberation2"; \
+	command -v pdftoppm >/dev/null || missing="$$missing poppler-utils"; \
+	[ -z "$(WITH_BROWSER)" ] || command -v chromium >/dev/null || missing="$$missing chromium"; \
+	if [ -z "$$missing" ]; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  echo "Installing $(SYSTEM_PACKAGES)"; \
-	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(SYSTEM_PACKAGES) >/dev/null \
-	  || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(SYSTEM_PACKAGES) >/dev/null; } \
-	  || echo "Could not install $(SYSTEM_PACKAGES): documents will be made as Word only."; \
-	else echo "LibreOffice is missing (apt-get install $(SYSTEM_PACKAGES)): Word only, no PDF."; fi
+	  echo "Installing$$missing"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing >/dev/null \
+	  || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing >/dev/null; } \
+	  || echo "Could not install$$missing: without LibreOffice documents are Word only; without Chromium the browser journeys cannot run."; \
+	else \
+	  case "$$missing" in *libreoffice*) echo "LibreOffice is missing (apt-get install $(OFFICE_PACKAGES)): Word only, no PDF.";; esac; \
+	  case "$$missing" in *chromium*) echo "Chromium is missing (apt-get install chromium): make test-browser cannot run.";; esac; \
+	fi
 
 ## demo: install, migrate the SQLite database, load the Programme 07 demo and serve it
 demo: $(VENV)/.app system-packages
@@ -51,6 +63,12 @@ serve: $(VENV)/.app
 ## test: install what the tests need and run them (DATABASE_URL selects PostgreSQL)
 test: $(VENV)/.test system-packages
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## test-browser: the browser journeys: Playwright drives Debian's Chromium through a real server
+## on a fresh copy of the demo (SQLite); a failure leaves screenshots in var/browser-failures/
+test-browser: $(VENV)/.test
+	@$(MAKE) --no-print-directory system-packages WITH_BROWSER=1
+	$(BIN)/python -m pytest browser_tests $(PYTEST_ARGS)
 
 lint: $(VENV)/.test
 	$(BIN)/ruff check .
@@ -80,6 +98,13 @@ bench-ranking: $(VENV)/.test
 ## bench-documents: the city's 6-month synthesis report of Programme 07 as Word and as PDF
 bench-documents: $(VENV)/.test
 	$(BIN)/python bench/documents.py
+
+## bench-load: deadline day, 200 reporters upload workbooks while 50 users browse dashboards,
+## through gunicorn (DB=postgres on 127.0.0.1:5432, or DB=sqlite; LOAD_ARGS for more options)
+DB ?= postgres
+LOAD_ARGS ?=
+bench-load: $(VENV)/.test
+	$(BIN)/python bench/load.py --db $(DB) $(LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) var

@@ -347,7 +347,8 @@ def vacuum(args) -> float | None:
 
 def bench_rebuild(args) -> dict:
     from steer.assessment.aggregates import rebuild
-    from steer.demo.synthetic import SLUG, ProgressBar
+    from steer.core.progress import ProgressBar
+    from steer.demo.synthetic import SLUG
     from steer.programmes.models import Programme
 
     programme = Programme.objects.get(slug=SLUG)

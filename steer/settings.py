@@ -1,7 +1,8 @@
 """Settings for steer.
 
 Everything that differs between machines comes from the environment:
-STEER_DEBUG, STEER_SECRET_KEY, STEER_ALLOWED_HOSTS, STEER_DEMO, DATABASE_URL, STEER_VAR_DIR.
+STEER_DEBUG, STEER_SECRET_KEY, STEER_ALLOWED_HOSTS, STEER_DEMO, DATABASE_URL, STEER_VAR_DIR,
+STEER_HTTPS, STEER_CLIENT_IP_HEADER (docs/security.md).
 """
 
 import os
@@ -9,6 +10,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -47,6 +49,7 @@ INSTALLED_APPS = [
     "steer.steering",
     "steer.ranking",
     "steer.documents",
+    "steer.api",
     "steer.demo",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -59,6 +62,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
+    "ninja",
 ]
 
 # Background work (documents): kept in the database, run by `manage.py db_worker`.
@@ -66,6 +70,7 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "steer.core.middleware.LanguageMiddleware",
@@ -73,6 +78,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "steer.core.middleware.SessionExpiryMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
@@ -91,6 +97,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "steer.core.context_processors.site",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -128,7 +135,10 @@ LOGOUT_REDIRECT_URL = "login"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "steer.accounts.validators.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -155,9 +165,62 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = VAR_DIR / "media"
 
+# -- security (docs/security.md) ---------------------------------------------------------------
+
+# A session ends 8 hours after signing in, or after 60 minutes without a request
+# (steer.core.middleware.SessionExpiryMiddleware), whichever comes first.
 SESSION_COOKIE_AGE = 60 * 60 * 8
+SESSION_IDLE_TIMEOUT = 60 * 60
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = False
+CSRF_COOKIE_SAMESITE = "Lax"
+
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Behind nginx with TLS (STEER_HTTPS=1): cookies only over HTTPS, plain HTTP redirected, and
+# browsers told to use HTTPS for a year. nginx must set X-Forwarded-Proto.
+HTTPS = _flag("STEER_HTTPS")
+if HTTPS:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^health/$"]  # the load balancer's check may come over HTTP
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+
+# The header nginx puts the client's address in (e.g. X-Real-IP), for the sign-in throttle.
+# Empty: REMOTE_ADDR. Set it only behind a proxy that overwrites the header, or anyone can forge it.
+CLIENT_IP_HEADER = os.environ.get("STEER_CLIENT_IP_HEADER", "")
+
+# Sign-in throttle (steer.accounts.throttle): failures only, kept in the database since the app
+# runs as several processes.
+SIGNIN_FAILURES_PER_USERNAME = 5
+SIGNIN_FAILURES_PER_ADDRESS = 30
+SIGNIN_WINDOW = 15 * 60
+SIGNIN_LOCK = 15 * 60
+
+# Everything the pages load comes from the app itself (no CDN: government intranets have no
+# internet); the few inline scripts carry the request's nonce.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
 
 LOGGING = {
     "version": 1,

@@ -1,6 +1,9 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from steer.accounts import views as account_views
+from steer.api import views as api_views
+from steer.api.api import api
 from steer.assessment import views as assessment_views
 from steer.core import views as core_views
 from steer.core.admin_site import site as admin_site
@@ -86,10 +89,17 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("health/", core_views.health, name="health"),
     path("assets/vega-<str:version>.js", core_views.vega_bundle, name="vega_bundle"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", account_views.SignInView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/password/",
+        account_views.PasswordChangeView.as_view(),
+        name="password_change",
+    ),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin_site.urls),
+    path("api/v1/", api.urls),
+    path("account/tokens/", api_views.token_list, name="api_tokens"),
     path("notifications/", work.notifications, name="notifications"),
     path("units/", unit_views.unit_list, name="unit_list"),
     path("units/<str:code>/", unit_views.unit_detail, name="unit_detail"),

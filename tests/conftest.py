@@ -83,3 +83,21 @@ def monthly(programme):
     FormLine.objects.create(form=form, indicator=indicators["CT10"], breakdown=sectors, order=1)
     FormLine.objects.create(form=form, indicator=indicators["CT16"], order=2, required=False)
     return form
+
+
+@pytest.fixture
+def quarterly(programme):
+    """A quarterly form for Đống Đa and Thường Tín: OCOP products and online public services."""
+    form = ReportForm.objects.create(
+        programme=programme,
+        code="BC-QUY",
+        name="Báo cáo quý sản phẩm OCOP và dịch vụ công trực tuyến",
+        period_type="quarter",
+        first_year=2021,
+        last_year=2025,
+    )
+    form.units.set(OrgUnit.objects.filter(code__in=["006", "279"]))
+    indicators = {i.code: i for i in programme.indicators.all()}
+    FormLine.objects.create(form=form, indicator=indicators["CT15"], order=1)
+    FormLine.objects.create(form=form, indicator=indicators["CT18"], order=2)
+    return form

@@ -107,6 +107,8 @@ MATRIX = {
     "/document-templates/nope/party/0/":     (404, 404, 403, 403, 403, 403, 403),
     "/document-templates/synthesis/state/0/use/": (405, 405, 405, 405, 405, 405, 405),
     "/notifications/":                       (200, 200, 200, 200, 200, 200, 200),
+    "/accounts/password/":                   (200, 200, 200, 200, 200, 200, 200),
+    "/account/tokens/":                      (200, 200, 200, 200, 200, 200, 200),
     "/p/khong-co/":                          (404, 404, 404, 404, 404, 404, 404),
     "/units/":                               (200, 200, 200, 200, 200, 200, 200),
     "/units/006/":                           (200, 200, 200, 200, 200, 200, 403),
@@ -145,7 +147,7 @@ def test_every_page_is_in_the_matrix():
     def names(patterns):
         for p in patterns:
             if hasattr(p, "url_patterns"):
-                if not str(p.pattern).startswith(("admin/", "i18n/")):
+                if not str(p.pattern).startswith(("admin/", "i18n/", "api/")):
                     yield from names(p.url_patterns)
             elif p.name:
                 yield p.name

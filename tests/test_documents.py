@@ -470,5 +470,5 @@ def test_the_pdf_is_a4_with_the_figures_and_renders_to_png(client, synthesis, tm
 def test_the_command_line_makes_the_file_with_a_progress_bar(synthesis, tmp_path, capsys):
     call_command("make_document", synthesis.pk, "--user", "thuongtruc", "--out", tmp_path / "bc")
     assert (tmp_path / "bc.docx").stat().st_size > 50_000
-    assert "100% done" in capsys.readouterr().err
+    assert "document: 100%" in capsys.readouterr().err
     assert synthesis.outputs.get().made_by.username == "thuongtruc"

@@ -1,37 +1,15 @@
 """A report's life in the browser: entry, inline checks, submission, approval, acceptance."""
 
-import pytest
 from django.urls import reverse
 
 from steer.reporting.models import (
     DataValue,
-    FormLine,
     ImportBatch,
-    ReportForm,
     Submission,
     SubmissionEvent,
     ValueChange,
 )
 from steer.steering.models import Notification
-from steer.units.models import OrgUnit
-
-
-@pytest.fixture
-def quarterly(programme):
-    """A quarterly form for Đống Đa and Thường Tín: OCOP products and online public services."""
-    form = ReportForm.objects.create(
-        programme=programme,
-        code="BC-QUY",
-        name="Báo cáo quý sản phẩm OCOP và dịch vụ công trực tuyến",
-        period_type="quarter",
-        first_year=2021,
-        last_year=2025,
-    )
-    form.units.set(OrgUnit.objects.filter(code__in=["006", "279"]))
-    indicators = {i.code: i for i in programme.indicators.all()}
-    FormLine.objects.create(form=form, indicator=indicators["CT15"], order=1)
-    FormLine.objects.create(form=form, indicator=indicators["CT18"], order=2)
-    return form
 
 
 def url(name, form, unit="006", period="2024Q3"):

@@ -3,6 +3,7 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from steer.programmes.models import Programme
@@ -79,3 +80,25 @@ class RoleGrant(models.Model):
     def __str__(self) -> str:
         scope = self.programme.symbol if self.programme_id else _("all programmes")
         return f"{self.get_role_display()} ({scope})"
+
+
+class SignInFailure(models.Model):
+    """A failed sign-in: the sign-in throttle counts these (steer.accounts.throttle).
+
+    In the database, not in memory, because the app runs as several processes."""
+
+    username = models.CharField(_("username entered"), max_length=150)
+    address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        ordering = ["at"]
+        verbose_name = _("failed sign-in")
+        verbose_name_plural = _("failed sign-ins")
+        indexes = [
+            models.Index(fields=["username", "at"], name="signin_failure_username"),
+            models.Index(fields=["address", "at"], name="signin_failure_address"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username} {self.address or ''} {self.at:%Y-%m-%d %H:%M:%S}"

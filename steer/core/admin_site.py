@@ -1,4 +1,9 @@
 from django.contrib import admin
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
 from steer.accounts.access import access_for
@@ -13,6 +18,19 @@ class SteerAdminSite(admin.AdminSite):
 
     def has_permission(self, request) -> bool:
         return request.user.is_active and access_for(request.user).can_use_admin()
+
+    def login(self, request, extra_context=None):
+        """No sign-in form of its own: the site's one (with its throttle) signs people in."""
+        target = request.GET.get("next", "")
+        if not url_has_allowed_host_and_scheme(
+            target, {request.get_host()}, require_https=request.is_secure()
+        ):
+            target = reverse("admin:index", current_app=self.name)
+        if not request.user.is_authenticated:
+            return redirect_to_login(target)
+        if not self.has_permission(request):
+            raise PermissionDenied
+        return redirect(target)
 
 
 site = SteerAdminSite(name="admin")

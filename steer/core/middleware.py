@@ -1,6 +1,12 @@
+import time
+
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpResponse
 from django.utils import translation
 from django.utils.deprecation import MiddlewareMixin
+from django.utils.translation import gettext as _
 
 
 class LanguageMiddleware(MiddlewareMixin):
@@ -21,3 +27,57 @@ class LanguageMiddleware(MiddlewareMixin):
     def process_response(self, request, response):
         response.headers.setdefault("Content-Language", translation.get_language())
         return response
+
+
+SIGNED_IN_AT = "signed_in_at"
+SEEN_AT = "seen_at"
+# The activity stamp is written at most this often, not on every request.
+STAMP_EVERY = 60
+
+
+def start_session_clock(sender, request, user, **kwargs):
+    """On signing in (the user_logged_in signal): the 8 hours start now."""
+    if request is None or not hasattr(request, "session"):
+        return
+    now = int(time.time())
+    request.session[SIGNED_IN_AT] = now
+    request.session[SEEN_AT] = now
+
+
+class SessionExpiryMiddleware:
+    """Signs the user out 8 hours after signing in (SESSION_COOKIE_AGE) or after
+    SESSION_IDLE_TIMEOUT seconds without a request, whichever comes first.
+
+    The session's own expiry cannot do both: it moves on whenever the session is saved."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            expired = self._expired(request.session)
+            if expired:
+                logout(request)
+                messages.info(request, expired)
+                if request.headers.get("HX-Request") == "true":
+                    # A fragment would be swapped for the sign-in page: reload the page instead.
+                    response = HttpResponse(status=204)
+                    response["HX-Refresh"] = "true"
+                    return response
+        return self.get_response(request)
+
+    def _expired(self, session) -> str | None:
+        now = int(time.time())
+        signed_in = session.setdefault(SIGNED_IN_AT, now)
+        seen = session.get(SEEN_AT, now)
+        if now - signed_in >= settings.SESSION_COOKIE_AGE:
+            return _("Your session ended %(hours)s hours after you signed in. Sign in again.") % {
+                "hours": settings.SESSION_COOKIE_AGE // 3600
+            }
+        if now - seen >= settings.SESSION_IDLE_TIMEOUT:
+            return _(
+                "You were signed out after %(minutes)s minutes without activity. Sign in again."
+            ) % {"minutes": settings.SESSION_IDLE_TIMEOUT // 60}
+        if SEEN_AT not in session or now - seen >= STAMP_EVERY:
+            session[SEEN_AT] = now
+        return None

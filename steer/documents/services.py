@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from docxtpl import DocxTemplate
 
+from steer.core import uploads
 from steer.documents import content, layout
 from steer.documents.models import DocumentTemplate, Draft, Kind, Output, Style
 from steer.documents.render import (
@@ -51,6 +52,15 @@ def check_template(data: bytes) -> None:
     """Refuse a file that is not a Word template steer can fill, saying why."""
     if len(data) > MAX_TEMPLATE_BYTES:
         raise DocumentError(_("The file is larger than 10 MB."))
+    # By its content before python-docx unpacks it: a Word archive of sane size, no macros.
+    if not data.startswith(uploads.ZIP):
+        raise DocumentError(_("This is not a Word file (.docx)."))
+    try:
+        uploads.check_office_archive(io.BytesIO(data), _("The template"), ".docx")
+    except uploads.UnsafeUpload as error:
+        if error.code in ("mismatch", "damaged"):
+            raise DocumentError(_("This is not a Word file (.docx).")) from None
+        raise DocumentError(str(error)) from None
     try:
         document = DocxTemplate(io.BytesIO(data))
         names = document.get_undeclared_template_variables(jinja2.Environment())

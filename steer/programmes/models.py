@@ -2,11 +2,13 @@
 
 import datetime as dt
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
@@ -533,6 +535,18 @@ class PlanItem(models.Model):
     completed_on = models.DateField(_("completed on"), null=True, blank=True)
     source_clause = models.CharField(_("source clause"), max_length=300, blank=True)
     is_illustrative = models.BooleanField(_("illustrative"), default=False)
+    # Every write moves the version on, so a save made from an older copy is noticed.
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    updated_at = models.DateTimeField(_("last change"), null=True, blank=True, editable=False)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("changed by"),
+    )
 
     objects = PlanItemQuerySet.as_manager()
 
@@ -580,6 +594,20 @@ class PlanItem(models.Model):
         if errors:
             raise ValidationError(errors)
         _check_tree_cycle(self)
+
+    def update_at_version(self, user, seen: int, **changes) -> bool:
+        """Write `changes` only if the stored item is still at version `seen`, moving it to the
+        next version with who and when; False, writing nothing, if someone else wrote first.
+        One conditional UPDATE, so of two saves from the same version only one can win."""
+        now = timezone.now()
+        written = PlanItem.objects.filter(pk=self.pk, version=seen).update(
+            version=F("version") + 1, updated_at=now, updated_by=user, **changes
+        )
+        if written:
+            self.version, self.updated_at, self.updated_by = seen + 1, now, user
+            for name, value in changes.items():
+                setattr(self, name, value)
+        return bool(written)
 
     def units_missing_on_start(self, units) -> list[OrgUnit]:
         """Units (for the many-to-many fields) that did not exist when the item started."""

@@ -149,6 +149,11 @@ def entries_from_json(data: bytes) -> tuple[list[Entry], list[Problem]]:
         document = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise UnsafeFile(_("The JSON file cannot be read: %(reason)s") % {"reason": e}) from None
+    return entries_from_dhis2(document)
+
+
+def entries_from_dhis2(document) -> tuple[list[Entry], list[Problem]]:
+    """Entries from a DHIS2 dataValueSet already parsed from JSON (a file or an API call)."""
     if not isinstance(document, dict) or not isinstance(document.get("dataValues"), list):
         raise UnsafeFile(_("The JSON file is not a DHIS2 dataValueSet (no “dataValues” list)."))
     defaults = {k: document.get(k) for k in ("period", "orgUnit")}
@@ -280,7 +285,8 @@ def write_dhis2_csv(values) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def write_dhis2_json(values) -> bytes:
+def dhis2_document(values) -> dict:
+    """A DHIS2 dataValueSet (codes as identifiers) of these values."""
     data_values = []
     for unit, period, indicator, option, value, _q, comment, by, at in value_rows(values):
         item = {
@@ -296,8 +302,11 @@ def write_dhis2_json(values) -> bytes:
         if comment:
             item["comment"] = safe_text(comment)
         data_values.append(item)
-    document = {"dataValues": data_values}
-    return json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
+    return {"dataValues": data_values}
+
+
+def write_dhis2_json(values) -> bytes:
+    return json.dumps(dhis2_document(values), ensure_ascii=False, indent=1).encode("utf-8")
 
 
 def write_table_xlsx(values) -> bytes:

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from steer.accounts.access import access_for
 from steer.core.bulk import insert_rows, prepared
+from steer.core.templatetags.steer import num
 from steer.programmes.models import Indicator, Programme
 from steer.reporting.checks import refresh_violations, value_checker
 from steer.reporting.models import (
@@ -55,12 +56,30 @@ class Entry:
     value: object
     quality: str = ""
     comment: str | None = None  # None keeps the stored comment
+    # The value_version of the figure the editor saw when the form was opened; None: no guard.
+    version: str | None = None
+
+
+def value_version(value, quality="", comment="") -> str:
+    """A short token of a stored figure (value, status, comment); a missing figure has its own.
+    An editor sends back the token of what they saw, so a change made meanwhile is noticed."""
+    if value is None:
+        text = repr((None, "", ""))
+    else:
+        number = format(Decimal(value).normalize(), "f")
+        text = repr((number, str(quality or ""), (comment or "").strip()))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+NO_VALUE = value_version(None)
 
 
 @dataclass(frozen=True)
 class Problem:
     where: str
     message: str
+    # Someone else changed the value meanwhile (the API answers 409 when only these remain).
+    conflict: bool = False
 
     def __str__(self) -> str:
         return f"{self.where}: {self.message}" if self.where else self.message
@@ -201,9 +220,9 @@ def plan_entries(programme: Programme, entries: list[Entry], user, *, only=None)
     plan = Plan(programme)
     problems = plan.problems
 
-    def problem(where: str, message: str) -> None:
+    def problem(where: str, message: str, conflict: bool = False) -> None:
         if len(problems) < MAX_PROBLEMS:
-            problems.append(Problem(where, message))
+            problems.append(Problem(where, message, conflict))
 
     if not entries:
         problem("", _("The file holds no values."))
@@ -325,6 +344,15 @@ def plan_entries(programme: Programme, entries: list[Entry], user, *, only=None)
         if len(comment) > 2000:
             problem(where, _("the comment is longer than 2000 characters."))
             continue
+        if entry.version is not None:
+            stored_version = value_version(*old[1:]) if old else NO_VALUE
+            typed_version = value_version(value, quality, comment)
+            if entry.version != stored_version and typed_version != stored_version:
+                if typed_version == entry.version:
+                    # Left as the editor saw it: the newer figure someone else stored stands.
+                    continue
+                problem(where, _conflict(key, old, entry.version, value), conflict=True)
+                continue
         if old is None:
             kind = "new" if value is not None else None
         elif value is None:
@@ -361,6 +389,46 @@ def plan_entries(programme: Programme, entries: list[Entry], user, *, only=None)
             )
         )
     return plan
+
+
+def _figure(value) -> str:
+    return num(value) if value is not None else _("no figure")
+
+
+def _conflict(key: tuple, old: tuple | None, seen: str, typed: Decimal | None) -> str:
+    """Who changed a figure the editor was changing too, and to what, from its history."""
+    indicator_id, unit_id, period, option = key
+    changes = list(
+        ValueChange.objects.filter(
+            indicator_id=indicator_id, unit_id=unit_id, period=period, option=option
+        )
+        .select_related("user")
+        .order_by("-at", "-pk")[:50]
+    )
+    # The history keeps no status of a figure, so each status is tried for the state before a
+    # change; failing a match, the editor most likely saw the state before the latest change.
+    seen_value = changes[0].old_value if changes else None
+    for change in changes:
+        before = change.old_value, change.old_comment
+        if any(seen == value_version(before[0], q, before[1]) for q in Quality.values):
+            seen_value = before[0]
+            break
+    if changes:
+        who = str(changes[0].user)
+        when = timezone.localtime(changes[0].at).strftime("%d/%m/%Y %H:%M")
+    else:
+        who, when = _("another user"), "?"
+    return _(
+        "%(who)s changed this figure at %(when)s, to %(theirs)s, while you were editing it "
+        "(you saw %(seen)s). Your figure %(typed)s was not saved; check theirs and save again "
+        "to replace it."
+    ) % {
+        "who": who,
+        "when": when,
+        "theirs": _figure(old[1] if old else None),
+        "seen": _figure(seen_value),
+        "typed": _figure(typed),
+    }
 
 
 @transaction.atomic

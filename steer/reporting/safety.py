@@ -5,7 +5,6 @@ unpack to, and their parts have been checked. Text written to CSV or Excel that 
 would run as a formula (it starts with = + - @) is neutralised.
 """
 
-import io
 import re
 import zipfile
 from collections.abc import Iterator
@@ -13,10 +12,9 @@ from xml.etree import ElementTree
 
 from django.utils.translation import gettext as _
 
+from steer.core.uploads import UnsafeUpload, has_ooxml_macros, ooxml_content_types, open_archive
+
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-MAX_UNPACKED_BYTES = 200 * 1024 * 1024
-MAX_PARTS = 2000
-MAX_RATIO = 200  # uncompressed/compressed, per part over 1 MB
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -43,10 +41,12 @@ def kind_of(data: bytes) -> str:
         )
     if data.startswith(ZIP_MAGIC):
         return "xlsx"
-    head = data.lstrip()[:1]
-    if head in (b"{", b"["):
+    head = data.removeprefix(b"\xef\xbb\xbf").lstrip()
+    if head[:1] in (b"{", b"["):
         return "json"
-    if b"\x00" in data[:4096]:
+    # A web page, an XML file or a PDF is text-like enough to be read as a CSV file, and a
+    # program has a NUL byte: all are refused by what they hold, whatever their name.
+    if head[:1] == b"<" or head.startswith(b"%PDF") or b"\x00" in data[:4096]:
         raise UnsafeFile(_("This file is neither a workbook nor a CSV or JSON file."))
     return "csv"
 
@@ -54,28 +54,19 @@ def kind_of(data: bytes) -> str:
 def check_workbook_archive(data: bytes) -> zipfile.ZipFile:
     """Open the archive after checking it cannot blow up, holds no macros and is a workbook."""
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        parts = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError):
-        raise UnsafeFile(_("The workbook is damaged and cannot be read.")) from None
-    if len(parts) > MAX_PARTS:
-        raise UnsafeFile(_("The workbook has too many parts to be a report."))
-    unpacked = sum(p.file_size for p in parts)
-    too_dense = any(
-        p.file_size > 1024 * 1024 and p.file_size > MAX_RATIO * max(p.compress_size, 1)
-        for p in parts
-    )
-    if unpacked > MAX_UNPACKED_BYTES or too_dense:
+        archive = open_archive(data, "")
+    except UnsafeUpload as refused:
+        if refused.code == "damaged":
+            raise UnsafeFile(_("The workbook is damaged and cannot be read.")) from None
         raise UnsafeFile(
             _("The workbook would unpack to an abnormal size; it was refused for safety.")
-        )
-    names = {p.filename for p in parts}
-    content_types = archive.read("[Content_Types].xml") if "[Content_Types].xml" in names else b""
-    if any(n.lower().endswith("vbaproject.bin") for n in names) or b"macroEnabled" in content_types:
+        ) from None
+    content_types = ooxml_content_types(archive)
+    if has_ooxml_macros(archive, content_types):
         raise UnsafeFile(
             _("The workbook contains macros (.xlsm). Save it as a plain .xlsx workbook.")
         )
-    if b"spreadsheetml" not in content_types or "xl/workbook.xml" not in names:
+    if b"spreadsheetml" not in content_types or "xl/workbook.xml" not in archive.namelist():
         raise UnsafeFile(_("This file is not an Excel workbook."))
     return archive
 

@@ -6,9 +6,12 @@ from decimal import Decimal
 
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.formats import get_format
 
+from steer.core.numbers import number_text
 from steer.programmes.models import Indicator, Target
 from steer.reporting.checks import bounds
+from steer.reporting.imports import NO_VALUE, value_version
 from steer.reporting.models import DataValue, FormLine, ReportForm, Submission
 from steer.reporting.periods import Period
 
@@ -35,6 +38,23 @@ class ReportRow:
     @property
     def field(self) -> str:
         return "v-" + self.key.replace("|", "--")
+
+    @property
+    def typed(self) -> str:
+        """The stored figure as a field holds it: the language's decimal mark and no grouping,
+        so a figure saved untouched reads back as the same number (1.250 would read as 1,25)."""
+        if self.stored is None:
+            return ""
+        marks = str.maketrans({",": "", ".": get_format("DECIMAL_SEPARATOR")})
+        return number_text(self.stored.value, None, marks)
+
+    @property
+    def version(self) -> str:
+        """The token of the stored figure, sent back on save to notice a change made meanwhile."""
+        stored = self.stored
+        if stored is None:
+            return NO_VALUE
+        return value_version(stored.value, stored.quality, stored.comment)
 
 
 def report_rows(form: ReportForm, unit, period: Period) -> list[ReportRow]:

@@ -14,11 +14,19 @@ from django.views.decorators.http import require_POST
 
 from steer.accounts.access import access_for
 from steer.core.files import file_download
+from steer.core.uploads import UnsafeUpload, check_content
 from steer.programmes.views import viewable_programme
 from steer.reporting import workflow
 from steer.reporting.checks import value_problem, violation_text
 from steer.reporting.formats import WRITERS, channel_of, read_upload
-from steer.reporting.imports import Entry, Rejected, parse_number, plan_entries, write_entries
+from steer.reporting.imports import (
+    Entry,
+    Rejected,
+    parse_number,
+    plan_entries,
+    value_version,
+    write_entries,
+)
 from steer.reporting.labels import period_label
 from steer.reporting.models import (
     Channel,
@@ -89,6 +97,7 @@ def report_list(request, slug):
             "programme": programme,
             "forms": forms,
             "whole": access.sees_whole_programme(programme),
+            "can_import": access.can_import(programme),
         },
     )
 
@@ -172,6 +181,21 @@ def _reminder_text(form, period, deadline, unit) -> str:
     }
 
 
+def _where(row) -> str:
+    return f"{row.indicator.code}{' – ' + row.option_name if row.option else ''}"
+
+
+def _untouched(request, row) -> bool:
+    """Whether the editor left the row as the page showed it (the figure of the token sent)."""
+    try:
+        value = parse_number(request.POST.get(row.field, ""))
+    except ValueError:
+        return False
+    quality = request.POST.get(row.field + "-q", "")
+    shown = value_version(value, quality, request.POST.get(row.field + "-c", ""))
+    return shown == request.POST.get(row.field + "-v")
+
+
 def _entries_from_post(request, rows, unit, period) -> list[Entry]:
     entries = []
     for row in rows:
@@ -179,7 +203,7 @@ def _entries_from_post(request, rows, unit, period) -> list[Entry]:
             continue
         entries.append(
             Entry(
-                where=f"{row.indicator.code}{' – ' + row.option_name if row.option else ''}",
+                where=_where(row),
                 unit=unit.code,
                 period=period.code,
                 indicator=row.indicator.code,
@@ -187,6 +211,8 @@ def _entries_from_post(request, rows, unit, period) -> list[Entry]:
                 value=request.POST.get(row.field, ""),
                 quality=request.POST.get(row.field + "-q", Quality.OFFICIAL),
                 comment=request.POST.get(row.field + "-c", ""),
+                # Without a token (an old page, a script) the save is unguarded, as files are.
+                version=request.POST.get(row.field + "-v") or None,
             )
         )
     return entries
@@ -232,7 +258,21 @@ def report_entry(request, slug, form_code, period_code, unit_code):
                     % {"state": moved.get_state_display()},
                 )
             return redirect(request.path)
-    posted = {row.field: request.POST.get(row.field, "") for row in rows} if problems else {}
+    if problems:
+        # Read again: the tokens now match what is stored, so saving again overwrites on purpose.
+        rows = report_rows(form, unit, period)
+        submission = Submission.objects.filter(form=form, unit=unit, period=period.code).first()
+    at_field = {}
+    for p in problems:
+        at_field.setdefault(p.where, []).append(p.message)
+    for row in rows:
+        row.problems = at_field.get(_where(row), [])
+        if problems and not _untouched(request, row):  # what the editor typed stays
+            row.posted = request.POST.get(row.field, "")
+            row.posted_quality = request.POST.get(row.field + "-q")
+            row.posted_comment = request.POST.get(row.field + "-c")
+        else:  # as stored now, so a figure changed meanwhile is not sent back stale
+            row.posted = row.posted_quality = row.posted_comment = None
     editable = (submission is None or submission.is_editable) and access.can_enter_values(
         programme, unit.pk
     )
@@ -246,8 +286,6 @@ def report_entry(request, slug, form_code, period_code, unit_code):
         allowed = workflow.allowed_actions(submission, request.user)
     actions = [a for a in allowed if a != workflow.Action.SUBMIT]
     can_submit = editable and workflow.Action.SUBMIT in allowed
-    for row in rows:
-        row.posted = posted.get(row.field)
     return render(
         request,
         "reporting/report_entry.html",
@@ -330,14 +368,19 @@ def value_history(request, slug, form_code, period_code, unit_code):
         elif upload.size > MAX_EVIDENCE_BYTES:
             messages.error(request, _("The file is larger than 10 MB."))
         else:
-            Evidence.objects.create(
-                value=value,
-                file=upload,
-                name=upload.name[:200],
-                size=upload.size,
-                uploaded_by=request.user,
-            )
-            messages.success(request, _("The file was attached."))
+            try:
+                check_content(upload)
+            except UnsafeUpload as error:
+                messages.error(request, str(error))
+            else:
+                Evidence.objects.create(
+                    value=value,
+                    file=upload,
+                    name=upload.name[:200],
+                    size=upload.size,
+                    uploaded_by=request.user,
+                )
+                messages.success(request, _("The file was attached."))
         return redirect(f"{request.path}?key={key}")
     return render(
         request,

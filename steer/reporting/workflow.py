@@ -55,8 +55,10 @@ TARGET = {
 @transaction.atomic
 def act(submission: Submission, user, action: str, reason: str = "") -> Submission:
     """Carry out one workflow step, or raise WorkflowError saying why it cannot be done."""
+    # Only the submission's row: locking the joined form and programme rows too (PostgreSQL's
+    # FOR UPDATE without OF) deadlocked with imports writing under the programme lock.
     submission = (
-        Submission.objects.select_for_update()
+        Submission.objects.select_for_update(of=("self",))
         .select_related("form__programme")
         .get(pk=submission.pk)
     )

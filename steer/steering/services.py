@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from steer.accounts.access import access_for
 from steer.accounts.models import User
+from steer.core.uploads import DOCUMENT_TYPES, UnsafeUpload, check_content
 from steer.programmes.models import PlanItem, Programme
 from steer.reporting.periods import Period, PeriodError
 from steer.steering.models import (
@@ -36,8 +37,7 @@ from steer.steering.models import (
 from steer.units.models import OrgUnit
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
-# Documents, spreadsheets, scans and photos: what evidence is in an administration.
-FILE_TYPES = (".pdf", ".doc", ".docx", ".odt", ".xls", ".xlsx", ".ods", ".jpg", ".jpeg", ".png")
+FILE_TYPES = DOCUMENT_TYPES
 
 
 class SteeringError(Exception):
@@ -97,6 +97,10 @@ def check_files(files) -> None:
             )
         if upload.size == 0:
             raise SteeringError(_("%(name)s is empty.") % {"name": upload.name})
+        try:
+            check_content(upload, FILE_TYPES)
+        except UnsafeUpload as error:
+            raise SteeringError(str(error)) from None
 
 
 def attach(subject, user, files) -> list[Attachment]:
@@ -120,6 +124,7 @@ def attach(subject, user, files) -> list[Attachment]:
 @transaction.atomic
 def report_progress(item: PlanItem, user, *, files=(), today=None, **fields) -> ProgressReport:
     """The lead unit's progress report; at 100 % with a completion day the item is completed."""
+    _lock(item)
     access = access_for(user)
     if not access.can_report_on(item.programme, [item.lead_unit_id]):
         raise SteeringError(_("Only the lead unit reports progress on this item."))
@@ -145,21 +150,59 @@ def report_progress(item: PlanItem, user, *, files=(), today=None, **fields) -> 
     check_files(files)
     report = ProgressReport.objects.create(plan_item=item, reported_by=user, **fields)
     attach(report, user, files)
-    before = item.state
+    before, state, done_on = item.state, item.state, item.completed_on
     if completed_on:
-        item.state, item.completed_on = PlanItem.State.COMPLETED, completed_on
-    elif item.state == PlanItem.State.PLANNED:
-        item.state = PlanItem.State.IN_PROGRESS
-    item.save(update_fields=["state", "completed_on"])
+        state, done_on = PlanItem.State.COMPLETED, completed_on
+    elif state == PlanItem.State.PLANNED:
+        state = PlanItem.State.IN_PROGRESS
+    _write_item(item, user, state=state, completed_on=done_on)
     record(item, user, "progress", before, item.state, f"{report.period}: {percent} %")
     return report
 
 
+def _lock(item: PlanItem) -> None:
+    """Wait until other writes of the item have committed, then read it as it is now."""
+    PlanItem.objects.select_for_update().filter(pk=item.pk).exists()
+    item.refresh_from_db()
+
+
+def _write_item(item: PlanItem, user, **changes) -> None:
+    # The item is locked and fresh (_lock), so its version cannot have moved; checked regardless.
+    if not item.update_at_version(user, item.version, **changes):
+        raise SteeringError(
+            _("Someone else changed the item at the same moment; nothing was saved. Try again.")
+        )
+
+
+def _deadline_moved(item: PlanItem, seen: dt.date) -> str:
+    last = item.deadline_changes.select_related("changed_by").order_by("changed_at", "pk").last()
+    if last is not None and last.new_deadline == item.deadline:
+        who, at = last.changed_by, last.changed_at
+    else:  # moved in the back office
+        who, at = item.updated_by, item.updated_at
+    return _(
+        "%(who)s already moved the deadline from %(old)s to %(new)s at %(when)s; your change "
+        "was not saved. Look at the new deadline and move it again if it still needs to move."
+    ) % {
+        "who": who or _("another user"),
+        "old": _dmy(seen),
+        "new": _dmy(item.deadline),
+        "when": timezone.localtime(at).strftime("%d/%m/%Y %H:%M") if at else "?",
+    }
+
+
 @transaction.atomic
-def change_deadline(item: PlanItem, user, new: dt.date, reason: str, decided_by="") -> None:
-    """Move an item's deadline; the first one stays as the baseline."""
+def change_deadline(
+    item: PlanItem, user, new: dt.date, reason: str, decided_by="", seen: dt.date | None = None
+) -> None:
+    """Move an item's deadline; the first one stays as the baseline. `seen` is the deadline the
+    user was shown (default: the item's as passed in); if it moved meanwhile, nothing changes."""
+    seen = item.deadline if seen is None else seen
+    _lock(item)
     if not access_for(user).can_edit_programme(item.programme):
         raise SteeringError(_("Only the standing agency moves a deadline."))
+    if item.deadline != seen:
+        raise SteeringError(_deadline_moved(item, seen))
     if not reason.strip():
         raise SteeringError(_("Give the reason for moving the deadline."))
     if new < item.start_date:
@@ -174,10 +217,8 @@ def change_deadline(item: PlanItem, user, new: dt.date, reason: str, decided_by=
         decided_by=decided_by,
         changed_by=user,
     )
-    if item.baseline_deadline is None:
-        item.baseline_deadline = item.deadline
-    old, item.deadline = item.deadline, new
-    item.save(update_fields=["deadline", "baseline_deadline"])
+    old = item.deadline
+    _write_item(item, user, deadline=new, baseline_deadline=item.baseline_deadline or old)
     record(item, user, "deadline", _dmy(old), _dmy(new), reason)
 
 

@@ -1,5 +1,7 @@
 """Directives: the register, giving one, and following it to closure on evidence."""
 
+import datetime as dt
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -163,7 +165,10 @@ class DirectiveForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["meeting"].queryset = Meeting.objects.filter(programme=programme)
         self.fields["inspection"].queryset = access.inspections(programme)
-        self.fields["assignees"].queryset = OrgUnit.objects.filter(valid_to__isnull=True).order_by(
+        # Units that existed during the programme: a directive may be dated back (one given
+        # after an inspection of a district since merged); the service checks the date itself.
+        first, last = dt.date(programme.start_year, 1, 1), dt.date(programme.end_year, 12, 31)
+        self.fields["assignees"].queryset = OrgUnit.objects.existing_during(first, last).order_by(
             "code"
         )
 

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -127,8 +128,13 @@ def deadline(request, slug, code):
             % {"errors": "; ".join(e for errs in form.errors.values() for e in errs)},
         )
     else:
+        # The deadline the page showed: if it moved meanwhile, this change is refused.
         try:
-            services.change_deadline(item, request.user, **form.cleaned_data)
+            seen = parse_date(request.POST.get("seen", ""))
+        except ValueError:  # a well-formed impossible day: no guard, as without one
+            seen = None
+        try:
+            services.change_deadline(item, request.user, seen=seen, **form.cleaned_data)
         except services.SteeringError as error:
             messages.error(request, str(error))
         else:

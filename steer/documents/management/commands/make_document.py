@@ -1,9 +1,9 @@
-import sys
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from steer.core.progress import ProgressBar
 from steer.documents import services
 from steer.documents.models import Draft
 
@@ -28,9 +28,9 @@ class Command(BaseCommand):
         if user is None:
             raise CommandError(f"There is no user {options['user']}.")
         output = services.request_output(draft, user, want_pdf=options["pdf"])
-        output = services.make_output(output.pk, on_progress=self._bar)
-        self._bar(100, "done")
-        sys.stderr.write("\n")
+        bar = ProgressBar("document", 100)
+        output = services.make_output(output.pk, on_progress=lambda percent, _step: bar(percent))
+        bar(100)
         if output.state != output.State.DONE:
             raise CommandError(output.error)
         if output.pdf_problem:
@@ -40,8 +40,3 @@ class Command(BaseCommand):
             if output.pdf is not None:
                 options["out"].with_suffix(".pdf").write_bytes(bytes(output.pdf))
         self.stdout.write(f"File {output.pk} made in {output.seconds:.1f} s.")
-
-    def _bar(self, percent: int, step: str) -> None:
-        filled = percent * 30 // 100
-        sys.stderr.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {percent:3d}% {step:<6}")
-        sys.stderr.flush()

@@ -1,0 +1,130 @@
+"""The REST API: units, programmes, indicators, plan items, reported values (also as DHIS2
+dataValueSets), submissions, directives, recommendations and rankings.
+
+Callers sign in with a personal access token (`Authorization: Bearer steer_…`) or, from the
+app's own pages, with their session (and its CSRF token). Every call applies the same rule as the
+pages (steer.accounts.access); errors come back as {"detail", "code", "problems"}.
+"""
+
+import logging
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer, django_auth
+
+from steer.api import tokens
+from steer.api.models import AccessToken
+
+logger = logging.getLogger(__name__)
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request, token: str):
+        row = tokens.user_of(token)
+        if row is None:
+            return None
+        request.user = row.user
+        request.access_token = row
+        return row
+
+
+api = NinjaAPI(
+    title="steer API",
+    version="1",
+    description=(
+        "Programme steering data: units, programmes, indicators and targets, plan items, "
+        "reported values (also as DHIS2 dataValueSets), submissions, directives, "
+        "recommendations and rankings. Sign in with a personal access token made on the "
+        "“API tokens” page: `Authorization: Bearer steer_…`. Lists are paged with "
+        "`limit` and `offset`."
+    ),
+    urls_namespace="api",
+    auth=[TokenAuth(), django_auth],
+)
+
+
+class Refused(HttpError):
+    """An error with a code and, for refused writes, the problems at fault."""
+
+    def __init__(self, status: int, code: str, detail: str, problems=()):
+        super().__init__(status, detail)
+        self.code = code
+        self.problems = [{"where": p.where, "message": p.message} for p in problems]
+
+
+def error(request, status: int, code: str, detail: str, problems=()):
+    body = {"detail": detail, "code": code, "problems": list(problems)}
+    response = api.create_response(request, body, status=status)
+    if status == 401:
+        response["WWW-Authenticate"] = 'Bearer realm="steer"'
+    return response
+
+
+@api.exception_handler(Refused)
+def _refused(request, exc: Refused):
+    return error(request, exc.status_code, exc.code, exc.message, exc.problems)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request, exc):
+    return error(
+        request,
+        401,
+        "unauthenticated",
+        _("Sign in: send a valid personal access token as “Authorization: Bearer …”."),
+    )
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request, exc):
+    return error(request, 403, "forbidden", str(exc) or _("You may not see or change this."))
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc):
+    return error(request, 404, "not_found", str(exc) or _("Not found."))
+
+
+@api.exception_handler(ValidationError)
+def _invalid(request, exc: ValidationError):
+    problems = [
+        {
+            "where": ".".join(str(part) for part in item.get("loc", ())),
+            "message": str(item.get("msg", "")),
+        }
+        for item in exc.errors
+    ]
+    return error(request, 422, "invalid", _("The request is not valid."), problems)
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc: HttpError):
+    code = {400: "bad_request", 405: "method_not_allowed"}.get(exc.status_code, "error")
+    return error(request, exc.status_code, code, str(exc))
+
+
+@api.exception_handler(Exception)
+def _server_error(request, exc):
+    # Never a stack trace for a caller; the log has it.
+    logger.exception("API error on %s", request.path)
+    return error(request, 500, "server_error", _("Something went wrong on the server."))
+
+
+def require_write(request) -> None:
+    """A read-only token may not change anything."""
+    row = getattr(request, "access_token", None)
+    if isinstance(row, AccessToken) and row.scope != AccessToken.Scope.WRITE:
+        raise Refused(403, "read_only", _("This access token is read only."))
+
+
+def register() -> None:
+    from steer.api import catalogue, rankings, reporting, steering
+
+    for module in (catalogue, reporting, steering, rankings):
+        api.add_router("", module.router)
+
+
+register()

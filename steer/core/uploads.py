@@ -1,0 +1,159 @@
+"""What an uploaded file really is, judged by its content, never by its name alone.
+
+A file named .pdf must begin as a PDF does; a .docx, .xlsx, .odt or .ods must be a zip archive
+holding the parts of that kind of document (and no macros); a .doc or .xls an OLE compound file;
+a .jpg or .png the image it claims. An HTML page or a program renamed to any of these is refused.
+"""
+
+import io
+import zipfile
+from pathlib import Path
+
+from django.utils.translation import gettext as _
+
+# Documents, spreadsheets, scans and photos: what evidence is in an administration.
+DOCUMENT_TYPES = (".pdf", ".doc", ".docx", ".odt", ".xls", ".xlsx", ".ods", ".jpg", ".jpeg", ".png")
+
+PDF = b"%PDF-"
+PNG = b"\x89PNG\r\n\x1a\n"
+JPEG = b"\xff\xd8\xff"
+OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP = b"PK\x03\x04"
+
+# Limits on an archive before any of it is unpacked (a zip bomb is a few kB that unpack to GBs).
+MAX_PARTS = 2000
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+MAX_RATIO = 200  # uncompressed/compressed, per part over 1 MB
+MAX_MANIFEST_BYTES = 1024 * 1024
+
+# Office Open XML: the content type of the main part, per file type.
+OOXML_MAIN = {
+    ".docx": b"wordprocessingml.document.main+xml",
+    ".xlsx": b"spreadsheetml.sheet.main+xml",
+}
+# OpenDocument: the `mimetype` part, stored first and uncompressed.
+ODF_MIMETYPE = {
+    ".odt": b"application/vnd.oasis.opendocument.text",
+    ".ods": b"application/vnd.oasis.opendocument.spreadsheet",
+}
+
+
+class UnsafeUpload(ValueError):
+    """A file refused; the message names it and says why. `code`: mismatch (not what its name
+    says), damaged, oversized (as an archive), macros or type (a name not accepted)."""
+
+    def __init__(self, message: str, code: str):
+        super().__init__(message)
+        self.code = code
+
+
+def _mismatch(name: str, suffix: str) -> UnsafeUpload:
+    return UnsafeUpload(
+        _("%(name)s is not a real %(type)s file: its content does not match its name.")
+        % {"name": name, "type": suffix.lstrip(".").upper()},
+        "mismatch",
+    )
+
+
+def open_archive(data, name: str) -> zipfile.ZipFile:
+    """The zip archive, once it is known not to unpack to an abnormal size."""
+    try:
+        archive = zipfile.ZipFile(data if hasattr(data, "read") else io.BytesIO(data))
+        parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise UnsafeUpload(
+            _("%(name)s is damaged and cannot be read.") % {"name": name}, "damaged"
+        ) from None
+    too_dense = any(
+        p.file_size > 1024 * 1024 and p.file_size > MAX_RATIO * max(p.compress_size, 1)
+        for p in parts
+    )
+    if len(parts) > MAX_PARTS or sum(p.file_size for p in parts) > MAX_UNPACKED_BYTES or too_dense:
+        raise UnsafeUpload(
+            _("%(name)s would unpack to an abnormal size; it was refused for safety.")
+            % {"name": name},
+            "oversized",
+        )
+    return archive
+
+
+def _part(archive: zipfile.ZipFile, part: str) -> bytes:
+    try:
+        with archive.open(part) as stream:
+            return stream.read(MAX_MANIFEST_BYTES)
+    except (KeyError, zipfile.BadZipFile, OSError, ValueError, NotImplementedError):
+        return b""
+
+
+def ooxml_content_types(archive: zipfile.ZipFile) -> bytes:
+    return _part(archive, "[Content_Types].xml")
+
+
+def has_ooxml_macros(archive: zipfile.ZipFile, content_types: bytes) -> bool:
+    """A Word or Excel file with a VBA project (.docm, .xlsm saved under another name)."""
+    names = (n.lower() for n in archive.namelist())
+    return any(n.endswith("vbaproject.bin") for n in names) or b"macroEnabled" in content_types
+
+
+def check_office_archive(data, name: str, suffix: str) -> None:
+    """A .docx/.xlsx/.odt/.ods: the archive holds that kind of document and no macros."""
+    archive = open_archive(data, name)
+    names = {n.lower() for n in archive.namelist()}
+    if suffix in OOXML_MAIN:
+        content_types = ooxml_content_types(archive)
+        if has_ooxml_macros(archive, content_types):
+            raise UnsafeUpload(
+                _(
+                    "%(name)s contains macros. Save it as a plain document (.docx or .xlsx) and "
+                    "upload it again."
+                )
+                % {"name": name},
+                "macros",
+            )
+        if OOXML_MAIN[suffix] not in content_types:
+            raise _mismatch(name, suffix)
+    else:
+        if _part(archive, "mimetype").strip() != ODF_MIMETYPE[suffix]:
+            raise _mismatch(name, suffix)
+        if any(n.startswith("basic/") for n in names):
+            raise UnsafeUpload(
+                _("%(name)s contains macros. Save it without macros and upload it again.")
+                % {"name": name},
+                "macros",
+            )
+
+
+def check_content(upload, allowed=DOCUMENT_TYPES) -> None:
+    """Refuse an uploaded file (Django's UploadedFile) whose name is not of an allowed type or
+    whose content is not what its name says. The file is read from its start and put back."""
+    name = Path(upload.name or "").name
+    suffix = Path(name).suffix.lower()
+    if suffix not in allowed:
+        raise UnsafeUpload(
+            _("%(name)s: files of this type are not accepted (allowed: %(types)s).")
+            % {"name": name, "types": ", ".join(t.lstrip(".") for t in allowed)},
+            "type",
+        )
+    upload.seek(0)
+    head = upload.read(16)
+    try:
+        if suffix == ".pdf":
+            ok = head.startswith(PDF)
+        elif suffix == ".png":
+            ok = head.startswith(PNG)
+        elif suffix in (".jpg", ".jpeg"):
+            ok = head.startswith(JPEG)
+        elif suffix in (".doc", ".xls"):
+            ok = head.startswith(OLE)
+        elif suffix in OOXML_MAIN or suffix in ODF_MIMETYPE:
+            if not head.startswith(ZIP):
+                raise _mismatch(name, suffix)
+            upload.seek(0)
+            check_office_archive(upload, name, suffix)
+            ok = True
+        else:  # a type added to `allowed` without a rule here: refuse rather than trust the name
+            ok = False
+    finally:
+        upload.seek(0)
+    if not ok:
+        raise _mismatch(name, suffix)
