@@ -32,8 +32,9 @@ def _row(page: Page, code: str) -> Locator:
 
 
 def figure(page: Page, code: str) -> Locator:
-    """The field of this period's figure on the row of an indicator."""
-    return _row(page, code).locator("input.value")
+    """The field of this period's figure on the row of an indicator, found by its accessible
+    name (the row's indicator and the column), as a screen reader announces it."""
+    return page.get_by_role("textbox", name=re.compile(rf"^{code}\. .+ Số liệu kỳ này$"))
 
 
 def this_period(page: Page, code: str) -> Locator:

@@ -161,12 +161,17 @@ def save_draft(draft: Draft, header: dict, texts: dict, user) -> None:
 # -- files ----------------------------------------------------------------------------------
 
 
+def new_output(draft: Draft, user, *, want_pdf: bool) -> Output:
+    """The row for a file to be made from the draft with its current template."""
+    template = current_template(draft.layout, draft.style)
+    return Output.objects.create(draft=draft, template=template, made_by=user, want_pdf=want_pdf)
+
+
 def request_output(draft: Draft, user, *, want_pdf: bool) -> Output:
     """Queue the making of the draft's file; the worker makes it (tasks.make_document)."""
     from steer.documents.tasks import make_document
 
-    template = current_template(draft.layout, draft.style)
-    output = Output.objects.create(draft=draft, template=template, made_by=user, want_pdf=want_pdf)
+    output = new_output(draft, user, want_pdf=want_pdf)
     transaction.on_commit(lambda: make_document.enqueue(output.pk))
     return output
 

@@ -444,7 +444,9 @@ def write_entries(
 ) -> Plan:
     """Plan and write in one transaction; raises Rejected and writes nothing on any problem."""
     # Lock the programme row first so two writers of the same programme queue up (PostgreSQL).
-    Programme.objects.select_for_update().filter(pk=programme.pk).exists()
+    # NO KEY UPDATE: writers still queue, but rows that merely refer to the programme (previews,
+    # notifications, submissions) can be inserted meanwhile.
+    Programme.objects.select_for_update(no_key=True).filter(pk=programme.pk).exists()
     plan = plan_entries(programme, entries, user, only=only)
     if plan.problems:
         raise Rejected(plan.problems)

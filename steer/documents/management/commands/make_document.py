@@ -27,7 +27,8 @@ class Command(BaseCommand):
         user = get_user_model().objects.filter(username=options["user"]).first()
         if user is None:
             raise CommandError(f"There is no user {options['user']}.")
-        output = services.request_output(draft, user, want_pdf=options["pdf"])
+        # Made here, not queued: a running worker would make the same file again.
+        output = services.new_output(draft, user, want_pdf=options["pdf"])
         bar = ProgressBar("document", 100)
         output = services.make_output(output.pk, on_progress=lambda percent, _step: bar(percent))
         bar(100)
