@@ -224,6 +224,14 @@ def test_a_limit_over_1000_is_refused_with_the_parameter_named(bearer):
     assert any("limit" in p["where"] for p in body["problems"])
 
 
+def test_a_parameter_given_twice_is_refused_not_silently_narrowed(bearer):
+    response = bearer("thuongtruc").get(f"{API}/units", {"parent": ["001", "002"], "limit": 5})
+    assert response.status_code == 422
+    assert response.json()["problems"] == [
+        {"where": "query.parent", "message": "Tham số này chỉ được gửi một lần."}
+    ]
+
+
 def test_a_malformed_body_gets_a_clear_error_not_a_server_error(bearer):
     response = bearer("baocao.dongda").post(
         f"{P}/values", "{not json", content_type="application/json"

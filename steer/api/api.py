@@ -13,6 +13,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 from ninja.security import HttpBearer, django_auth
 
 from steer.api import tokens
@@ -31,6 +32,22 @@ class TokenAuth(HttpBearer):
         return row
 
 
+class OneValueParser(Parser):
+    """A parameter that takes one value given twice (?parent=01&parent=02) is refused: Ninja
+    would silently keep the last."""
+
+    def parse_querydict(self, data, list_fields, request):
+        repeated = [k for k in data if k not in list_fields and len(data.getlist(k)) > 1]
+        if repeated:
+            raise ValidationError(
+                [
+                    {"loc": ("query", key), "msg": _("Give this parameter once.")}
+                    for key in repeated
+                ]
+            )
+        return super().parse_querydict(data, list_fields, request)
+
+
 api = NinjaAPI(
     title="steer API",
     version="1",
@@ -43,6 +60,7 @@ api = NinjaAPI(
     ),
     urls_namespace="api",
     auth=[TokenAuth(), django_auth],
+    parser=OneValueParser(),
 )
 
 
