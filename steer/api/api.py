@@ -40,10 +40,7 @@ class OneValueParser(Parser):
         repeated = [k for k in data if k not in list_fields and len(data.getlist(k)) > 1]
         if repeated:
             raise ValidationError(
-                [
-                    {"loc": ("query", key), "msg": _("Give this parameter once.")}
-                    for key in repeated
-                ]
+                [{"loc": ("query", key), "msg": _("Give this parameter once.")} for key in repeated]
             )
         return super().parse_querydict(data, list_fields, request)
 
