@@ -5,6 +5,7 @@ from django.urls import reverse
 from steer.reporting.models import (
     DataValue,
     ImportBatch,
+    ReportForm,
     Submission,
     SubmissionEvent,
     ValueChange,
@@ -171,3 +172,14 @@ def test_a_district_sees_its_own_target_not_the_city_total(login, programme):
     assert targets["CT07"] == 60  # Đống Đa's own 2025 target
     assert targets["CT15"] is None  # the city's 2,500 OCOP products are not Đống Đa's target
     assert targets["CT19"] == 100  # a rate every unit must reach
+
+
+def test_a_report_of_a_year_the_form_does_not_ask_for_is_not_found(login, programme):
+    form = ReportForm.objects.get(programme=programme, code="BC6T-DP")
+    reporter = login("baocao.dongda")
+    inside = reverse("report_entry", args=[programme.slug, form.code, "2025S1", "006"])
+    after = reverse(
+        "report_entry", args=[programme.slug, form.code, f"{form.last_year + 1}S1", "006"]
+    )
+    assert reporter.get(inside).status_code == 200
+    assert reporter.get(after).status_code == 404

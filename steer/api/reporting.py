@@ -111,6 +111,16 @@ def values(
     return page(rows, limit, offset, value_out)
 
 
+def _check_or_write(programme, entries, user, *, dry_run: bool):
+    """The plan of a write, all or none; a dry run checks the same way and writes nothing."""
+    if not dry_run:
+        return write_entries(programme, entries, user, channel=Channel.API)
+    plan = plan_entries(programme, entries, user)
+    if plan.problems:
+        raise Rejected(plan.problems)
+    return plan
+
+
 def _problems(error: Rejected):
     conflicts = [p for p in error.problems if p.conflict]
     if conflicts and len(conflicts) == len(error.problems):
@@ -150,12 +160,7 @@ def write_values(request, body: s.ValuesIn, slug: str = SLUG):
         for number, item in enumerate(body.values, start=1)
     ]
     try:
-        if body.dry_run:
-            plan = plan_entries(programme, entries, request.user)
-            if plan.problems:
-                raise Rejected(plan.problems)
-        else:
-            plan = write_entries(programme, entries, request.user, channel=Channel.API)
+        plan = _check_or_write(programme, entries, request.user, dry_run=body.dry_run)
     except Rejected as e:
         raise _problems(e) from None
     return {"written": not body.dry_run, "counts": plan.counts()}
@@ -201,12 +206,7 @@ def import_data_value_set(
     try:
         if problems:
             raise Rejected(problems)
-        if dryRun:
-            plan = plan_entries(programme, entries, request.user)
-            if plan.problems:
-                raise Rejected(plan.problems)
-        else:
-            plan = write_entries(programme, entries, request.user, channel=Channel.API)
+        plan = _check_or_write(programme, entries, request.user, dry_run=dryRun)
     except Rejected as e:
         return Status(
             409,
@@ -289,12 +289,7 @@ def _report(request, programme, form_code: str, period_code: str, unit_code: str
         period = Period.parse(period_code)
     except PeriodError:
         period = None
-    if (
-        period is None
-        or period.type.value != form.period_type
-        or not form.first_year <= period.year <= form.last_year
-        or not form.units.filter(pk=unit.pk).exists()
-    ):
+    if period is None or not form.asks(unit, period):
         raise Refused(
             404,
             "not_found",

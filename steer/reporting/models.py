@@ -110,6 +110,14 @@ class ReportForm(models.Model):
     def deadline(self, period: Period):
         return period.deadline(self.programme.report_deadline_days)
 
+    def asks(self, unit: OrgUnit, period: Period) -> bool:
+        """Whether this form asks the unit for a report of this period (its kind, its years)."""
+        return (
+            period.type.value == self.period_type
+            and self.first_year <= period.year <= self.last_year
+            and self.units.filter(pk=unit.pk).exists()
+        )
+
     def units_expected(self, period: Period):
         # A unit dissolved during the window hands its report to its successors.
         return self.units.existing_on(period.cutoff_end)

@@ -66,7 +66,7 @@ def _report(request, slug, form_code, period_code, unit_code):
     unit = get_object_or_404(OrgUnit, code=unit_code)
     access = access_for(request.user)
     access.require(access.can_view_reports(programme, unit))
-    if period.type.value != form.period_type or not form.units.filter(pk=unit.pk).exists():
+    if not form.asks(unit, period):
         raise Http404
     return programme, form, period, unit
 
