@@ -349,7 +349,7 @@ def submission_action(
     body: s.ActionIn,
     slug: str = SLUG,
     form: str = code("BC6T-DP"),
-    period: str = code("2025S2"),
+    period: str = code("2025S1"),
     unit: str = code("006"),
 ):
     """Move a report on: submit, return (with a reason), approve, accept or reopen (with a
