@@ -21,6 +21,7 @@ from steer.reporting import workflow
 from steer.reporting.models import (
     DataValue,
     ImportBatch,
+    Reminder,
     ReportForm,
     Submission,
     ValueChange,
@@ -210,6 +211,7 @@ def test_a_report_of_a_dissolved_district_cannot_be_submitted_or_approved(smuggl
     url = f"{P}/submissions/{FORM}/2025S2/006/actions"
     response = api("lanhdao.dongda").post(url, {"action": "approve"}, "application/json")
     assert response.status_code == 404
+    assert response.json()["problems"] == [{"where": "period", "message": GONE}]
     # Sending it back stays possible: it takes the report further from the figures.
     workflow.act(smuggled, head, workflow.Action.RETURN, "Quận đã giải thể từ 1/7/2025")
     assert Submission.objects.get(pk=smuggled.pk).state == Submission.State.RETURNED
@@ -224,6 +226,16 @@ def test_figures_of_a_dissolved_district_stored_as_approved_are_not_counted(smug
     rebuild(programme)
     assert city_total() == before
     assert not Figure.objects.filter(unit__code="006", period="2025S2").exists()
+
+
+def test_completeness_and_reminders_leave_out_a_district_after_its_end(smuggled, login):
+    client = login("thuongtruc")
+    url = reverse("form_status", args=["07-ctr-tu", FORM])
+    rows = client.get(url, {"period": "2025S2"}).context["rows"]
+    assert len(rows) == 126 and "006" not in {row.unit.code for row in rows}
+    client.post(f"{url}?period=2025S2")
+    assert Reminder.objects.filter(period="2025S2").exists()
+    assert not Reminder.objects.filter(unit__code="006", period="2025S2").exists()
 
 
 def test_the_data_check_lists_the_reports_stored_for_units_that_did_not_exist(smuggled):

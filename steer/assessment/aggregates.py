@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 
 from django.db import transaction
+from django.db.models import Q
 
 from steer.assessment.models import Figure
 from steer.assessment.rollup import Figure as Fig
@@ -90,11 +91,12 @@ def yearly_indicators(indicator_ids: Iterable[int]) -> set[int]:
 
 
 def lifetimes(units=None) -> dict[int, OrgUnit]:
-    """The units (all, or these) with only their days of existence, by id."""
-    rows = OrgUnit.objects.only("valid_from", "valid_to")
+    """The units (all, or these) that began or ended at some point, by id, with only their days
+    of existence (any other unit exists on every day)."""
+    rows = OrgUnit.objects.filter(Q(valid_from__isnull=False) | Q(valid_to__isnull=False))
     if units is not None:
         rows = rows.filter(pk__in=units)
-    return {unit.pk: unit for unit in rows}
+    return {unit.pk: unit for unit in rows.only("valid_from", "valid_to")}
 
 
 def _approved_values(indicator_ids, units: dict[int, OrgUnit], **filters):
@@ -106,7 +108,8 @@ def _approved_values(indicator_ids, units: dict[int, OrgUnit], **filters):
         indicator__in=indicator_ids, submission__state__in=APPROVED, **filters
     ).values_list("indicator", "unit", "period", "option", "value")
     for row in rows.iterator(chunk_size=20_000):
-        if units[row[1]].exists_on(cutoff_end(row[2])):
+        unit = units.get(row[1])
+        if unit is None or unit.exists_on(cutoff_end(row[2])):
             yield row
 
 
