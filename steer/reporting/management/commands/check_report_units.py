@@ -8,8 +8,9 @@ from steer.reporting.selectors import reports_of_absent_units
 class Command(BaseCommand):
     help = (
         "List the reports (and how many figures each holds) stored for a unit in a period in "
-        "which it did not exist; fails if there is any. Entry refuses such reports and the "
-        "dashboards ignore their figures: delete them in the back office, or reopen them."
+        "which it did not exist on the cut-off end day; fails if there is any. Entry refuses "
+        "such reports and the dashboards ignore their figures, but the exports still carry "
+        "them: they came before the rule, or a unit's dates were corrected after it reported."
     )
 
     def handle(self, *args, **options):
