@@ -1,5 +1,7 @@
-"""Journeys 4 and 5: an inspector records an inspection of Quận Đống Đa and gives the district a
-directive; the district reports it done with an evidence file and the inspector closes it."""
+"""Journeys 4 and 5: an inspector records the June 2025 inspection of Quận Đống Đa and gives its
+directive to the wards that took the district's place on 1/7/2025 (a district that has ended is
+given no work); the standing agency reports it done for a ward with an evidence file and the
+inspector closes it."""
 
 import datetime as dt
 import re
@@ -11,11 +13,12 @@ from browser_tests.browsing import programme_menu
 from browser_tests.files import small_pdf
 
 DONG_DA = "Quận Đống Đa"
+WARD = "Phường Văn Miếu - Quốc Tử Giám"
 # The district existed until 30/6/2025: the inspection is recorded for June 2025.
 VISIT, CONCLUDED = dt.date(2025, 6, 10), dt.date(2025, 6, 20)
 DIRECTIVE = (
-    "Quận Đống Đa hoàn thành cấp chứng nhận ISO 9001:2015 cho 100% phường và công bố "
-    "danh mục sáng kiến được công nhận năm 2025 trên cổng thông tin điện tử của quận."
+    "Các phường thuộc địa bàn quận Đống Đa cũ hoàn thành cấp chứng nhận ISO 9001:2015 và công "
+    "bố danh mục sáng kiến được công nhận năm 2025 trên cổng thông tin điện tử."
 )
 
 
@@ -61,11 +64,17 @@ def record_inspection(page: Page) -> None:
 
 
 def give_directive(page: Page) -> str:
-    """From the concluded inspection, a directive to Đống Đa; returns its code."""
+    """From the concluded inspection, a directive to the wards that replaced Đống Đa; returns
+    its code."""
     page.get_by_role("link", name="Giao ý kiến chỉ đạo theo kết quả kiểm tra").click()
-    # The inspected district is offered, and chosen, although it was merged since.
-    expect(page.get_by_label("Đơn vị được giao").locator("option:checked")).to_have_text(DONG_DA)
-    expect(page.get_by_label("Ngày chỉ đạo")).to_have_value(CONCLUDED.isoformat())
+    # The district ended on 30/6/2025: the page says so and proposes the seven wards that took
+    # its place, dated today (they did not exist on the day of the conclusion).
+    expect(page.locator("ul.messages")).to_contain_text(f"{DONG_DA} (… – 30/06/2025)")
+    assignees = page.get_by_label("Đơn vị được giao")
+    expect(assignees.locator("option:checked")).to_have_count(7)
+    expect(assignees.locator("option:checked", has_text=WARD)).to_have_count(1)
+    expect(assignees.locator("option", has_text=DONG_DA + " (006")).to_have_count(0)
+    expect(page.get_by_label("Ngày chỉ đạo")).not_to_have_value(CONCLUDED.isoformat())
     page.get_by_label("Nội dung").fill(DIRECTIVE)
     page.get_by_label("Người chỉ đạo").fill("Trưởng Đoàn kiểm tra số 2")
     page.get_by_label("Thời hạn").fill((dt.date.today() + dt.timedelta(days=60)).isoformat())
@@ -75,26 +84,28 @@ def give_directive(page: Page) -> str:
     return re.search(r"CĐ-\d+", message.inner_text()).group(0)
 
 
-def test_inspector_directs_dong_da_and_closes_it_on_the_districts_evidence(site, tmp_path):
+def test_inspector_directs_the_wards_of_dong_da_and_closes_it_on_their_evidence(site, tmp_path):
     inspector = site.sign_in("kiemtra")
     record_inspection(inspector)
     code = give_directive(inspector)
-    expect(inspector.locator("dl.facts")).to_contain_text(DONG_DA)
+    expect(inspector.locator("dl.facts")).to_contain_text(WARD)
+    expect(inspector.locator("dl.facts")).not_to_contain_text(DONG_DA)
 
-    # The district is told, reports the work done with the signed minutes as evidence.
-    reporter = site.sign_in("baocao.dongda")
-    reporter.get_by_role("link", name=re.compile("^Thông báo")).click()
-    reporter.locator("ul.notifications li").filter(has_text=code).get_by_role("link").click()
+    # The standing agency reports, for a ward, the work done with the minutes as evidence.
+    reporter = site.sign_in("thuongtruc")
+    programme_menu(reporter).get_by_role("link", name="Chỉ đạo").click()
+    reporter.get_by_role("link", name=code, exact=True).click()
     expect(reporter.get_by_role("heading", level=1)).to_have_text(f"Ý kiến chỉ đạo {code}")
-    evidence = tmp_path / "bien-ban-nghiem-thu-iso-dong-da.pdf"
+    evidence = tmp_path / "bien-ban-nghiem-thu-iso-van-mieu.pdf"
     evidence.write_bytes(
-        small_pdf(["Bien ban nghiem thu ISO 9001:2015", "UBND quan Dong Da, 2025"])
+        small_pdf(["Bien ban nghiem thu ISO 9001:2015", "UBND phuong Van Mieu - Quoc Tu Giam"])
     )
     report = reporter.locator("section.card").filter(
         has=reporter.get_by_role("heading", name="Báo cáo tiến độ")
     )
+    report.get_by_label("Báo cáo cho đơn vị").select_option(label=WARD)
     report.get_by_label("Kết quả thực hiện").fill(
-        "Đã cấp chứng nhận ISO 9001:2015 cho 10/10 phường; danh mục 49 sáng kiến đã công bố."
+        "Đã cấp chứng nhận ISO 9001:2015; danh mục 49 sáng kiến đã công bố trên cổng thông tin."
     )
     report.get_by_label("Đã thực hiện xong: đề nghị đóng ý kiến chỉ đạo").check()
     report.get_by_label("Tệp minh chứng").set_input_files(evidence)

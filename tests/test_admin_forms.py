@@ -94,6 +94,34 @@ def test_a_coordinating_unit_that_did_not_exist_at_the_start_is_refused(admin_cl
     assert not item.coordinating_units.filter(pk=commune.pk).exists()
 
 
+def test_a_plan_item_gives_no_unit_work_past_its_end_in_the_back_office(admin_client, programme):
+    item = programme.plan_items.get(code="NV05")  # due 31/12/2025
+    url = f"/admin/programmes/planitem/{item.pk}/change/"
+    data = form_data(admin_client.get(url))
+    data["assigned_units"] = [*data["assigned_units"], str(OrgUnit.objects.get(code="006").pk)]
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["assigned_units"] == [
+        "Các đơn vị sau kết thúc trước thời hạn 31/12/2025: Quận Đống Đa (… – 30/06/2025)."
+    ]
+    assert not item.assigned_units.filter(code="006").exists()
+    # Its coordinators merged in March 2025 stay on as the record of who took part.
+    data = form_data(admin_client.get(url)) | {"responsible_official": "Giám đốc Sở KH&CN"}
+    assert admin_client.post(url, data).status_code == 302
+
+
+def test_a_deadline_moved_past_the_districts_end_is_refused_in_the_back_office(
+    admin_client, programme
+):
+    item = programme.plan_items.get(code="NV06")  # the urban districts implement it to 30/6/2025
+    url = f"/admin/programmes/planitem/{item.pk}/change/"
+    response = admin_client.post(url, form_data(admin_client.get(url)) | {"deadline": "31/12/2025"})
+    assert response.status_code == 200
+    errors = " ".join(response.context["adminform"].form.errors["assigned_units"])
+    assert "Quận Đống Đa (… – 30/06/2025)" in errors and "31/12/2025" in errors
+    assert PlanItem.objects.get(pk=item.pk).deadline == item.deadline
+
+
 def test_a_deadline_before_the_start_is_refused_in_the_back_office(admin_client, programme):
     item = programme.plan_items.get(code="NV13")
     url = f"/admin/programmes/planitem/{item.pk}/change/"

@@ -21,9 +21,9 @@ from steer.units.models import OrgUnit
 pytestmark = pytest.mark.django_db
 
 DONGDA = "006"
-# Đống Đa's half-year report: a draft with CT15 = 5 and CT16 = 35,2 stored; 2025S2 is empty.
+# Đống Đa's last half-year report (the district ended on 30/6/2025): a draft with CT15 = 5 and
+# CT16 = 35,2 stored, and no CT20 yet.
 FILLED = f"/p/07-ctr-tu/reports/BC6T-DP/2025S1/{DONGDA}/"
-EMPTY = f"/p/07-ctr-tu/reports/BC6T-DP/2025S2/{DONGDA}/"
 
 
 class _Fields(HTMLParser):
@@ -164,16 +164,16 @@ def test_saving_again_after_the_conflict_overwrites_on_purpose(
 
 
 def test_a_figure_new_to_both_editors_is_guarded_too(programme, reporter, agency, changes_by):
-    first, second = opened(reporter, EMPTY), opened(agency, EMPTY)
+    first, second = opened(reporter, FILLED), opened(agency, FILLED)
     assert first["v-CT20"] == "" and second["v-CT20"] == ""
-    assert save(reporter, EMPTY, first, **{"v-CT20": "92,5"}).status_code == 302
-    response = save(agency, EMPTY, second, **{"v-CT20": "90"})
+    assert save(reporter, FILLED, first, **{"v-CT20": "92,5"}).status_code == 302
+    response = save(agency, FILLED, second, **{"v-CT20": "90"})
 
     assert response.status_code == 200
     message = field_message(response.content.decode(), "v-CT20")
     assert "Lê Thị Lan" in message and "92,5" in message and "90" in message
-    assert stored("CT20", "2025S2") == Decimal("92.5")
-    assert not changes_by("thuongtruc", "CT20", "2025S2").exists()
+    assert stored("CT20") == Decimal("92.5")
+    assert not changes_by("thuongtruc", "CT20").exists()
 
 
 def test_a_figure_the_second_editor_left_alone_keeps_the_first_ones_change(

@@ -56,8 +56,9 @@ def small_cache(sender, connection, **kwargs):
 connection_created.connect(small_cache)
 execute_from_command_line(["manage.py", *sys.argv[1:]])
 """
-# A monthly form over the units and indicators of the half-year form BC6T-DP: 156 units, 7
-# indicators, 36 months of 2023-2025 without a report yet.
+# A monthly form over the units and indicators of the half-year form BC6T-DP: 156 units (the 30
+# districts to 6/2025, the 126 wards and communes from 7/2025), 7 indicators, 60 months of
+# 2021-2025 without a report yet.
 MONTHLY_FORM = """
 import json
 
@@ -74,14 +75,17 @@ form = ReportForm.objects.create(
     code="BC-THANG-KHCN",
     name="Báo cáo tháng kết quả khoa học, công nghệ và đổi mới sáng tạo",
     period_type="month",
-    first_year=2023,
+    first_year=2021,
     last_year=2025,
 )
 form.units.set(half.units.all())
 for line in half.lines.all():
     FormLine.objects.create(form=form, indicator=line.indicator, order=line.order)
 print(json.dumps({
-    "units": sorted(form.units.values_list("code", flat=True)),
+    "units": [
+        [unit.code, str(unit.valid_from or ""), str(unit.valid_to or "")]
+        for unit in form.units.order_by("code")
+    ],
     "indicators": sorted(form.lines.values_list("indicator__code", flat=True)),
 }))
 """
@@ -229,21 +233,26 @@ def in_session(session: int) -> dict[int, str]:
 # -- import -----------------------------------------------------------------------------------
 
 
-def value_table(path: Path, form: dict) -> int:
-    """Steer's value table (CSV) with a figure for every unit, indicator and month."""
-    rows = 0
+def value_table(path: Path, form: dict) -> tuple[int, int]:
+    """Steer's value table (CSV) with a figure for every indicator and every month of each unit
+    that exists on the month's cut-off end day (the 14th); the rows and the reports written."""
+    rows = reports = 0
     with open(path, "w", newline="", encoding="utf-8") as out:
         table = csv.writer(out)
         table.writerow(["Mã đơn vị", "Kỳ báo cáo", "Mã chỉ tiêu", "Giá trị", "Ghi chú"])
-        for year in range(2023, 2026):
+        for year in range(2021, 2026):
             for month in range(1, 13):
-                for unit in form["units"]:
+                day = f"{year}-{month:02d}-14"
+                for unit, start, end in form["units"]:
+                    if not (start or day) <= day <= (end or day):
+                        continue
+                    reports += 1
                     for indicator in form["indicators"]:
                         value = (rows * 7) % 90 + 1
                         note = "Số liệu tháng do phòng Kinh tế tổng hợp"
                         table.writerow([unit, f"{year}{month:02d}", indicator, value, note])
                         rows += 1
-    return rows
+    return rows, reports
 
 
 def counts(db: Scratch) -> dict[str, int]:
@@ -279,9 +288,9 @@ def writing_values(db: Scratch):
 
 
 def test_an_import_killed_while_writing_leaves_none_of_its_values(db_copy, tmp_path):
-    table = tmp_path / "so-lieu-thang-2023-2025.csv"
-    written = value_table(table, db_copy.form)
-    assert written > 30_000
+    table = tmp_path / "so-lieu-thang-2021-2025.csv"
+    written, reports = value_table(table, db_copy.form)
+    assert written > 15_000
     before = counts(db_copy)
     command = ["import_data", str(table), "--user", "thuongtruc", "--skip-checks"]
     if db_copy.vendor == "sqlite":
@@ -324,8 +333,7 @@ def test_an_import_killed_while_writing_leaves_none_of_its_values(db_copy, tmp_p
     after = counts(db_copy)
     assert after["reporting_datavalue"] == before["reporting_datavalue"] + written
     assert after["reporting_valuechange"] == before["reporting_valuechange"] + written
-    months = len(db_copy.form["units"]) * 36
-    assert after["reporting_submission"] == before["reporting_submission"] + months
+    assert after["reporting_submission"] == before["reporting_submission"] + reports
 
 
 # -- documents --------------------------------------------------------------------------------

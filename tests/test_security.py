@@ -61,7 +61,7 @@ def policy(response) -> dict[str, list[str]]:
 PAGES = [
     f"{P}/",
     f"{P}/indicators/CT07/",
-    f"{P}/reports/BC6T-DP/2025S2/006/",
+    f"{P}/reports/BC6T-DP/2025S1/006/",
     f"{P}/documents/1/",
     "/admin/",
     "/api/v1/docs",
@@ -95,12 +95,12 @@ def executable_scripts(html: str) -> list[str]:
 
 
 def test_the_inline_script_of_the_report_entry_page_carries_the_requests_nonce(login):
-    response = login("baocao.dongda").get(f"{P}/reports/BC6T-DP/2025S2/006/")
+    response = login("baocao.dongda").get(f"{P}/reports/BC6T-DP/2025S1/006/")
     nonce = policy(response)["script-src"][1].removeprefix("'nonce-").rstrip("'")
     inline = executable_scripts(response.content.decode())
     assert inline == [f'<script nonce="{nonce}">']
     # A new nonce for every response.
-    again = login("baocao.dongda").get(f"{P}/reports/BC6T-DP/2025S2/006/")
+    again = login("baocao.dongda").get(f"{P}/reports/BC6T-DP/2025S1/006/")
     assert policy(again)["script-src"][1] != policy(response)["script-src"][1]
 
 
@@ -173,8 +173,8 @@ def test_a_post_without_the_csrf_token_is_refused_and_with_it_accepted():
 def test_htmx_posts_carry_the_token_in_a_header():
     client = Client(enforce_csrf_checks=True)
     client.force_login(User.objects.get(username="baocao.dongda"))
-    url = f"{P}/reports/BC6T-DP/2025S2/006/check/"
-    page = client.get(f"{P}/reports/BC6T-DP/2025S2/006/").content.decode()
+    url = f"{P}/reports/BC6T-DP/2025S1/006/check/"
+    page = client.get(f"{P}/reports/BC6T-DP/2025S1/006/").content.decode()
     token = re.search(r"hx-headers='\{\"X-CSRFToken\": \"([^\"]+)\"\}'", page).group(1)
     refused = client.post(url, {"field": "v-CT07", "v-CT07": "5"}, HTTP_HX_REQUEST="true")
     assert refused.status_code == 403

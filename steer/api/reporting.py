@@ -289,12 +289,14 @@ def _report(request, programme, form_code: str, period_code: str, unit_code: str
         period = Period.parse(period_code)
     except PeriodError:
         period = None
-    if period is None or not form.asks(unit, period):
+    refusal = form.refusal(unit, period) if period else None
+    if period is None or refusal:
         raise Refused(
             404,
             "not_found",
             _("Form %(form)s has no report of %(unit)s for period %(period)s.")
             % {"form": form.code, "unit": unit.code, "period": period_code},
+            [Problem("period", refusal)] if refusal else (),
         )
     return form, unit, period
 
@@ -349,7 +351,7 @@ def submission_action(
     body: s.ActionIn,
     slug: str = SLUG,
     form: str = code("BC6T-DP"),
-    period: str = code("2025S2"),
+    period: str = code("2025S1"),
     unit: str = code("006"),
 ):
     """Move a report on: submit, return (with a reason), approve, accept or reopen (with a

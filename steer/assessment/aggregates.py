@@ -11,10 +11,12 @@ inputs, not recomputed. So approving one report costs a few small queries per in
 pass over the programme's values.
 """
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 
 from django.db import transaction
+from django.db.models import Q
 
 from steer.assessment.models import Figure
 from steer.assessment.rollup import Figure as Fig
@@ -39,6 +41,7 @@ COLUMNS = (
 )
 # period code → (year, covered, kind of period, number): parsed once per code
 _PERIODS: dict[str, tuple[int, float, str, int]] = {}
+_CUTOFF_ENDS: dict[str, dt.date] = {}
 
 
 def period_facts(code: str) -> tuple[int, float, str, int]:
@@ -48,6 +51,13 @@ def period_facts(code: str) -> tuple[int, float, str, int]:
         facts = (period.year, period.end.month / 12, str(period.type), period.number)
         _PERIODS[code] = facts
     return facts
+
+
+def cutoff_end(code: str) -> dt.date:
+    day = _CUTOFF_ENDS.get(code)
+    if day is None:
+        day = _CUTOFF_ENDS[code] = Period.parse(code).cutoff_end
+    return day
 
 
 def parent_map() -> dict[int, int | None]:
@@ -80,10 +90,27 @@ def yearly_indicators(indicator_ids: Iterable[int]) -> set[int]:
     )
 
 
-def _approved_values(indicator_ids, **filters):
-    return DataValue.objects.filter(
+def lifetimes(units=None) -> dict[int, OrgUnit]:
+    """The units (all, or these) that began or ended at some point, by id, with only their days
+    of existence (any other unit exists on every day)."""
+    rows = OrgUnit.objects.filter(Q(valid_from__isnull=False) | Q(valid_to__isnull=False))
+    if units is not None:
+        rows = rows.filter(pk__in=units)
+    return {unit.pk: unit for unit in rows.only("valid_from", "valid_to")}
+
+
+def _approved_values(indicator_ids, units: dict[int, OrgUnit], **filters):
+    """(indicator, unit, period, option, value) of the approved values, but none of a unit for
+    a period it did not exist in (`units`: from `lifetimes`). Entry refuses those
+    (`ReportForm.refusal`); one stored before the rule, or written round it, must still not
+    add a dissolved district on top of the communes that replaced it."""
+    rows = DataValue.objects.filter(
         indicator__in=indicator_ids, submission__state__in=APPROVED, **filters
     ).values_list("indicator", "unit", "period", "option", "value")
+    for row in rows.iterator(chunk_size=20_000):
+        unit = units.get(row[1])
+        if unit is None or unit.exists_on(cutoff_end(row[2])):
+            yield row
 
 
 # -- one indicator's figures ------------------------------------------------------------------
@@ -188,7 +215,7 @@ def _as_weights(rows: Iterable[tuple]) -> dict[str, dict[int, float]]:
 def rebuild(programme: Programme, progress: Callable[[int, int], None] | None = None) -> int:
     """Recompute every figure of the programme from its approved values; returns the row count."""
     Figure.objects.filter(indicator__programme=programme).delete()
-    parent_of = parent_map()
+    parent_of, units = parent_map(), lifetimes()
     indicators = weight_first(programme.indicators.all())
     yearly = yearly_indicators(i.pk for i in indicators)
     weighting = {i.weight_indicator_id for i in indicators if i.weight_indicator_id}
@@ -196,9 +223,7 @@ def rebuild(programme: Programme, progress: Callable[[int, int], None] | None = 
     total = 0
     for done, indicator in enumerate(indicators, start=1):
         own: dict[tuple[str, str], dict[int, float]] = defaultdict(dict)
-        for _ind, unit, code, option, value in _approved_values([indicator.pk]).iterator(
-            chunk_size=20_000
-        ):
+        for _ind, unit, code, option, value in _approved_values([indicator.pk], units):
             own[(code, option)][unit] = value
         weights = kept_weights.get(indicator.weight_indicator_id, {})
         periods = _roll_periods(indicator, own, parent_of, weights)
@@ -259,7 +284,8 @@ def _refresh_layer(indicators, chain, code, parent_of, yearly) -> None:
     beside = [unit for unit in below if unit not in chain_set]
     year, _covered, kind, _n = period_facts(code)
     own: dict[int, dict] = defaultdict(lambda: defaultdict(dict))
-    for indicator_id, unit, c, option, value in _approved_values(ids, unit__in=chain, period=code):
+    values = _approved_values(ids, lifetimes(chain), unit__in=chain, period=code)
+    for indicator_id, unit, c, option, value in values:
         own[indicator_id][(c, option)][unit] = value
     fixed: dict[int, dict] = defaultdict(lambda: defaultdict(dict))
     for indicator_id, unit, option, value, units, rolled in Figure.objects.filter(

@@ -26,6 +26,7 @@ from steer.programmes.models import (
     SteeringMember,
     Target,
 )
+from steer.units.models import OrgUnit
 
 
 class SteeringMemberInline(ProgrammeContentInline, admin.TabularInline):
@@ -217,7 +218,7 @@ class PlanItemAdminForm(forms.ModelForm):
                 self.add_error(None, self.conflict)
                 self._show(current)
                 return data
-        start = data.get("start_date")
+        start, deadline = data.get("start_date"), data.get("deadline")
         if start:
             for field in ("coordinating_units", "assigned_units"):
                 missing = [u for u in data.get(field) or [] if not u.exists_on(start)]
@@ -228,6 +229,22 @@ class PlanItemAdminForm(forms.ModelForm):
                         % {
                             "day": date_format(start, "d/m/Y"),
                             "units": ", ".join(str(u) for u in missing),
+                        },
+                    )
+        if deadline:
+            # Work is given to units that exist until its deadline (the lead's start is the
+            # model's own check).
+            for field in ("lead_unit", "coordinating_units", "assigned_units"):
+                chosen = data.get(field)
+                units = [chosen] if isinstance(chosen, OrgUnit) else list(chosen or [])
+                early = self.instance.units_ending_before(deadline, units)
+                if early:
+                    self.add_error(
+                        field,
+                        _("These units end before the deadline %(day)s: %(units)s.")
+                        % {
+                            "day": date_format(deadline, "d/m/Y"),
+                            "units": ", ".join(u.named_with_validity() for u in early),
                         },
                     )
         return data

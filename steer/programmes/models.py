@@ -613,6 +613,24 @@ class PlanItem(models.Model):
         """Units (for the many-to-many fields) that did not exist when the item started."""
         return [u for u in units if not u.exists_on(self.start_date)]
 
+    def units(self) -> list[OrgUnit]:
+        """The lead, coordinating and implementing units, each once."""
+        found = {self.lead_unit_id: self.lead_unit}
+        for unit in [*self.coordinating_units.all(), *self.assigned_units.all()]:
+            found.setdefault(unit.pk, unit)
+        return list(found.values())
+
+    def units_ending_before(self, deadline: dt.date, units) -> list[OrgUnit]:
+        """Of these units, those that end before `deadline`, so cannot carry the item to it.
+        A unit on the stored item that had ended before its stored deadline (a department
+        merged in March 2025 while coordinating a 2021-2025 item) stays as the record of who
+        took part: it is not judged again when the item changes."""
+        past = set()
+        if self.pk:
+            stored = PlanItem.objects.get(pk=self.pk)
+            past = {u.pk for u in stored.units() if u.valid_to and u.valid_to < stored.deadline}
+        return [u for u in units if u.valid_to and u.valid_to < deadline and u.pk not in past]
+
 
 class PlanItemBudget(models.Model):
     class Source(models.TextChoices):

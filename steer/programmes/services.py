@@ -134,7 +134,10 @@ def _copy_plan_items(source, new, objectives, indicators) -> None:
     )
     for old in _parents_first(rows):
         start = max(old.start_date, new.first_day)
-        if not old.lead_unit.exists_on(start) or (old.parent_id and old.parent_id not in items):
+        deadline = max(old.deadline, start)
+        if not old.lead_unit.exists_throughout(start, deadline) or (
+            old.parent_id and old.parent_id not in items
+        ):
             continue  # its lead unit is gone (e.g. an abolished district): nothing to carry over
         copy = PlanItem.objects.create(
             programme=new,
@@ -146,15 +149,16 @@ def _copy_plan_items(source, new, objectives, indicators) -> None:
             responsible_official=old.responsible_official,
             expected_product=old.expected_product,
             start_date=start,
-            deadline=max(old.deadline, start),
+            deadline=deadline,
             state=PlanItem.State.PLANNED,
             source_clause=old.source_clause,
             is_illustrative=old.is_illustrative,
         )
         copy.objectives.set([objectives[o.pk] for o in old.objectives.all()])
         copy.indicators.set([indicators[i.pk] for i in old.indicators.all()])
-        copy.coordinating_units.set(u for u in old.coordinating_units.all() if u.exists_on(start))
-        copy.assigned_units.set(u for u in old.assigned_units.all() if u.exists_on(start))
+        for field in ("coordinating_units", "assigned_units"):
+            units = getattr(old, field).all()
+            getattr(copy, field).set(u for u in units if u.exists_throughout(start, deadline))
         PlanItemBudget.objects.bulk_create(
             PlanItemBudget(plan_item=copy, source=b.source, amount=b.amount)
             for b in old.budget_lines.all()

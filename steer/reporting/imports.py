@@ -235,6 +235,8 @@ def plan_entries(programme: Programme, entries: list[Entry], user, *, only=None)
     seen: dict[tuple, str] = {}
     # Worked out once per unit and per line rather than for each of (up to) 500,000 entries.
     may_enter: dict[int, bool] = {}
+    # Why a form asks a unit for no report of a period (None: it asks), by report.
+    refusals: dict[tuple, str | None] = {}
     value_checks: dict[int, Callable[[Decimal], str | None]] = {}
     for entry in entries:
         where = entry.where
@@ -274,19 +276,11 @@ def plan_entries(programme: Programme, entries: list[Entry], user, *, only=None)
         if only is not None and (form_pk, unit_pk, code) != (only[0].pk, only[1].pk, only[2]):
             problem(where, _("this value does not belong to the report being entered."))
             continue
-        if unit_pk not in cat.form_units[form_pk]:
-            problem(
-                where,
-                _("unit %(unit)s does not report on form %(form)s.")
-                % {"unit": unit.code, "form": form.code},
-            )
-            continue
-        if not (form.first_year <= period.year <= form.last_year):
-            problem(
-                where,
-                _("form %(form)s is not reported for period %(period)s.")
-                % {"form": form.code, "period": code},
-            )
+        report = (form_pk, unit_pk, code)
+        if report not in refusals:
+            refusals[report] = form.refusal(unit, period, unit_ids=cat.form_units[form_pk])
+        if refusals[report]:
+            problem(where, refusals[report])
             continue
         allowed = may_enter.get(unit_pk)
         if allowed is None:

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from steer.programmes.models import UNIQUE_CODE, Indicator, Programme
@@ -111,12 +113,30 @@ class ReportForm(models.Model):
         return period.deadline(self.programme.report_deadline_days)
 
     def asks(self, unit: OrgUnit, period: Period) -> bool:
-        """Whether this form asks the unit for a report of this period (its kind, its years)."""
-        return (
-            period.type.value == self.period_type
-            and self.first_year <= period.year <= self.last_year
-            and self.units.filter(pk=unit.pk).exists()
+        """Whether this form asks the unit for a report of this period (see `refusal`)."""
+        return self.refusal(unit, period) is None
+
+    def refusal(self, unit: OrgUnit, period: Period, *, unit_ids=None) -> str | None:
+        """Why this form asks the unit for no report of this period, or None if it asks: the
+        period is of the form's kind and years, the unit is one of the form's units, and it
+        exists on the period's cut-off end day (`units_expected`). `unit_ids`, the form's
+        units if already read, spares a query."""
+        if period.type.value != self.period_type or not (
+            self.first_year <= period.year <= self.last_year
+        ):
+            return gettext("form %(form)s is not reported for period %(period)s.") % {
+                "form": self.code,
+                "period": period.code,
+            }
+        listed = (
+            unit.pk in unit_ids if unit_ids is not None else self.units.filter(pk=unit.pk).exists()
         )
+        if not listed:
+            return gettext("unit %(unit)s does not report on form %(form)s.") % {
+                "unit": unit.code,
+                "form": self.code,
+            }
+        return absence_in(unit, period)
 
     def units_expected(self, period: Period):
         # A unit dissolved during the window hands its report to its successors.
@@ -134,6 +154,29 @@ class ReportForm(models.Model):
                 raise ValidationError(
                     {"last_year": _("The last year cannot be before the first year.")}
                 )
+
+
+def absence_in(unit: OrgUnit, period: Period) -> str | None:
+    """Why the unit has no report of the period, if it did not exist on the period's cut-off
+    end day (Decree 09): one dissolved before then hands the period to its successors, one
+    formed after then reports from the next period."""
+    day = period.cutoff_end
+    if unit.exists_on(day):
+        return None
+    words = {"unit": unit.name, "day": _dmy(day), "period": period.code}
+    if unit.valid_to is not None and unit.valid_to < day:
+        return gettext(
+            "%(unit)s no longer existed on %(day)s, the cut-off end day of period %(period)s: "
+            "it ended on %(end)s."
+        ) % {**words, "end": _dmy(unit.valid_to)}
+    return gettext(
+        "%(unit)s did not exist yet on %(day)s, the cut-off end day of period %(period)s: "
+        "it began on %(start)s."
+    ) % {**words, "start": _dmy(unit.valid_from)}
+
+
+def _dmy(day) -> str:
+    return date_format(day, "d/m/Y")
 
 
 class FormLine(models.Model):

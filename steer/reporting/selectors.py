@@ -12,7 +12,7 @@ from steer.core.numbers import number_text
 from steer.programmes.models import Indicator, Target
 from steer.reporting.checks import bounds
 from steer.reporting.imports import NO_VALUE, value_version
-from steer.reporting.models import DataValue, FormLine, ReportForm, Submission
+from steer.reporting.models import DataValue, FormLine, ReportForm, Submission, absence_in
 from steer.reporting.periods import Period
 
 
@@ -141,3 +141,22 @@ def form_status(form: ReportForm, period: Period, units, today: dt.date | None =
         blocking, warnings = counts.get(unit.pk, (0, 0))
         rows.append(UnitStatus(unit, s, status, blocking, warnings))
     return deadline, rows
+
+
+def reports_of_absent_units() -> list[tuple[Submission, str]]:
+    """Stored reports of a unit for a period it did not exist in, with the reason. Entry
+    refuses them and the figures ignore them; these came before the rule, or round it."""
+    rows = (
+        Submission.objects.filter(
+            Q(unit__valid_from__isnull=False) | Q(unit__valid_to__isnull=False)
+        )
+        .select_related("form__programme", "unit")
+        .annotate(value_count=Count("values"))
+        .order_by("form__programme__slug", "form__code", "period", "unit__code")
+    )
+    found = []
+    for submission in rows:
+        reason = absence_in(submission.unit, submission.period_obj)
+        if reason:
+            found.append((submission, reason))
+    return found

@@ -7,6 +7,7 @@ reason. Each step is one transaction that writes its event row.
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from steer.accounts.access import access_for
@@ -59,11 +60,17 @@ def act(submission: Submission, user, action: str, reason: str = "") -> Submissi
     # FOR UPDATE without OF) deadlocked with imports writing under the programme lock.
     submission = (
         Submission.objects.select_for_update(of=("self",))
-        .select_related("form__programme")
+        .select_related("form__programme", "unit")
         .get(pk=submission.pk)
     )
     if action not in allowed_actions(submission, user):
         raise WorkflowError(_("This step is not possible for this report now, or not for you."))
+    if action in (Action.SUBMIT, Action.APPROVE, Action.ACCEPT):
+        # A report the form does not ask for (a unit in a period it did not exist in) never
+        # moves towards the figures; returning or reopening one takes it away from them.
+        refusal = submission.form.refusal(submission.unit, submission.period_obj)
+        if refusal:
+            raise WorkflowError(capfirst(refusal))
     reason = reason.strip()
     if action in (Action.RETURN, Action.REOPEN) and not reason:
         raise WorkflowError(_("Give the reason for sending the report back."))

@@ -18,6 +18,7 @@ from steer.accounts.access import access_for
 from steer.accounts.models import User
 from steer.core.uploads import DOCUMENT_TYPES, UnsafeUpload, check_content
 from steer.programmes.models import PlanItem, Programme
+from steer.reporting.models import absence_in
 from steer.reporting.periods import Period, PeriodError
 from steer.steering.models import (
     Attachment,
@@ -34,7 +35,7 @@ from steer.steering.models import (
     Recommendation,
     Synthesis,
 )
-from steer.units.models import OrgUnit
+from steer.units.models import OrgUnit, absent_text
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 FILE_TYPES = DOCUMENT_TYPES
@@ -132,9 +133,13 @@ def report_progress(item: PlanItem, user, *, files=(), today=None, **fields) -> 
         raise SteeringError(_("The item was cancelled: no more progress is reported on it."))
     today = today or timezone.localdate()
     try:
-        Period.parse(fields["period"])
+        period = Period.parse(fields["period"])
     except PeriodError:
         raise SteeringError(_("Choose a valid period.")) from None
+    # The lead reports for the periods it reports its figures for (ReportForm.refusal).
+    absent = absence_in(item.lead_unit, period)
+    if absent:
+        raise SteeringError(absent)
     percent = fields["percent"]
     completed_on = fields.get("completed_on")
     if fields.get("confidence") not in Confidence.values:
@@ -209,6 +214,15 @@ def change_deadline(
         raise SteeringError(_("The deadline cannot be before the start."))
     if new == item.deadline:
         raise SteeringError(_("The new deadline is the same as the current one."))
+    early = item.units_ending_before(new, item.units())
+    if early:
+        raise SteeringError(
+            _(
+                "%(units)s end before the new deadline %(day)s: take them off the item, or give "
+                "the rest of their part to the units that took their place as a new item, first."
+            )
+            % {"units": ", ".join(u.named_with_validity() for u in early), "day": _dmy(new)}
+        )
     DeadlineChange.objects.create(
         plan_item=item,
         old_deadline=item.deadline,
@@ -248,12 +262,10 @@ def give_directive(
         )
     if fields["deadline"] < fields["given_on"]:
         raise SteeringError(_("The deadline cannot be before the directive."))
-    gone = [u for u in assignees if not u.exists_on(fields["given_on"])]
+    given_on, deadline = fields["given_on"], fields["deadline"]
+    gone = [u for u in assignees if not u.exists_throughout(given_on, deadline)]
     if gone:
-        raise SteeringError(
-            _("%(units)s did not exist on %(day)s.")
-            % {"units": ", ".join(map(str, gone)), "day": _dmy(fields["given_on"])}
-        )
+        raise SteeringError(absent_text(gone, given_on, deadline))
     check_files(files)
     directive = Directive.objects.create(
         programme=programme, number=next_number(Directive, programme), created_by=user, **fields
@@ -369,12 +381,9 @@ def plan_inspection(programme: Programme, user, *, units, members, **fields) -> 
         raise SteeringError(_("The last day cannot be before the first."))
     if not (fields.get("purpose") or "").strip():
         raise SteeringError(_("State the purpose of the inspection."))
-    gone = [u for u in units if not u.exists_on(fields["start"])]
+    gone = [u for u in units if not u.exists_throughout(fields["start"], fields["end"])]
     if gone:
-        raise SteeringError(
-            _("%(units)s did not exist on %(day)s.")
-            % {"units": ", ".join(map(str, gone)), "day": _dmy(fields["start"])}
-        )
+        raise SteeringError(absent_text(gone, fields["start"], fields["end"]))
     inspection = Inspection.objects.create(programme=programme, **fields)
     for order, member in enumerate(members):
         InspectionMember.objects.create(inspection=inspection, order=order, **member)
@@ -453,6 +462,8 @@ def raise_recommendation(programme: Programme, user, unit: OrgUnit, **fields) ->
         raise SteeringError(_("Choose a category."))
     if not (fields.get("addressed_to") or "").strip():
         raise SteeringError(_("Say which agency the recommendation is addressed to."))
+    if not unit.exists_on(fields["raised_on"]):
+        raise SteeringError(absent_text([unit], fields["raised_on"], fields["raised_on"]))
     rec = Recommendation.objects.create(
         programme=programme,
         number=next_number(Recommendation, programme),

@@ -2,7 +2,25 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from steer.core.widgets import DayInput
-from steer.units.models import UnitGroup, UnitType
+from steer.units.models import OrgUnit, UnitGroup, UnitType
+
+
+class _LabelledWithValidity:
+    """A unit is offered with its code and the days it existed, so a user choosing a unit for
+    a date sees at once whether it existed then."""
+
+    def label_from_instance(self, unit: OrgUnit) -> str:
+        if unit.valid_from or unit.valid_to:
+            return f"{unit.name} ({unit.code}; {unit.validity_label()})"
+        return f"{unit.name} ({unit.code})"
+
+
+class UnitChoiceField(_LabelledWithValidity, forms.ModelChoiceField):
+    pass
+
+
+class UnitsChoiceField(_LabelledWithValidity, forms.ModelMultipleChoiceField):
+    pass
 
 
 class UnitFilterForm(forms.Form):

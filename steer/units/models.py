@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -53,6 +54,10 @@ class OrgUnitQuerySet(models.QuerySet):
             Q(valid_from__isnull=True) | Q(valid_from__lte=last),
             Q(valid_to__isnull=True) | Q(valid_to__gte=first),
         )
+
+    def not_ended_by(self, day: dt.date) -> "OrgUnitQuerySet":
+        """Units that exist on the day or are formed later: those work can still be given to."""
+        return self.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
 
 
 class OrgUnit(models.Model):
@@ -113,10 +118,21 @@ class OrgUnit(models.Model):
             self.valid_to is None or self.valid_to >= first
         )
 
+    def exists_throughout(self, first: dt.date, last: dt.date) -> bool:
+        """Whether the unit exists on every day from `first` to `last`."""
+        return (self.valid_from is None or self.valid_from <= first) and (
+            self.valid_to is None or self.valid_to >= last
+        )
+
     def validity_label(self) -> str:
         start = date_format(self.valid_from, "d/m/Y") if self.valid_from else "…"
         end = date_format(self.valid_to, "d/m/Y") if self.valid_to else "…"
         return f"{start} – {end}"
+
+    def named_with_validity(self) -> str:
+        if self.valid_from or self.valid_to:
+            return f"{self.name} ({self.validity_label()})"
+        return self.name
 
     def ancestors(self) -> list["OrgUnit"]:
         chain, node, seen = [], self.parent, {self.pk}
@@ -148,6 +164,21 @@ class OrgUnit(models.Model):
                 }
         if errors:
             raise ValidationError(errors)
+
+
+def absent_text(units, first: dt.date, last: dt.date) -> str:
+    """The message for units given work or named for days on which they did not all exist."""
+    names = ", ".join(unit.named_with_validity() for unit in units)
+    if first == last:
+        return gettext("%(units)s did not exist on %(day)s.") % {
+            "units": names,
+            "day": date_format(first, "d/m/Y"),
+        }
+    return gettext("%(units)s did not exist throughout %(first)s – %(last)s.") % {
+        "units": names,
+        "first": date_format(first, "d/m/Y"),
+        "last": date_format(last, "d/m/Y"),
+    }
 
 
 class UnitLineage(models.Model):

@@ -1,7 +1,5 @@
 """Directives: the register, giving one, and following it to closure on evidence."""
 
-import datetime as dt
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -27,6 +25,7 @@ from steer.steering.models import (
     ProgressReport,
     Recommendation,
 )
+from steer.units.forms import UnitsChoiceField
 from steer.units.models import OrgUnit
 
 OVERDUE = "overdue"
@@ -156,7 +155,7 @@ class DirectiveForm(forms.Form):
     document_number = forms.CharField(
         label=gettext_lazy("Document number"), max_length=200, required=False
     )
-    assignees = forms.ModelMultipleChoiceField(
+    assignees = UnitsChoiceField(
         OrgUnit.objects.none(), label=gettext_lazy("Assigned units"), required=False
     )
     deadline = forms.DateField(label=gettext_lazy("Deadline"), widget=DayInput())
@@ -165,12 +164,11 @@ class DirectiveForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["meeting"].queryset = Meeting.objects.filter(programme=programme)
         self.fields["inspection"].queryset = access.inspections(programme)
-        # Units that existed during the programme: a directive may be dated back (one given
-        # after an inspection of a district since merged); the service checks the date itself.
-        first, last = dt.date(programme.start_year, 1, 1), dt.date(programme.end_year, 12, 31)
-        self.fields["assignees"].queryset = OrgUnit.objects.existing_during(first, last).order_by(
-            "code"
-        )
+        # A directive's units exist from the day it is given to its deadline, which is not in
+        # the past: a unit that has ended can no longer be one (the service checks the days).
+        self.fields["assignees"].queryset = OrgUnit.objects.not_ended_by(
+            timezone.localdate()
+        ).order_by("code")
 
     def clean(self):
         data = super().clean()
@@ -188,17 +186,36 @@ def directive_new(request, slug):
     programme = viewable_programme(request, slug)
     access = access_for(request.user)
     access.require(access.can_direct(programme))
-    initial = {"given_on": timezone.localdate()}
+    today = timezone.localdate()
+    initial = {"given_on": today}
     inspection = access.inspections(programme).filter(pk=request.GET.get("inspection") or 0)
     if inspection:
         inspection = inspection.get()
+        visited = [v.unit for v in inspection.visits.select_related("unit")]
+        ended = [u for u in visited if u.valid_to and u.valid_to < today]
+        # Those that took the place of an inspected unit that has ended since; they did not
+        # exist on the conclusion day, so the directive is then dated today.
+        successors = OrgUnit.objects.not_ended_by(today).filter(
+            predecessor_links__predecessor__in=ended
+        )
         initial |= {
             "source": Directive.Source.INSPECTION,
             "inspection": inspection.pk,
-            "given_on": inspection.concluded_on or inspection.end,
+            "given_on": today if ended else inspection.concluded_on or inspection.end,
             "document_number": inspection.conclusion_document,
-            "assignees": [v.unit_id for v in inspection.visits.all()],
+            "assignees": [u.pk for u in visited if u not in ended]
+            + sorted(set(successors.values_list("pk", flat=True))),
         }
+        if ended and request.method == "GET":
+            messages.info(
+                request,
+                _(
+                    "%(units)s no longer exist: a directive given now cannot go to them. The "
+                    "units that took their place are proposed instead, and the directive is "
+                    "dated today."
+                )
+                % {"units": ", ".join(u.named_with_validity() for u in ended)},
+            )
     form = DirectiveForm(request.POST or None, programme=programme, access=access, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)

@@ -15,7 +15,6 @@ from django.db import transaction
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -27,7 +26,8 @@ from steer.programmes.views import viewable_programme
 from steer.steering import services
 from steer.steering.models import Directive, Inspection, InspectionMember
 from steer.steering.services import SteeringError
-from steer.units.models import OrgUnit
+from steer.units.forms import UnitsChoiceField
+from steer.units.models import OrgUnit, absent_text
 
 Role = InspectionMember.Role
 
@@ -130,13 +130,6 @@ def link_accounts(members: list[dict]) -> list[dict]:
     return members
 
 
-class UnitChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, unit: OrgUnit) -> str:
-        if unit.valid_from or unit.valid_to:
-            return f"{unit.name} ({unit.code}; {unit.validity_label()})"
-        return f"{unit.name} ({unit.code})"
-
-
 class InspectionPlanForm(forms.Form):
     number = forms.CharField(
         label=gettext_lazy("Team number"),
@@ -152,11 +145,13 @@ class InspectionPlanForm(forms.Form):
     )
     start = forms.DateField(label=gettext_lazy("From"), widget=DayInput())
     end = forms.DateField(label=gettext_lazy("To"), widget=DayInput())
-    units = UnitChoiceField(
+    units = UnitsChoiceField(
         label=gettext_lazy("Units to inspect"),
         queryset=OrgUnit.objects.select_related("unit_type").order_by("unit_type__level", "code"),
         widget=forms.SelectMultiple(attrs={"size": 12}),
-        help_text=gettext_lazy("Units that exist on the first day; hold Ctrl to choose several."),
+        help_text=gettext_lazy(
+            "Units that exist from the first day to the last; hold Ctrl to choose several."
+        ),
     )
     team = forms.CharField(
         label=gettext_lazy("Inspection team"),
@@ -181,17 +176,10 @@ class InspectionPlanForm(forms.Form):
         start, end, units = data.get("start"), data.get("end"), data.get("units")
         if start and end and end < start:
             self.add_error("end", _("The last day cannot be before the first."))
-        if start and units:
-            gone = [unit for unit in units if not unit.exists_on(start)]
+        if start and end and units:
+            gone = [unit for unit in units if not unit.exists_throughout(start, end)]
             if gone:
-                self.add_error(
-                    "units",
-                    _("%(units)s did not exist on %(day)s.")
-                    % {
-                        "units": ", ".join(str(unit) for unit in gone),
-                        "day": date_format(start, "d/m/Y"),
-                    },
-                )
+                self.add_error("units", absent_text(gone, start, end))
         return data
 
 

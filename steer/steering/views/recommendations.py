@@ -18,6 +18,7 @@ from steer.programmes.models import Programme
 from steer.programmes.views import viewable_programme
 from steer.steering import services
 from steer.steering.models import Inspection, Recommendation, Synthesis
+from steer.units.forms import UnitChoiceField
 from steer.units.models import OrgUnit
 
 # -- forms ------------------------------------------------------------------------------------
@@ -62,7 +63,7 @@ class SynthesisForm(forms.Form):
 
 
 class RecommendationForm(forms.Form):
-    unit = forms.ModelChoiceField(OrgUnit.objects.none(), label=gettext_lazy("Raised by"))
+    unit = UnitChoiceField(OrgUnit.objects.none(), label=gettext_lazy("Raised by"))
     raised_on = forms.DateField(label=gettext_lazy("Raised on"), widget=DayInput())
     channel = forms.ChoiceField(
         label=gettext_lazy("Raised"), choices=Recommendation.Channel.choices
