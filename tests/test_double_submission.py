@@ -362,3 +362,16 @@ def test_the_same_form_sent_twice_at_the_same_moment_records_one_directive(
     directive = Directive.objects.get(created_by=user)
     assert [r.status_code for r in responses] == [302, 302]
     assert {r.url for r in responses} == {directive.get_absolute_url()}
+
+
+@pytest.mark.django_db
+def test_a_token_asked_for_twice_is_made_once_and_shown_once(programme):
+    from steer.api.models import AccessToken
+
+    client = client_of("baocao.dongda")
+    url = reverse("api_tokens")
+    data = form_on(client, url, name=None) | {"name": "Đồng bộ số liệu sang DHIS2 của quận"}
+    first, second = client.post(url, data), client.post(url, data)
+    assert first.status_code == 200 and "steer_" in first.content.decode()
+    assert second.status_code == 302 and second.url == url
+    assert AccessToken.objects.filter(name=data["name"]).count() == 1

@@ -304,3 +304,56 @@ def test_every_back_office_change_form_refuses_a_save_over_anothers(
     now = model.objects.get(pk=row.pk)
     assert getattr(now, name) == value and getattr(now, typed) == getattr(row, typed)
     assert response.context["adminform"].form[typed].value() == typed_value  # kept
+
+
+# -- steps that moved meanwhile --------------------------------------------------------------
+
+
+def test_a_report_step_refused_because_another_moved_it_says_who(quarterly):
+    from django.urls import reverse
+
+    from steer.reporting import workflow
+
+    entry = reverse(
+        "report_entry", args=[quarterly.programme.slug, quarterly.code, "2024Q3", "006"]
+    )
+    reporter = client_of("baocao.dongda")
+    reporter.post(entry, {"action": "submit", "v-CT15": "12", "v-CT18": "97"})
+    submission = workflow.submission_for(quarterly, OrgUnit.objects.get(code="006"), "2024Q3")
+    assert submission.state == "submitted"
+    head, agency = client_of("lanhdao.dongda"), client_of("thuongtruc")
+    returning = form_on(agency, entry, reason=None) | {
+        "action": "return",
+        "reason": "Thiếu số liệu",
+    }
+    approving = form_on(head, entry, reason=None) | {"action": "approve"}
+    assert head.post(entry, approving).status_code == 302
+    response = agency.post(entry, returning, follow=True)
+
+    said = " ".join(str(m) for m in get_messages(response.wsgi_request))
+    submission.refresh_from_db()
+    assert "Phạm Văn Hùng" in said and submission.get_state_display() in said
+    submission.refresh_from_db()
+    assert submission.state == "approved"
+
+
+def test_returning_a_directive_another_returned_meanwhile_says_who(programme, second_admin):
+    directive = services.give_directive(
+        programme,
+        User.objects.get(username="thuongtruc"),
+        assignees=[OrgUnit.objects.get(code="SYT")],
+        content="Sở Y tế báo cáo tiến độ triển khai bệnh án điện tử",
+        given_by="Ban Chỉ đạo",
+        given_on=dt.date.today(),
+        source="document",
+        deadline=dt.date.today() + dt.timedelta(days=30),
+    )
+    type(directive).objects.filter(pk=directive.pk).update(state="reported_done")
+    url = directive.get_absolute_url()
+    agency, admin = client_of("thuongtruc"), client_of("quantri2")
+    first, second = form_on(agency, url, action="return"), form_on(admin, url, action="return")
+    agency.post(url, first | {"reason": "Chưa có biên bản nghiệm thu"})
+    response = admin.post(url, second | {"reason": "Thiếu minh chứng"}, follow=True)
+    said = " ".join(str(m) for m in get_messages(response.wsgi_request))
+    assert THU_HA in said
+    assert Event.objects.filter(object_id=directive.pk, action="returned").count() == 1

@@ -90,7 +90,8 @@ class FormValues:
         if key in self.fields:
             return self.fields[key][0]
         prefix, _sep, name = key.partition("].")  # a row removed meanwhile
-        return f"{prefix.split('[')[0]} ({_('a row removed')}): {name}"
+        removed = _("a row removed")
+        return f"{prefix.split('[')[0]} ({removed}): {name}"
 
     def show(self, key: str, values) -> str:
         if not values:

@@ -58,7 +58,8 @@ def run(request, act: Callable[[], "Outcome | HttpResponse"]) -> HttpResponse:
     with transaction.atomic():
         earlier = _claim(request.user, token)
         if earlier is not None:
-            return _finish(request, Outcome(earlier.url, earlier.message, earlier.level))
+            url = earlier.url or request.get_full_path()
+            return _finish(request, Outcome(url, earlier.message, earlier.level))
         done = act()
         if not isinstance(done, Outcome):
             transaction.set_rollback(True)

@@ -533,18 +533,22 @@ ROUTE = Fields(Recommendation, ["routed_to", "synthesis_note"])
 ANSWER = Fields(Recommendation, ["response", "responded_on"])
 
 
-def check_can_handle(rec: Recommendation, user) -> None:
+def _check_handler(rec: Recommendation, user) -> None:
     if not access_for(user).can_synthesise(rec.programme):
         raise SteeringError(_("Only the standing agency handles recommendations."))
+
+
+def check_can_handle(rec: Recommendation, user) -> None:
+    _check_handler(rec, user)
     if rec.state == Recommendation.State.CLOSED:
         raise SteeringError(_("The recommendation is closed: it can no longer be changed."))
 
 
 def _handle(rec: Recommendation, user, form: Fields, seen: dict | None, posted: dict) -> None:
-    """Lock the recommendation, then refuse if it was closed, or if what this form edits was
-    changed by someone else since the form showed `seen`."""
+    """Lock the recommendation, then refuse if what this form edits was changed by someone
+    else since the form showed `seen` (the editor keeps their text), or if it was closed."""
+    _check_handler(rec, user)
     _lock(rec)
-    check_can_handle(rec, user)
     conflicts.check(
         seen=seen,
         now=form.values(rec),
@@ -552,6 +556,7 @@ def _handle(rec: Recommendation, user, form: Fields, seen: dict | None, posted: 
         fields=form,
         last=lambda: _last_event(rec),
     )
+    check_can_handle(rec, user)
 
 
 @transaction.atomic
