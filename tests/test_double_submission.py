@@ -12,7 +12,6 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.messages import get_messages
 from django.contrib.sessions.models import Session
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -26,6 +25,7 @@ from steer.steering import services
 from steer.steering.models import Directive, Event, Notification, Recommendation
 from steer.units.models import OrgUnit, UnitGroup
 from tests.pages import client_of, form_on
+from tests.together import in_threads, postgresql_only
 
 CONTENT = "Sở Y tế hoàn thành kết nối bệnh án điện tử tại các bệnh viện công lập trước 31/12"
 
@@ -215,31 +215,6 @@ def test_numbers_follow_each_other_per_scope_and_restart_each_year():
 
 
 # -- at the same moment, on PostgreSQL -----------------------------------------------------------
-
-postgresql_only = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="row locks: SQLite runs one writer at a time"
-)
-
-
-def in_threads(jobs, timeout=30):
-    """Run each job in its own thread and database connection; their results in order."""
-    results, errors = [None] * len(jobs), []
-
-    def run(index, job):
-        try:
-            results[index] = job()
-        except Exception as error:  # reported below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout)
-    assert not errors, errors
-    return results
 
 
 @pytest.fixture

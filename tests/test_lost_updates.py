@@ -3,19 +3,25 @@ refused, naming who changed what with both values; the first one's change is kep
 second one's typed text comes back in the form so that saving again is a choice."""
 
 import datetime as dt
+import threading
+import time
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.messages import get_messages
 from django.utils.translation import gettext as _
 
 from steer.accounts.models import Role, RoleGrant, User
+from steer.core.conflicts import EditConflict
+from steer.core.models import Counter
 from steer.documents.models import Draft
 from steer.programmes.models import Indicator
 from steer.reporting.models import ReportForm, ValidationRule
 from steer.steering import services
-from steer.steering.models import Event, Inspection, Recommendation
+from steer.steering.models import Event, Inspection, Notification, Recommendation
 from steer.units.models import OrgUnit
 from tests.pages import client_of, form_on
+from tests.together import in_threads, postgresql_only
 
 pytestmark = pytest.mark.django_db
 
@@ -91,10 +97,22 @@ def test_rewriting_the_text_from_the_data_does_not_wipe_an_edit_made_meanwhile(s
     url = synthesis.get_absolute_url()
     agency, admin = client_of("thuongtruc"), client_of("quantri")
     first, second = form_on(agency, url, title=None), form_on(admin, url, title=None)
-    assert agency.post(url, first | {"title": TITLE, "action": "save"}).status_code == 302
+    intro = next(name for name, value in first.items() if value == synthesis.texts["intro"])
+    mine = "Sở Khoa học và Công nghệ báo cáo kết quả 6 tháng đầu năm 2024 như sau:"
+    assert agency.post(url, first | {intro: mine, "action": "save"}).status_code == 302
     response = admin.post(url, second | {"action": "redraft"})
     assert response.status_code == 200
-    assert any(THU_HA in str(m) for m in get_messages(response.wsgi_request))
+    said = " ".join(str(m) for m in get_messages(response.wsgi_request))
+    assert THU_HA in said and mine in said
+    assert Draft.objects.get(pk=synthesis.pk).texts["intro"] == mine
+
+
+def test_rewriting_the_text_is_not_stopped_by_a_header_change(synthesis):
+    url = synthesis.get_absolute_url()
+    agency, admin = client_of("thuongtruc"), client_of("quantri")
+    first, second = form_on(agency, url, title=None), form_on(admin, url, title=None)
+    assert agency.post(url, first | {"title": TITLE, "action": "save"}).status_code == 302
+    assert admin.post(url, second | {"action": "redraft"}).status_code == 302
     assert Draft.objects.get(pk=synthesis.pk).title == TITLE
 
 
@@ -249,6 +267,16 @@ def test_a_conclusion_written_while_another_concluded_stays_on_the_page(inspecti
 # -- the back office -------------------------------------------------------------------------
 
 
+def test_every_back_office_screen_is_conflict_checked():
+    from steer.core.admin_edits import EditCheckedAdmin
+    from steer.core.admin_site import site
+
+    unchecked = [
+        m._meta.label for m, a in site._registry.items() if not isinstance(a, EditCheckedAdmin)
+    ]
+    assert not unchecked
+
+
 @pytest.fixture
 def second_admin(db) -> User:
     user = User.objects.create_user(
@@ -357,3 +385,64 @@ def test_returning_a_directive_another_returned_meanwhile_says_who(programme, se
     said = " ".join(str(m) for m in get_messages(response.wsgi_request))
     assert THU_HA in said
     assert Event.objects.filter(object_id=directive.pk, action="returned").count() == 1
+
+
+# -- at the same moment, on PostgreSQL ----------------------------------------------------------
+
+
+@postgresql_only
+def test_two_answers_at_the_same_moment_keep_one_and_refuse_the_other(programme, monkeypatch):
+    """The save reads the recommendation locked: the second waits for the first to commit,
+    then sees its answer and is refused, instead of both succeeding and one being lost."""
+    agency, admin = User.objects.get(username="thuongtruc"), User.objects.get(username="quantri")
+    (rec,) = in_threads(
+        [
+            lambda: services.raise_recommendation(
+                programme,
+                agency,
+                OrgUnit.objects.get(code="SYT"),
+                raised_on=dt.date(2025, 3, 10),
+                channel=Recommendation.Channel.DIRECT,
+                category=Recommendation.Category.PROCEDURES_IT,
+                content="Đề nghị thống nhất phần mềm bệnh án điện tử giữa các bệnh viện",
+                addressed_to="UBND Thành phố Hà Nội",
+            )
+        ]
+    )
+    seen = services.ANSWER.values(rec)
+    start, real = threading.Barrier(2), services.notify
+
+    def slow(*args, **kwargs):  # the first stays in its transaction a moment after saving
+        time.sleep(0.3)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(services, "notify", slow)
+
+    def answer(user, text):
+        start.wait(10)
+        try:
+            services.answer(
+                Recommendation.objects.get(pk=rec.pk), user, text, dt.date.today(), seen=seen
+            )
+        except EditConflict as conflict:
+            return conflict
+        return text
+
+    try:
+        results = in_threads(
+            [lambda: answer(agency, FIRST_ANSWER), lambda: answer(admin, SECOND_ANSWER)]
+        )
+        saved = Recommendation.objects.get(pk=rec.pk).response
+        (refused,) = [r for r in results if isinstance(r, EditConflict)]
+        assert [r for r in results if isinstance(r, str)] == [saved]
+        assert f"“{saved}”" in refused.message
+    finally:
+
+        def clean():
+            kind = ContentType.objects.get_for_model(Recommendation)
+            Event.objects.filter(content_type=kind, object_id=rec.pk).delete()
+            Notification.objects.filter(url=rec.get_absolute_url()).delete()
+            Recommendation.objects.filter(pk=rec.pk).delete()
+            Counter.objects.filter(scope=f"steering.recommendation:{programme.pk}").delete()
+
+        in_threads([clean])

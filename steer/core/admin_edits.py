@@ -13,6 +13,7 @@ for another.
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
+from django.core.exceptions import ValidationError
 from django.db import router, transaction
 from django.http import HttpResponseRedirect
 from django.utils.text import Truncator, capfirst
@@ -98,7 +99,12 @@ class FormValues:
             return "–"
         field = self.fields.get(key, (None, None))[1]
         if isinstance(field, forms.ModelChoiceField):
-            found = field.queryset.filter(**{f"{field.to_field_name or 'pk'}__in": values})
+            try:  # what was posted may be no key at all
+                found = list(
+                    field.queryset.filter(**{f"{field.to_field_name or 'pk'}__in": values})
+                )
+            except (ValueError, TypeError, ValidationError):
+                found = []
             return ", ".join(field.label_from_instance(o) for o in found) or ", ".join(values)
         if isinstance(field, forms.BooleanField):
             return str(_("yes"))
@@ -108,7 +114,7 @@ class FormValues:
         if isinstance(field, forms.DecimalField | forms.FloatField | forms.DateField):
             try:
                 return conflicts.shown_as_text(field.to_python(values[0]))
-            except forms.ValidationError:
+            except ValidationError:
                 pass
         return Truncator(", ".join(values)).chars(200)
 

@@ -74,7 +74,10 @@ def shown_as_text(value) -> str:
     if isinstance(value, list):
         return ", ".join(map(str, value))
     if isinstance(value, Decimal | int | float) and not isinstance(value, bool):
-        return num(value)
+        try:
+            return num(value)
+        except (ArithmeticError, TypeError, ValueError):  # a typed 1e999999999, as typed
+            return Truncator(str(value)).chars(40)
     if isinstance(value, dt.date):
         return value.strftime("%d/%m/%Y")
     return Truncator(str(value)).chars(200)
@@ -100,7 +103,9 @@ class Fields:
     def label(self, name: str) -> str:
         if name in self.extra:
             return str(self.extra[name])
-        return capfirst(self.model._meta.get_field(name).verbose_name)
+        field, _dot, part = name.partition(".")  # a part of a field, e.g. texts.intro
+        label = capfirst(self.model._meta.get_field(field).verbose_name)
+        return f"{label} ({part})" if part else label
 
     def show(self, name: str, value) -> str:
         if name not in self.names or value in (None, "", []):

@@ -171,13 +171,17 @@ def draft_values(draft: Draft) -> dict:
     return draft_fields().values(draft) | texts
 
 
-def _check_draft(draft: Draft, seen, posted: dict, headings) -> None:
-    """Lock the draft and refuse if someone else changed what the page showed (`seen`)."""
+def _check_draft(draft: Draft, seen, posted: dict, headings, prefix="") -> None:
+    """Lock the draft and refuse if someone else changed what the page showed (`seen`), or
+    the part of it whose names start with `prefix`."""
     Draft.objects.select_for_update().filter(pk=draft.pk).exists()
     draft.refresh_from_db()
+    now = {name: value for name, value in draft_values(draft).items() if name.startswith(prefix)}
+    if seen is not None:
+        seen = {name: value for name, value in seen.items() if name.startswith(prefix)}
     conflicts.check(
         seen=seen,
-        now=draft_values(draft),
+        now=now,
         posted=posted,
         fields=draft_fields(headings),
         last=lambda: conflicts.last_change(draft),
@@ -187,8 +191,8 @@ def _check_draft(draft: Draft, seen, posted: dict, headings) -> None:
 @transaction.atomic
 def redraft(draft: Draft, user, *, seen: dict | None = None, headings=None) -> None:
     """Write the text again from today's data (the official's changes to it are replaced).
-    `seen`: the draft as the page showed it; changed meanwhile, nothing is rewritten."""
-    _check_draft(draft, seen, {}, headings)
+    `seen`: the draft as the page showed it; a text changed meanwhile, nothing is rewritten."""
+    _check_draft(draft, seen, {}, headings, prefix="texts.")
     facts = content.gather(draft)
     draft.texts = content.draft_texts(draft, facts)
     draft.data_digest = facts.digest()

@@ -206,7 +206,6 @@ def draft_detail(request, slug, pk):
     programme, access, draft = _draft(request, slug, pk)
     may_edit = access.can_draft(programme, draft.kind, draft.unit_id)
     action = request.POST.get("action", "save")
-    refused = None
     if request.method == "POST":
         access.require(may_edit)
         if action == "redraft":
@@ -234,12 +233,10 @@ def draft_detail(request, slug, pk):
                     request, lambda: _save(request, draft, header, texts, action, sections)
                 )
             except EditConflict as conflict:
-                refused = conflict
-        if refused:
-            draft.refresh_from_db()
-            stored_header, stored_texts = _draft_forms(draft, sections)
-            header.refuse(refused, stored_header)
-            conflicts.show_stored(texts, stored_texts, refused.stored, texts.value_name)
+                draft.refresh_from_db()
+                stored_header, stored_texts = _draft_forms(draft, sections)
+                header.refuse(conflict, stored_header)
+                conflicts.show_stored(texts, stored_texts, conflict.stored, texts.value_name)
     return render(
         request,
         "documents/draft_detail.html",
