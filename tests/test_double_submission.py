@@ -121,7 +121,7 @@ def test_a_double_click_on_a_workflow_step_gives_one_event_and_a_calm_message(lo
 
 
 @pytest.mark.django_db
-def test_a_double_click_on_closing_a_directive_closes_it_once(programme):
+def test_a_double_click_on_returning_a_directive_returns_it_once(programme):
     directive = services.give_directive(
         programme,
         User.objects.get(username="thuongtruc"),
@@ -143,7 +143,7 @@ def test_a_double_click_on_closing_a_directive_closes_it_once(programme):
 
 
 @pytest.mark.django_db
-def test_confirming_an_import_twice_writes_it_once_and_says_so(login, quarterly, tmp_path):
+def test_confirming_an_import_from_two_tabs_writes_it_once(login, quarterly, tmp_path):
     import io
 
     from openpyxl import load_workbook
