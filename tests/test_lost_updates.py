@@ -15,8 +15,7 @@ from steer.accounts.models import Role, RoleGrant, User
 from steer.core.conflicts import EditConflict
 from steer.core.models import Counter
 from steer.documents.models import Draft
-from steer.programmes.models import Indicator
-from steer.reporting.models import ReportForm, ValidationRule
+from steer.reporting.models import ValidationRule
 from steer.steering import services
 from steer.steering.models import Event, Inspection, Notification, Recommendation
 from steer.units.models import OrgUnit
@@ -298,18 +297,6 @@ def admin_change(client, url, field: str) -> dict:
             {},
             {"name": "Tổng các lĩnh vực bằng tổng số mô hình"},
             {"severity": "warn"},
-        ),
-        (
-            Indicator,
-            {"code": "CT15"},
-            {"name": "Số sản phẩm OCOP được đăng ký bảo hộ sở hữu trí tuệ"},
-            {"note": "Theo số liệu của Sở Nông nghiệp và PTNT"},
-        ),
-        (
-            ReportForm,
-            {"code": "BC6T-DP"},
-            {"name": "Báo cáo 6 tháng của quận, huyện, thị xã"},
-            {"instructions": "Nộp trước ngày 20"},
         ),
         (OrgUnit, {"code": "006"}, {"name": "Quận Đống Đa (đến 30/6/2025)"}, {"short_name": "ĐĐ"}),
     ],

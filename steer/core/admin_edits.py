@@ -49,17 +49,16 @@ class FormValues:
 
     def __init__(self, form, formsets):
         self.form, self.formsets = form, formsets
-        self.fields: dict[str, tuple[str, forms.Field]] = {}
+        # key: (field, the inline row it is on or None); labels are made only for a message
+        self.fields: dict[str, tuple[forms.Field, object]] = {}
         for name, field in form.fields.items():
             if not field.disabled:
-                self.fields[name] = (capfirst(str(field.label or name)), field)
+                self.fields[name] = (field, None)
         for formset in formsets:
             for row in formset.initial_forms:
-                where = f"{capfirst(formset.model._meta.verbose_name)} “{row.instance}”"
                 for name, field in row.fields.items():
                     if not field.disabled and name != formset.model._meta.pk.name:
-                        label = f"{where}: {capfirst(str(field.label or name))}"
-                        self.fields[self.row_key(formset, row.instance.pk, name)] = (label, field)
+                        self.fields[self.row_key(formset, row.instance.pk, name)] = (field, row)
 
     @staticmethod
     def row_key(formset, pk, name: str) -> str:
@@ -89,7 +88,11 @@ class FormValues:
 
     def label(self, key: str) -> str:
         if key in self.fields:
-            return self.fields[key][0]
+            field, row = self.fields[key]
+            label = capfirst(str(field.label or key))
+            if row is None:
+                return label
+            return f"{capfirst(row.instance._meta.verbose_name)} “{row.instance}”: {label}"
         prefix, _sep, name = key.partition("].")  # a row removed meanwhile
         removed = _("a row removed")
         return f"{prefix.split('[')[0]} ({removed}): {name}"
@@ -97,7 +100,7 @@ class FormValues:
     def show(self, key: str, values) -> str:
         if not values:
             return "–"
-        field = self.fields.get(key, (None, None))[1]
+        field = self.fields.get(key, (None, None))[0]
         if isinstance(field, forms.ModelChoiceField):
             try:  # what was posted may be no key at all
                 found = list(
