@@ -49,10 +49,24 @@ def synthesis(programme) -> Draft:
     return Draft.objects.get(programme=programme, kind="synthesis", period="2024S1")
 
 
-def test_a_second_save_of_a_draft_is_refused_and_keeps_the_first_ones_title(synthesis):
+@pytest.fixture
+def two_editors(synthesis):
+    """The draft's page opened by the standing agency, then by the administrator: the URL,
+    their clients and the forms each was shown."""
     url = synthesis.get_absolute_url()
     agency, admin = client_of("thuongtruc"), client_of("quantri")
-    first, second = form_on(agency, url, title=None), form_on(admin, url, title=None)
+    return url, agency, admin, form_on(agency, url, title=None), form_on(admin, url, title=None)
+
+
+INTRO = "Sở Khoa học và Công nghệ báo cáo kết quả 6 tháng đầu năm 2024 như sau:"
+
+
+def intro_field(form: dict, synthesis) -> str:
+    return next(name for name, value in form.items() if value == synthesis.texts["intro"])
+
+
+def test_a_second_save_of_a_draft_is_refused_and_keeps_the_first_ones_title(synthesis, two_editors):
+    url, agency, admin, first, second = two_editors
     assert agency.post(url, first | {"title": TITLE, "action": "save"}).status_code == 302
     response = admin.post(url, second | {"number": "125-BC/BCĐ", "action": "save"})
 
@@ -73,43 +87,37 @@ def test_a_second_save_of_a_draft_is_refused_and_keeps_the_first_ones_title(synt
     assert (stored.title, stored.number) == (TITLE, "125-BC/BCĐ")
 
 
-def test_a_text_changed_meanwhile_is_named_by_its_heading(synthesis):
-    url = synthesis.get_absolute_url()
-    agency, admin = client_of("thuongtruc"), client_of("quantri")
-    first, second = form_on(agency, url, title=None), form_on(admin, url, title=None)
-    intro = next(name for name, value in first.items() if value == synthesis.texts["intro"])
-    mine = "Sở Khoa học và Công nghệ báo cáo kết quả 6 tháng đầu năm 2024 như sau:"
-    assert agency.post(url, first | {intro: mine, "action": "save"}).status_code == 302
+def test_a_text_changed_meanwhile_is_named_by_its_heading(synthesis, two_editors):
+    url, agency, admin, first, second = two_editors
+    intro = intro_field(first, synthesis)
+    assert agency.post(url, first | {intro: INTRO, "action": "save"}).status_code == 302
     response = admin.post(
         url, second | {intro: "Thực hiện Chương trình 07-CTr/TU,", "action": "save"}
     )
 
     assert response.status_code == 200
-    assert theirs_and_yours("Mở đầu", mine, "Thực hiện Chương trình 07-CTr/TU,") in errors_of(
+    assert theirs_and_yours("Mở đầu", INTRO, "Thực hiện Chương trình 07-CTr/TU,") in errors_of(
         response, "header"
     )
-    assert Draft.objects.get(pk=synthesis.pk).texts["intro"] == mine
+    assert Draft.objects.get(pk=synthesis.pk).texts["intro"] == INTRO
     assert form_on_response(response)[intro] == "Thực hiện Chương trình 07-CTr/TU,"
 
 
-def test_rewriting_the_text_from_the_data_does_not_wipe_an_edit_made_meanwhile(synthesis):
-    url = synthesis.get_absolute_url()
-    agency, admin = client_of("thuongtruc"), client_of("quantri")
-    first, second = form_on(agency, url, title=None), form_on(admin, url, title=None)
-    intro = next(name for name, value in first.items() if value == synthesis.texts["intro"])
-    mine = "Sở Khoa học và Công nghệ báo cáo kết quả 6 tháng đầu năm 2024 như sau:"
-    assert agency.post(url, first | {intro: mine, "action": "save"}).status_code == 302
+def test_rewriting_the_text_from_the_data_does_not_wipe_an_edit_made_meanwhile(
+    synthesis, two_editors
+):
+    url, agency, admin, first, second = two_editors
+    intro = intro_field(first, synthesis)
+    assert agency.post(url, first | {intro: INTRO, "action": "save"}).status_code == 302
     response = admin.post(url, second | {"action": "redraft"})
     assert response.status_code == 200
     said = " ".join(str(m) for m in get_messages(response.wsgi_request))
-    assert THU_HA in said and mine in said
-    assert Draft.objects.get(pk=synthesis.pk).texts["intro"] == mine
+    assert THU_HA in said and INTRO in said
+    assert Draft.objects.get(pk=synthesis.pk).texts["intro"] == INTRO
 
 
-def test_rewriting_the_text_is_not_stopped_by_a_header_change(synthesis):
-    url = synthesis.get_absolute_url()
-    agency, admin = client_of("thuongtruc"), client_of("quantri")
-    first, second = form_on(agency, url, title=None), form_on(admin, url, title=None)
+def test_rewriting_the_text_is_not_stopped_by_a_header_change(synthesis, two_editors):
+    url, agency, admin, first, second = two_editors
     assert agency.post(url, first | {"title": TITLE, "action": "save"}).status_code == 302
     assert admin.post(url, second | {"action": "redraft"}).status_code == 302
     assert Draft.objects.get(pk=synthesis.pk).title == TITLE
