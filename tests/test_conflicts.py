@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 import pytest
 from django.test import Client
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from steer.accounts.models import Role, RoleGrant, User
 from steer.programmes.models import PlanItem
@@ -243,13 +244,24 @@ def admin_form(response) -> dict:
                 data[key] = field.widget.format_value(value)
 
     add(response.context["adminform"].form)
+    if response.context.get("edit_seen"):  # the values the form showed, signed
+        data["_seen"] = response.context["edit_seen"]
     for inline in response.context["inline_admin_formsets"]:
         formset = inline.formset
-        for name, value in formset.management_form.initial.items():
-            data[formset.management_form.add_prefix(name)] = value
+        management = formset.management_form
+        for name in management.fields:
+            data[management.add_prefix(name)] = management[name].value()
         for form in formset.initial_forms:
             add(form)
     return data
+
+
+def theirs_and_yours(label: str, theirs: str, yours: str) -> str:
+    return _("%(field)s: theirs “%(theirs)s”, yours “%(yours)s”") % {
+        "field": label,
+        "theirs": theirs,
+        "yours": yours,
+    }
 
 
 NEW_TITLE = "Kế hoạch ứng dụng công nghệ thông tin, phát triển chính quyền số Hà Nội 2021-2025"
@@ -269,16 +281,18 @@ def test_a_second_back_office_save_of_an_item_is_refused_with_what_changed(progr
     form = response.context["adminform"].form
     error = " ".join(form.non_field_errors())
     assert "Nguyễn Thu Hà" in error
-    assert f"{item.title} → {NEW_TITLE}" in error
-    assert f"{item.responsible_official} → {OFFICIAL}" in error
+    # Field by field, their value and this editor's (the one the form showed, left alone).
+    assert theirs_and_yours("Tên", NEW_TITLE, item.title) in error
+    assert theirs_and_yours("Cán bộ phụ trách", OFFICIAL, item.responsible_official or "–") in error
     assert item.expected_product not in error  # only the fields that differ
     now = PlanItem.objects.get(pk=item.pk)
     assert (now.title, now.expected_product) == (NEW_TITLE, item.expected_product)
     assert now.version == item.version + 1 and now.updated_by.username == "thuongtruc"
-    shown = admin_form(response)  # the current values, to redo the change on
-    assert shown["title"] == NEW_TITLE and shown["seen_version"] == str(now.version)
+    shown = admin_form(response)  # the current values, and what this editor typed, to save
+    assert shown["title"] == NEW_TITLE and shown["_seen"] != second["_seen"]
+    assert shown["expected_product"] == "Kế hoạch được ban hành"
 
-    redone = admin.post(url, shown | {"expected_product": "Kế hoạch được ban hành"})
+    redone = admin.post(url, shown)
     assert redone.status_code == 302
     now.refresh_from_db()
     assert (now.title, now.expected_product) == (NEW_TITLE, "Kế hoạch được ban hành")

@@ -4,11 +4,13 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from steer.api import tokens
 from steer.api.models import AccessToken
+from steer.core import once
 
 
 class TokenForm(forms.Form):
@@ -42,11 +44,21 @@ def token_list(request):
                 messages.success(request, _("The token was revoked: it no longer works."))
             return redirect("api_tokens")
         if form.is_valid():
-            row, new_token = tokens.issue(request.user, **form.cleaned_data)
-            form = TokenForm()
+
+            def issue() -> once.Outcome:
+                row, new_token = tokens.issue(request.user, **form.cleaned_data)
+                return once.Outcome(
+                    reverse("api_tokens"),
+                    # Sent again, the form leads to the list: the token itself is shown once.
+                    _("The token “%(name)s” was made; it was shown only once, when it was made.")
+                    % {"name": row.name},
+                    response=_page(request, TokenForm(), new_token),
+                )
+
+            return once.run(request, issue)
+    return _page(request, form, new_token)
+
+
+def _page(request, form, new_token):
     rows = AccessToken.objects.filter(user=request.user)
-    return render(
-        request,
-        "api/tokens.html",
-        {"rows": rows, "form": form, "new_token": new_token},
-    )
+    return render(request, "api/tokens.html", {"rows": rows, "form": form, "new_token": new_token})

@@ -1,11 +1,11 @@
-"""ModelAdmin bases that defer to the one permission rule (steer.accounts.access)."""
-
-from django.contrib import admin
+"""ModelAdmin bases that defer to the one permission rule (steer.accounts.access); both check
+edits against someone else's meanwhile (steer.core.admin_edits)."""
 
 from steer.accounts.access import access_for
+from steer.core.admin_edits import EditCheckedAdmin
 
 
-class AdministratorsOnlyAdmin(admin.ModelAdmin):
+class AdministratorsOnlyAdmin(EditCheckedAdmin):
     """Reference data (units, people): administrators change it, the standing agency reads it."""
 
     def has_module_permission(self, request):
@@ -24,7 +24,7 @@ class AdministratorsOnlyAdmin(admin.ModelAdmin):
         return access_for(request.user).can_manage_units()
 
 
-class ProgrammeContentAdmin(admin.ModelAdmin):
+class ProgrammeContentAdmin(EditCheckedAdmin):
     """Rows that belong to a programme: editable by those who may edit that programme."""
 
     programme_path = "programme"

@@ -11,7 +11,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from docxtpl import DocxTemplate
 
-from steer.core import uploads
+from steer.core import conflicts, uploads
+from steer.core.conflicts import Fields, plain
+from steer.core.numbering import allocate
 from steer.documents import content, layout
 from steer.documents.models import DocumentTemplate, Draft, Kind, Output, Style
 from steer.documents.render import (
@@ -82,8 +84,13 @@ def check_template(data: bytes) -> None:
 @transaction.atomic
 def upload_template(layout_name, style, data: bytes, note: str, user) -> DocumentTemplate:
     check_template(data)
-    rows = DocumentTemplate.objects.select_for_update().filter(layout=layout_name, style=style)
-    version = (rows.aggregate(v=Max("version"))["v"] or 0) + 1
+    rows = DocumentTemplate.objects.filter(layout=layout_name, style=style)
+    # The counter's lock also queues two uploads of the same template, so the second puts the
+    # first out of use rather than both being "in use".
+    version = allocate(
+        scope=f"template:{layout_name}:{style}",
+        used=lambda: rows.aggregate(v=Max("version"))["v"],
+    )
     rows.filter(is_current=True).update(is_current=False)
     return DocumentTemplate.objects.create(
         layout=layout_name,
@@ -139,9 +146,53 @@ def new_draft(programme, kind, user, *, period="", unit=None, inspection=None, s
     return draft
 
 
+HEADER = [
+    "superior",
+    "issuer",
+    "number",
+    "place",
+    "dated",
+    "title",
+    "signer_title",
+    "signer_name",
+    "recipients",
+]
+
+
+def draft_fields(headings: dict[str, str] | None = None) -> Fields:
+    """What the draft's page edits: the header and each text (labelled by its heading)."""
+    return Fields(
+        Draft, HEADER, {f"texts.{key}": heading for key, heading in (headings or {}).items()}
+    )
+
+
+def draft_values(draft: Draft) -> dict:
+    texts = {f"texts.{key}": plain(text) for key, text in draft.texts.items()}
+    return draft_fields().values(draft) | texts
+
+
+def _check_draft(draft: Draft, seen, posted: dict, headings, prefix="") -> None:
+    """Lock the draft and refuse if someone else changed what the page showed (`seen`), or
+    the part of it whose names start with `prefix`."""
+    Draft.objects.select_for_update().filter(pk=draft.pk).exists()
+    draft.refresh_from_db()
+    now = {name: value for name, value in draft_values(draft).items() if name.startswith(prefix)}
+    if seen is not None:
+        seen = {name: value for name, value in seen.items() if name.startswith(prefix)}
+    conflicts.check(
+        seen=seen,
+        now=now,
+        posted=posted,
+        fields=draft_fields(headings),
+        last=lambda: conflicts.last_change(draft),
+    )
+
+
 @transaction.atomic
-def redraft(draft: Draft, user) -> None:
-    """Write the text again from today's data (the official's changes to it are replaced)."""
+def redraft(draft: Draft, user, *, seen: dict | None = None, headings=None) -> None:
+    """Write the text again from today's data (the official's changes to it are replaced).
+    `seen`: the draft as the page showed it; a text changed meanwhile, nothing is rewritten."""
+    _check_draft(draft, seen, {}, headings, prefix="texts.")
     facts = content.gather(draft)
     draft.texts = content.draft_texts(draft, facts)
     draft.data_digest = facts.digest()
@@ -150,7 +201,20 @@ def redraft(draft: Draft, user) -> None:
 
 
 @transaction.atomic
-def save_draft(draft: Draft, header: dict, texts: dict, user) -> None:
+def save_draft(
+    draft: Draft,
+    header: dict,
+    texts: dict,
+    user,
+    *,
+    seen: dict | None = None,
+    headings: dict[str, str] | None = None,
+) -> None:
+    """Save the official's header and text. `seen`: the draft as the page showed it
+    (steer.core.conflicts); changed meanwhile by someone else, nothing is saved."""
+    posted = {name: plain(value) for name, value in header.items()}
+    posted |= {f"texts.{key}": plain(text) for key, text in texts.items()}
+    _check_draft(draft, seen, posted, headings)
     for name, value in header.items():
         setattr(draft, name, value)
     draft.texts = {**draft.texts, **texts}

@@ -14,6 +14,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from steer.accounts.access import access_for
+from steer.core import conflicts, once
+from steer.core.conflicts import EditConflict, EditForm
 from steer.core.widgets import DayInput
 from steer.documents import content, layout, services
 from steer.documents.models import DocumentTemplate, Draft, Kind, Layout, Output, Style
@@ -87,20 +89,12 @@ class NewDraftForm(forms.Form):
         return data
 
 
-class HeaderForm(forms.ModelForm):
+class HeaderForm(EditForm, forms.ModelForm):
+    """The draft's header; its token (`seen`) covers the texts too, which the same page sends."""
+
     class Meta:
         model = Draft
-        fields = [
-            "superior",
-            "issuer",
-            "number",
-            "place",
-            "dated",
-            "title",
-            "signer_title",
-            "signer_name",
-            "recipients",
-        ]
+        fields = services.HEADER
         widgets = {
             "dated": DayInput(),
             "title": forms.Textarea(attrs={"rows": 2}),
@@ -125,6 +119,10 @@ class TextsForm(forms.Form):
 
     def texts(self) -> dict[str, str]:
         return {key: self.cleaned_data[name].strip() for name, key in self.keys.items()}
+
+    def value_name(self, name: str) -> str:
+        """The name of a field's value in the draft's values (services.draft_values)."""
+        return f"texts.{self.keys.get(name, name)}"
 
 
 class TemplateUploadForm(forms.Form):
@@ -157,22 +155,50 @@ def draft_list(request, slug):
             kind = data["kind"]
             unit = data["unit"] if kind == Kind.UNIT_REPORT else None
             access.require(access.can_draft(programme, kind, unit.pk if unit else None))
-            draft = services.new_draft(
-                programme,
-                kind,
-                request.user,
-                period=data["period"] if kind != Kind.INSPECTION_NOTICE else "",
-                unit=unit,
-                inspection=data["inspection"] if kind == Kind.INSPECTION_NOTICE else None,
-                style=data["style"] or None,
-            )
-            messages.success(request, _("The draft is written from the data; read and edit it."))
-            return redirect(draft)
+
+            def draft_it() -> once.Outcome:
+                draft = services.new_draft(
+                    programme,
+                    kind,
+                    request.user,
+                    period=data["period"] if kind != Kind.INSPECTION_NOTICE else "",
+                    unit=unit,
+                    inspection=data["inspection"] if kind == Kind.INSPECTION_NOTICE else None,
+                    style=data["style"] or None,
+                )
+                return once.Outcome(
+                    draft.get_absolute_url(),
+                    _("The draft is written from the data; read and edit it."),
+                )
+
+            return once.run(request, draft_it)
     return render(
         request,
         "documents/draft_list.html",
         {"programme": programme, "drafts": drafts, "form": form},
     )
+
+
+def _draft_forms(draft: Draft, sections, data=None) -> tuple[HeaderForm, TextsForm]:
+    header = HeaderForm(data, instance=draft, shown=services.draft_values(draft))
+    return header, TextsForm(data, sections=sections, texts=draft.texts)
+
+
+def _save(request, draft: Draft, header: HeaderForm, texts: TextsForm, action, sections):
+    services.save_draft(
+        draft,
+        {name: header.cleaned_data[name] for name in services.HEADER},
+        texts.texts(),
+        request.user,
+        seen=header.seen(),
+        headings=dict(sections),
+    )
+    if action in ("docx", "pdf"):
+        services.request_output(draft, request.user, want_pdf=action == "pdf")
+        return once.Outcome(
+            draft.get_absolute_url(), _("The file is being made; it appears below.")
+        )
+    return once.Outcome(draft.get_absolute_url(), _("The draft is saved."))
 
 
 @login_required
@@ -183,25 +209,34 @@ def draft_detail(request, slug, pk):
     if request.method == "POST":
         access.require(may_edit)
         if action == "redraft":
-            services.redraft(draft, request.user)
-            messages.success(request, _("The text was written again from today's data."))
-            return redirect(draft)
+
+            def redraft() -> once.Outcome:
+                seen = conflicts.unsign(request.POST.get(conflicts.FIELD))
+                services.redraft(draft, request.user, seen=seen)
+                return once.Outcome(
+                    draft.get_absolute_url(), _("The text was written again from today's data.")
+                )
+
+            try:
+                return once.run(request, redraft)
+            except EditConflict as conflict:
+                draft.refresh_from_db()
+                messages.error(request, conflict.message)
     facts = content.gather(draft)
     sections = content.text_sections(draft, facts)
-    header = HeaderForm(instance=draft)
-    texts = TextsForm(sections=sections, texts=draft.texts)
-    if request.method == "POST":
-        header = HeaderForm(request.POST, instance=draft)
-        texts = TextsForm(request.POST, sections=sections, texts=draft.texts)
+    header, texts = _draft_forms(draft, sections)
+    if request.method == "POST" and action != "redraft":
+        header, texts = _draft_forms(draft, sections, request.POST)
         if header.is_valid() and texts.is_valid():
-            fields = {name: header.cleaned_data[name] for name in HeaderForm.Meta.fields}
-            services.save_draft(draft, fields, texts.texts(), request.user)
-            if action in ("docx", "pdf"):
-                services.request_output(draft, request.user, want_pdf=action == "pdf")
-                messages.success(request, _("The file is being made; it appears below."))
-            else:
-                messages.success(request, _("The draft is saved."))
-            return redirect(draft)
+            try:
+                return once.run(
+                    request, lambda: _save(request, draft, header, texts, action, sections)
+                )
+            except EditConflict as conflict:
+                draft.refresh_from_db()
+                stored_header, stored_texts = _draft_forms(draft, sections)
+                header.refuse(conflict, stored_header)
+                conflicts.show_stored(texts, stored_texts, conflict.stored, texts.value_name)
     return render(
         request,
         "documents/draft_detail.html",
@@ -271,18 +306,20 @@ def template_list(request):
         form = TemplateUploadForm(request.POST, request.FILES)
         if form.is_valid():
             data = form.cleaned_data
-            try:
+
+            def upload() -> once.Outcome:
                 template = services.upload_template(
                     data["layout"], data["style"], data["file"].read(), data["note"], request.user
                 )
-            except services.DocumentError as error:
-                form.add_error("file", str(error))
-            else:
-                messages.success(
-                    request,
+                return once.Outcome(
+                    reverse("document_templates"),
                     _("Version %(version)s is now in use.") % {"version": template.version},
                 )
-                return redirect("document_templates")
+
+            try:
+                return once.run(request, upload)
+            except services.DocumentError as error:
+                form.add_error("file", str(error))
     rows = []
     stored = list(DocumentTemplate.objects.select_related("uploaded_by").defer("content"))
     for layout_name, layout_label in Layout.choices:

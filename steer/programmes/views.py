@@ -1,11 +1,11 @@
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
 from steer.accounts.access import access_for
+from steer.core import once
 from steer.programmes.forms import PlanItemFilterForm, ProgrammeCopyForm
 from steer.programmes.models import (
     IndicatorGroup,
@@ -128,18 +128,26 @@ def copy(request, slug):
             "standing_agency": source.standing_agency_id,
         },
     )
-    if request.method == "POST" and form.is_valid():
-        new = programme_copy(
-            source=source,
-            new=form.save(commit=False),
-            include_targets=form.cleaned_data["include_targets"],
-            include_plan_items=form.cleaned_data["include_plan_items"],
-            creator=request.user,
-        )
-        messages.success(
-            request,
-            _("Programme %(symbol)s was created from %(source)s.")
-            % {"symbol": new.symbol, "source": source.symbol},
-        )
-        return redirect(new)
+    if request.method == "POST":
+
+        def copy_it() -> once.Outcome | None:
+            # Checked after the token: sent again, the form would find its symbol taken.
+            if not form.is_valid():
+                return None
+            new = programme_copy(
+                source=source,
+                new=form.save(commit=False),
+                include_targets=form.cleaned_data["include_targets"],
+                include_plan_items=form.cleaned_data["include_plan_items"],
+                creator=request.user,
+            )
+            return once.Outcome(
+                new.get_absolute_url(),
+                _("Programme %(symbol)s was created from %(source)s.")
+                % {"symbol": new.symbol, "source": source.symbol},
+            )
+
+        response = once.run(request, copy_it)
+        if response is not None:
+            return response
     return render(request, "programmes/copy.html", {"programme": source, "form": form})

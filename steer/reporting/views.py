@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from steer.accounts.access import access_for
+from steer.core import once
 from steer.core.files import file_download
 from steer.core.uploads import UnsafeUpload, check_content
 from steer.programmes.views import viewable_programme
@@ -118,18 +119,24 @@ def form_status_view(request, slug, form_code):
     can_remind = access.can_accept(programme)
     if request.method == "POST":
         access.require(can_remind)
-        sent = [row for row in rows if row.status == "overdue"]
-        with transaction.atomic():
-            for row in sent:
-                Reminder.objects.create(
-                    form=form,
-                    unit=row.unit,
-                    period=period.code,
-                    text=_reminder_text(form, period, deadline, row.unit),
-                    sent_by=request.user,
-                )
-        messages.success(request, _("Reminders recorded for %(n)s units.") % {"n": len(sent)})
-        return redirect(f"{request.path}?period={period.code}")
+
+        def remind() -> once.Outcome:
+            sent = [row for row in rows if row.status == "overdue"]
+            with transaction.atomic():
+                for row in sent:
+                    Reminder.objects.create(
+                        form=form,
+                        unit=row.unit,
+                        period=period.code,
+                        text=_reminder_text(form, period, deadline, row.unit),
+                        sent_by=request.user,
+                    )
+            return once.Outcome(
+                f"{request.path}?period={period.code}",
+                _("Reminders recorded for %(n)s units.") % {"n": len(sent)},
+            )
+
+        return once.run(request, remind)
     counts = {key: sum(1 for r in rows if r.status == key) for key in STATUS_LABELS}
     overdue = [r for r in rows if r.status == "overdue"]
     reminded = dict(
@@ -227,37 +234,37 @@ def report_entry(request, slug, form_code, period_code, unit_code):
     rows = report_rows(form, unit, period)
     if request.method == "POST":
         action = request.POST.get("action", "save")
-        if action in ("save", "submit"):
-            access.require(access.can_enter_values(programme, unit.pk))
-            entries = _entries_from_post(request, rows, unit, period)
-            try:
+
+        def act() -> once.Outcome:
+            if action in ("save", "submit"):
+                access.require(access.can_enter_values(programme, unit.pk))
                 write_entries(
                     programme,
-                    entries,
+                    _entries_from_post(request, rows, unit, period),
                     request.user,
                     channel=Channel.WEB,
                     only=(form, unit, period.code),
                 )
-            except Rejected as e:
-                problems = e.problems
-            if not problems and action == "save":
-                messages.success(request, _("Saved as a draft."))
-                return redirect(request.path)
-        if not problems and action != "save":
-            submission = workflow.submission_for(form, unit, period.code)
+                if action == "save":
+                    return once.Outcome(request.path, _("Saved as a draft."))
             try:
                 moved = workflow.act(
-                    submission, request.user, action, request.POST.get("reason", "")
+                    workflow.submission_for(form, unit, period.code),
+                    request.user,
+                    action,
+                    request.POST.get("reason", ""),
                 )
-            except workflow.WorkflowError as e:
-                messages.error(request, str(e))
-            else:
-                messages.success(
-                    request,
-                    _("Done: the report is now “%(state)s”.")
-                    % {"state": moved.get_state_display()},
-                )
-            return redirect(request.path)
+            except workflow.WorkflowError as e:  # the figures saved with it stay saved
+                return once.Outcome(request.path, str(e), messages.ERROR)
+            return once.Outcome(
+                request.path,
+                _("Done: the report is now “%(state)s”.") % {"state": moved.get_state_display()},
+            )
+
+        try:
+            return once.run(request, act)
+        except Rejected as e:
+            problems = e.problems
     if problems:
         # Read again: the tokens now match what is stored, so saving again overwrites on purpose.
         rows = report_rows(form, unit, period)
@@ -363,6 +370,7 @@ def value_history(request, slug, form_code, period_code, unit_code):
     if request.method == "POST":
         access.require(can_attach)
         upload = request.FILES.get("file")
+        here = f"{request.path}?key={key}"
         if upload is None:
             messages.error(request, _("Choose a file to attach."))
         elif upload.size > MAX_EVIDENCE_BYTES:
@@ -373,15 +381,19 @@ def value_history(request, slug, form_code, period_code, unit_code):
             except UnsafeUpload as error:
                 messages.error(request, str(error))
             else:
-                Evidence.objects.create(
-                    value=value,
-                    file=upload,
-                    name=upload.name[:200],
-                    size=upload.size,
-                    uploaded_by=request.user,
-                )
-                messages.success(request, _("The file was attached."))
-        return redirect(f"{request.path}?key={key}")
+
+                def attach() -> once.Outcome:
+                    Evidence.objects.create(
+                        value=value,
+                        file=upload,
+                        name=upload.name[:200],
+                        size=upload.size,
+                        uploaded_by=request.user,
+                    )
+                    return once.Outcome(here, _("The file was attached."))
+
+                return once.run(request, attach)
+        return redirect(here)
     return render(
         request,
         "reporting/value_history.html",
@@ -425,9 +437,17 @@ def import_upload(request, slug):
             problems = [_("Choose a file to upload.")]
         else:
             data = upload.read()
-            batch, problems = _preview(programme, request.user, upload.name, data)
-            if batch is not None:
-                return redirect("import_preview", slug=programme.slug, pk=batch.pk)
+
+            def preview():
+                batch, found = _preview(programme, request.user, upload.name, data)
+                if batch is None:
+                    problems.extend(found)
+                    return None  # nothing kept: the token stays unused
+                return once.Outcome(reverse("import_preview", args=[programme.slug, batch.pk]))
+
+            response = once.run(request, preview)
+            if response is not None:
+                return response
     recent = ImportBatch.objects.filter(programme=programme, user=request.user)[:10]
     return render(
         request,
@@ -471,6 +491,39 @@ def _preview(programme, user, name: str, data: bytes):
     return batch, []
 
 
+def _apply(request, programme, pk: int) -> once.Outcome:
+    """Write a previewed import, once: the batch stays locked until it is marked applied, so a
+    second confirmation (another tab, a double click without the form's token) waits and then
+    finds it written."""
+    with transaction.atomic():
+        batch = ImportBatch.objects.select_for_update().get(pk=pk)
+        if batch.state != ImportBatch.State.PREVIEWED:
+            return once.Outcome(
+                request.path, _("This import was already confirmed."), messages.INFO
+            )
+        entries, only, _problems = read_upload(programme, bytes(batch.content))
+        plan = write_entries(
+            programme,
+            entries,
+            request.user,
+            channel=channel_of(bytes(batch.content)),
+            source=batch.file_name,
+            only=only,
+            expect_fingerprint=batch.fingerprint,
+        )
+        batch.state = ImportBatch.State.APPLIED
+        batch.applied_at = timezone.now()
+        batch.save(update_fields=["state", "applied_at"])
+    url = reverse("import_upload", args=[programme.slug])
+    if only is not None:
+        form, unit, period = only
+        url = reverse("report_entry", args=[programme.slug, form.code, period, unit.code])
+    return once.Outcome(
+        url,
+        _("Written: %(new)s new, %(changed)s changed, %(removed)s removed values.") % plan.counts(),
+    )
+
+
 @login_required
 def import_preview(request, slug, pk):
     programme = viewable_programme(request, slug)
@@ -482,37 +535,12 @@ def import_preview(request, slug, pk):
             messages.info(request, _("The import was cancelled; nothing was written."))
             return redirect("import_upload", slug=programme.slug)
         try:
-            entries, only, _problems = read_upload(programme, bytes(batch.content))
-            channel = channel_of(bytes(batch.content))
-            with transaction.atomic():
-                plan = write_entries(
-                    programme,
-                    entries,
-                    request.user,
-                    channel=channel,
-                    source=batch.file_name,
-                    only=only,
-                    expect_fingerprint=batch.fingerprint,
-                )
-                batch.state = ImportBatch.State.APPLIED
-                batch.applied_at = timezone.now()
-                batch.save(update_fields=["state", "applied_at"])
+            return once.run(request, lambda: _apply(request, programme, batch.pk))
         except (Rejected, UnsafeFile) as e:
             problems = e.problems if isinstance(e, Rejected) else [e]
             for p in problems[:10]:
                 messages.error(request, str(p))
             return redirect(request.path)
-        counts = plan.counts()
-        messages.success(
-            request,
-            _("Written: %(new)s new, %(changed)s changed, %(removed)s removed values.") % counts,
-        )
-        if only is not None:
-            form, unit, period = only
-            return redirect(
-                reverse("report_entry", args=[programme.slug, form.code, period, unit.code])
-            )
-        return redirect("import_upload", slug=programme.slug)
     return render(
         request,
         "reporting/import_preview.html",

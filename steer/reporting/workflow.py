@@ -5,6 +5,8 @@ A submitted report can be returned with a reason; an approved or accepted one re
 reason. Each step is one transaction that writes its event row.
 """
 
+import copy
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import capfirst
@@ -64,7 +66,10 @@ def act(submission: Submission, user, action: str, reason: str = "") -> Submissi
         .get(pk=submission.pk)
     )
     if action not in allowed_actions(submission, user):
-        raise WorkflowError(_("This step is not possible for this report now, or not for you."))
+        raise WorkflowError(
+            _moved_meanwhile(submission, user, action)
+            or _("This step is not possible for this report now, or not for you.")
+        )
     if action in (Action.SUBMIT, Action.APPROVE, Action.ACCEPT):
         # A report the form does not ask for (a unit in a period it did not exist in) never
         # moves towards the figures; returning or reopening one takes it away from them.
@@ -109,6 +114,26 @@ def act(submission: Submission, user, action: str, reason: str = "") -> Submissi
             submission.get_absolute_url(),
         )
     return submission
+
+
+def _moved_meanwhile(submission: Submission, user, action: str) -> str | None:
+    """Why a step the user could take from the report's previous state is refused: someone
+    moved the report on since the page was shown."""
+    last = submission.events.select_related("user").last()
+    if last is None:
+        return None
+    before = copy.copy(submission)
+    before.state = last.from_state
+    if action not in allowed_actions(before, user):
+        return None
+    return _(
+        "%(who)s already moved this report to “%(state)s” at %(when)s; this step is no "
+        "longer possible. Look at the report as it is now."
+    ) % {
+        "who": last.user,
+        "state": submission.get_state_display(),
+        "when": timezone.localtime(last.at).strftime("%d/%m/%Y %H:%M"),
+    }
 
 
 def submission_for(form, unit, period_code: str) -> Submission:

@@ -16,6 +16,9 @@ from django.utils.translation import gettext as _
 
 from steer.accounts.access import access_for
 from steer.accounts.models import User
+from steer.core import conflicts
+from steer.core.conflicts import Fields, plain
+from steer.core.numbering import allocate
 from steer.core.uploads import DOCUMENT_TYPES, UnsafeUpload, check_content
 from steer.programmes.models import PlanItem, Programme
 from steer.reporting.models import absence_in
@@ -165,10 +168,20 @@ def report_progress(item: PlanItem, user, *, files=(), today=None, **fields) -> 
     return report
 
 
-def _lock(item: PlanItem) -> None:
-    """Wait until other writes of the item have committed, then read it as it is now."""
-    PlanItem.objects.select_for_update().filter(pk=item.pk).exists()
-    item.refresh_from_db()
+def _lock(record) -> None:
+    """Wait until other writes of the record have committed, then read it as it is now."""
+    type(record).objects.select_for_update().filter(pk=record.pk).exists()
+    record.refresh_from_db()
+
+
+def _last_event(subject, **filters) -> tuple:
+    """Who made the subject's latest change (of these kinds) and when, or (None, None)."""
+    event = events_of(subject).filter(**filters).order_by("at", "pk").last()
+    return (event.user, event.at) if event else (None, None)
+
+
+def _when(at) -> str:
+    return timezone.localtime(at).strftime("%d/%m/%Y %H:%M") if at else "?"
 
 
 def _write_item(item: PlanItem, user, **changes) -> None:
@@ -192,7 +205,7 @@ def _deadline_moved(item: PlanItem, seen: dt.date) -> str:
         "who": who or _("another user"),
         "old": _dmy(seen),
         "new": _dmy(item.deadline),
-        "when": timezone.localtime(at).strftime("%d/%m/%Y %H:%M") if at else "?",
+        "when": _when(at),
     }
 
 
@@ -240,7 +253,12 @@ def change_deadline(
 
 
 def next_number(model, programme: Programme) -> int:
-    return (model.objects.filter(programme=programme).aggregate(n=Max("number"))["n"] or 0) + 1
+    """The next number of the programme's directives or recommendations (steer.core.numbering:
+    the counter stays locked until the record is written, so no two get the same)."""
+    return allocate(
+        scope=f"{model._meta.label_lower}:{programme.pk}",
+        used=lambda: model.objects.filter(programme=programme).aggregate(n=Max("number"))["n"],
+    )
 
 
 @transaction.atomic
@@ -349,7 +367,16 @@ def return_directive(directive: Directive, user, reason: str) -> None:
     if not access_for(user).can_direct(directive.programme):
         raise SteeringError(_("Only the steering side may return a directive."))
     if directive.state != Directive.State.REPORTED_DONE:
-        raise SteeringError(_("Only a directive reported done can be returned."))
+        who, at = _last_event(directive)
+        if who is None:
+            raise SteeringError(_("Only a directive reported done can be returned."))
+        raise SteeringError(
+            _(
+                "Only a directive reported done can be returned; it is “%(state)s” since "
+                "%(who)s changed it at %(when)s."
+            )
+            % {"state": directive.get_state_display(), "who": who, "when": _when(at)}
+        )
     if not reason.strip():
         raise SteeringError(_("Give the reason for returning it."))
     directive.state = Directive.State.IN_PROGRESS
@@ -400,15 +427,33 @@ def plan_inspection(programme: Programme, user, *, units, members, **fields) -> 
     return inspection
 
 
+VISIT = Fields(
+    InspectionVisit, ["visited_on", "documents_received", "results", "limitations", "causes"]
+)
+CONCLUSION = Fields(Inspection, ["conclusion", "concluded_on", "conclusion_document"])
+
+
 @transaction.atomic
-def record_visit(inspection: Inspection, user, unit: OrgUnit, **findings) -> None:
+def record_visit(
+    inspection: Inspection, user, unit: OrgUnit, *, seen: dict | None = None, **findings
+) -> None:
+    """The findings at one unit. `seen`: the findings as the form showed them
+    (steer.core.conflicts); changed meanwhile by someone else, nothing is saved."""
     if not access_for(user).can_inspect(inspection.programme):
         raise SteeringError(_("Only the inspection team records findings."))
-    if inspection.state == Inspection.State.CONCLUDED:
-        raise SteeringError(_("The inspection is concluded: its findings can no longer change."))
-    visit = inspection.visits.filter(unit=unit).first()
+    _lock(inspection)
+    visit = inspection.visits.select_for_update().filter(unit=unit).first()
     if visit is None:
         raise SteeringError(_("%(unit)s is not on this inspection.") % {"unit": unit})
+    conflicts.check(
+        seen=seen,
+        now=VISIT.values(visit),
+        posted={name: plain(value) for name, value in findings.items()},
+        fields=VISIT,
+        last=lambda: _last_event(inspection, action="findings", note=str(unit)),
+    )
+    if inspection.state == Inspection.State.CONCLUDED:
+        raise SteeringError(_("The inspection is concluded: its findings can no longer change."))
     day = findings.get("visited_on")
     if day and not (inspection.start <= day <= inspection.end):
         raise SteeringError(
@@ -426,9 +471,29 @@ def record_visit(inspection: Inspection, user, unit: OrgUnit, **findings) -> Non
 
 
 @transaction.atomic
-def conclude(inspection: Inspection, user, conclusion: str, day: dt.date, document="") -> None:
+def conclude(
+    inspection: Inspection,
+    user,
+    conclusion: str,
+    day: dt.date,
+    document="",
+    *,
+    seen: dict | None = None,
+) -> None:
     if not access_for(user).can_inspect(inspection.programme):
         raise SteeringError(_("Only the inspection team concludes the inspection."))
+    _lock(inspection)
+    conflicts.check(
+        seen=seen,
+        now=CONCLUSION.values(inspection),
+        posted={
+            "conclusion": plain(conclusion),
+            "concluded_on": plain(day),
+            "conclusion_document": plain(document),
+        },
+        fields=CONCLUSION,
+        last=lambda: _last_event(inspection, action="concluded"),
+    )
     if inspection.state == Inspection.State.CONCLUDED:
         raise SteeringError(_("The inspection is already concluded."))
     if not conclusion.strip():
@@ -475,17 +540,41 @@ def raise_recommendation(programme: Programme, user, unit: OrgUnit, **fields) ->
     return rec
 
 
-def check_can_handle(rec: Recommendation, user) -> None:
+ROUTE = Fields(Recommendation, ["routed_to", "synthesis_note"])
+ANSWER = Fields(Recommendation, ["response", "responded_on"])
+
+
+def _check_handler(rec: Recommendation, user) -> None:
     if not access_for(user).can_synthesise(rec.programme):
         raise SteeringError(_("Only the standing agency handles recommendations."))
+
+
+def check_can_handle(rec: Recommendation, user) -> None:
+    _check_handler(rec, user)
     if rec.state == Recommendation.State.CLOSED:
         raise SteeringError(_("The recommendation is closed: it can no longer be changed."))
 
 
-@transaction.atomic
-def route(rec: Recommendation, user, routed_to: str, note: str) -> None:
-    """The standing agency's assessment and the agency it forwards the recommendation to."""
+def _handle(rec: Recommendation, user, form: Fields, seen: dict | None, posted: dict) -> None:
+    """Lock the recommendation, then refuse if what this form edits was changed by someone
+    else since the form showed `seen` (the editor keeps their text), or if it was closed."""
+    _check_handler(rec, user)
+    _lock(rec)
+    conflicts.check(
+        seen=seen,
+        now=form.values(rec),
+        posted={name: plain(value) for name, value in posted.items()},
+        fields=form,
+        last=lambda: _last_event(rec),
+    )
     check_can_handle(rec, user)
+
+
+@transaction.atomic
+def route(rec: Recommendation, user, routed_to: str, note: str, *, seen=None) -> None:
+    """The standing agency's assessment and the agency it forwards the recommendation to.
+    `seen`: the values the form showed (steer.core.conflicts)."""
+    _handle(rec, user, ROUTE, seen, {"routed_to": routed_to, "synthesis_note": note})
     if not routed_to.strip():
         raise SteeringError(_("Say which agency the recommendation is forwarded to."))
     before = rec.state
@@ -497,8 +586,10 @@ def route(rec: Recommendation, user, routed_to: str, note: str) -> None:
 
 
 @transaction.atomic
-def answer(rec: Recommendation, user, response: str, day: dt.date, *, close=False) -> None:
-    check_can_handle(rec, user)
+def answer(
+    rec: Recommendation, user, response: str, day: dt.date, *, close=False, seen=None
+) -> None:
+    _handle(rec, user, ANSWER, seen, {"response": response, "responded_on": day})
     if not response.strip():
         raise SteeringError(_("Write the response."))
     if day < rec.raised_on:
@@ -526,7 +617,10 @@ def synthesise(programme: Programme, user, title: str, note: str, today=None) ->
     pending = Recommendation.objects.filter(
         programme=programme, state__in=Recommendation.OPEN, synthesis__isnull=True
     )
-    if not pending.exists():
+    # Locked: of two syntheses at the same moment the second waits, then finds the
+    # recommendations taken and says so instead of making an empty batch.
+    taken = list(pending.select_for_update().values_list("pk", flat=True))
+    if not taken:
         raise SteeringError(_("There is no open recommendation to synthesise."))
     batch = Synthesis.objects.create(
         programme=programme,
@@ -535,7 +629,7 @@ def synthesise(programme: Programme, user, title: str, note: str, today=None) ->
         prepared_on=today or timezone.localdate(),
         prepared_by=user,
     )
-    count = pending.update(synthesis=batch)
+    count = Recommendation.objects.filter(pk__in=taken).update(synthesis=batch)
     record(batch, user, "synthesised", "", "", str(count))
     return batch
 

@@ -2,8 +2,10 @@ from functools import cache
 
 from django import template
 from django.utils.formats import get_format
+from django.utils.html import format_html
 from django.utils.translation import get_language
 
+from steer.core import once
 from steer.core.numbers import number_text
 
 register = template.Library()
@@ -31,3 +33,9 @@ def num(value, decimals=None):
 def dmy(value):
     """A date as dd/mm/yyyy, the one date format of Vietnamese administration."""
     return value.strftime("%d/%m/%Y") if value else "–"
+
+
+@register.simple_tag
+def once_field():
+    """The one-time token of a form that creates or moves something (steer.core.once)."""
+    return format_html('<input type="hidden" name="{}" value="{}">', once.FIELD, once.new_token())

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
 from steer.accounts.access import access_for
+from steer.core import once
 from steer.core.files import file_download
 from steer.core.tables import Column, Table, download
 from steer.core.widgets import DayInput
@@ -220,7 +221,8 @@ def directive_new(request, slug):
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         assignees = data.pop("assignees")
-        try:
+
+        def give() -> once.Outcome:
             directive = services.give_directive(
                 programme,
                 request.user,
@@ -228,13 +230,15 @@ def directive_new(request, slug):
                 files=request.FILES.getlist("files"),
                 **data,
             )
+            return once.Outcome(
+                directive.get_absolute_url(),
+                _("Directive %(code)s was recorded.") % {"code": directive.code},
+            )
+
+        try:
+            return once.run(request, give)
         except services.SteeringError as error:
             messages.error(request, str(error))
-        else:
-            messages.success(
-                request, _("Directive %(code)s was recorded.") % {"code": directive.code}
-            )
-            return redirect(directive)
     return render(request, "steering/directive_new.html", {"programme": programme, "form": form})
 
 
@@ -266,7 +270,8 @@ def directive_detail(request, slug, number):
     if request.method == "POST":
         action = request.POST.get("action")
         files = request.FILES.getlist("files")
-        try:
+
+        def act() -> once.Outcome:
             if action == "report":
                 if not mine:
                     raise PermissionDenied
@@ -288,19 +293,23 @@ def directive_detail(request, slug, number):
                     files=files,
                     done=data["done"],
                 )
-                messages.success(request, _("Your report was recorded."))
+                message = _("Your report was recorded.")
             elif action == "close":
                 access.require(can_direct)
                 services.close_directive(
                     directive, request.user, request.POST.get("note", ""), files=files
                 )
-                messages.success(request, _("The directive was closed."))
+                message = _("The directive was closed.")
             elif action == "return":
                 access.require(can_direct)
                 services.return_directive(directive, request.user, request.POST.get("reason", ""))
-                messages.success(request, _("The directive was returned to the assignees."))
+                message = _("The directive was returned to the assignees.")
             else:
                 raise Http404
+            return once.Outcome(directive.get_absolute_url(), message)
+
+        try:
+            return once.run(request, act)
         except services.SteeringError as error:
             messages.error(request, str(error))
         return redirect(directive)

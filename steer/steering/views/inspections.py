@@ -13,13 +13,15 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpResponseBadRequest
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from steer.accounts.access import access_for
 from steer.accounts.models import User
+from steer.core import once
+from steer.core.conflicts import EditConflict, EditForm
 from steer.core.tables import Column, Table, download
 from steer.core.widgets import DayInput
 from steer.programmes.views import viewable_programme
@@ -183,7 +185,7 @@ class InspectionPlanForm(forms.Form):
         return data
 
 
-class VisitForm(forms.Form):
+class VisitForm(EditForm, forms.Form):
     visited_on = forms.DateField(label=gettext_lazy("Visited on"), widget=DayInput())
     documents_received = forms.CharField(
         label=gettext_lazy("Documents received"),
@@ -211,7 +213,7 @@ class VisitForm(forms.Form):
         return data
 
 
-class ConcludeForm(forms.Form):
+class ConcludeForm(EditForm, forms.Form):
     conclusion = forms.CharField(
         label=gettext_lazy("Conclusion"), widget=forms.Textarea(attrs={"rows": 6})
     )
@@ -355,7 +357,8 @@ def inspection_new(request, slug):
     form = InspectionPlanForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+
+        def plan() -> once.Outcome:
             inspection = services.plan_inspection(
                 programme,
                 request.user,
@@ -368,11 +371,12 @@ def inspection_new(request, slug):
                 start=data["start"],
                 end=data["end"],
             )
+            return once.Outcome(inspection.get_absolute_url(), _("The inspection was planned."))
+
+        try:
+            return once.run(request, plan)
         except SteeringError as e:
             messages.error(request, str(e))
-        else:
-            messages.success(request, _("The inspection was planned."))
-            return redirect(inspection)
     return render(request, "steering/inspection_new.html", {"programme": programme, "form": form})
 
 
@@ -387,6 +391,20 @@ def _visit_form(visit, inspection, data=None) -> VisitForm:
             "limitations": visit.limitations,
             "causes": visit.causes,
         },
+        shown=services.VISIT.values(visit),
+    )
+
+
+def _conclude_form(inspection, data=None) -> ConcludeForm:
+    return ConcludeForm(
+        data,
+        prefix="conclude",
+        initial={
+            "conclusion": inspection.conclusion,
+            "concluded_on": inspection.concluded_on or timezone.localdate(),
+            "conclusion_document": inspection.conclusion_document,
+        },
+        shown=services.CONCLUSION.values(inspection),
     )
 
 
@@ -398,7 +416,7 @@ def inspection_detail(request, slug, pk):
     visits = list(inspection.visits.select_related("unit"))
     can_inspect = access.can_inspect(programme)
     visit_forms = {visit.pk: _visit_form(visit, inspection) for visit in visits}
-    conclude_form = ConcludeForm(prefix="conclude", initial={"concluded_on": timezone.localdate()})
+    conclude_form = _conclude_form(inspection)
     evidence_form = EvidenceForm(prefix="evidence")
 
     if request.method == "POST":
@@ -409,48 +427,67 @@ def inspection_detail(request, slug, pk):
                 return HttpResponseBadRequest()
             form = visit_forms[visit.pk] = _visit_form(visit, inspection, request.POST)
             if form.is_valid():
-                try:
-                    services.record_visit(inspection, request.user, visit.unit, **form.cleaned_data)
-                except SteeringError as e:
-                    messages.error(request, str(e))
-                else:
-                    messages.success(
-                        request,
+
+                def record() -> once.Outcome:
+                    services.record_visit(
+                        inspection, request.user, visit.unit, seen=form.seen(), **form.edited()
+                    )
+                    return once.Outcome(
+                        inspection.get_absolute_url(),
                         _("The findings at %(unit)s were recorded.") % {"unit": visit.unit},
                     )
-                    return redirect(inspection)
+
+                try:
+                    return once.run(request, record)
+                except EditConflict as conflict:
+                    visit.refresh_from_db()
+                    form.refuse(conflict, _visit_form(visit, inspection))
+                except SteeringError as e:
+                    messages.error(request, str(e))
         elif action == "conclude":
-            conclude_form = ConcludeForm(request.POST, prefix="conclude")
+            conclude_form = _conclude_form(inspection, request.POST)
             if conclude_form.is_valid():
                 data = conclude_form.cleaned_data
-                try:
+
+                def conclude() -> once.Outcome:
                     services.conclude(
                         inspection,
                         request.user,
                         data["conclusion"],
                         data["concluded_on"],
                         data["conclusion_document"],
+                        seen=conclude_form.seen(),
                     )
+                    return once.Outcome(
+                        inspection.get_absolute_url(), _("The inspection was concluded.")
+                    )
+
+                try:
+                    return once.run(request, conclude)
+                except EditConflict as conflict:
+                    inspection.refresh_from_db()
+                    conclude_form.refuse(conflict, _conclude_form(inspection))
                 except SteeringError as e:
                     messages.error(request, str(e))
-                else:
-                    messages.success(request, _("The inspection was concluded."))
-                    return redirect(inspection)
         elif action == "attach":
             evidence_form = EvidenceForm(request.POST, request.FILES, prefix="evidence")
             if not can_inspect:
                 messages.error(request, _("Only the inspection team attaches files to it."))
             elif evidence_form.is_valid():
                 files = evidence_form.cleaned_data["files"]
-                try:
+
+                def attach() -> once.Outcome:
                     with transaction.atomic():
                         services.check_files(files)
                         services.attach(inspection, request.user, files)
+                    return once.Outcome(
+                        inspection.get_absolute_url(), _("The files were attached.")
+                    )
+
+                try:
+                    return once.run(request, attach)
                 except SteeringError as e:
                     messages.error(request, str(e))
-                else:
-                    messages.success(request, _("The files were attached."))
-                    return redirect(inspection)
         else:
             return HttpResponseBadRequest()
 

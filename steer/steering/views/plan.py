@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
@@ -13,6 +14,7 @@ from django.views.decorators.http import require_POST
 from steer.accounts.access import access_for
 from steer.assessment.labels import PLAN_LABELS
 from steer.assessment.plan_status import plan_status
+from steer.core import once
 from steer.core.widgets import DayInput
 from steer.programmes.models import PlanItem
 from steer.programmes.views import viewable_programme
@@ -89,15 +91,17 @@ def progress(request, slug, code):
     if request.method == "POST":
         access.require(may_report)
         if form.is_valid():
-            try:
+
+            def report() -> once.Outcome:
                 services.report_progress(
                     item, request.user, files=request.FILES.getlist("files"), **form.cleaned_data
                 )
+                return once.Outcome(request.path, _("The progress report was recorded."))
+
+            try:
+                return once.run(request, report)
             except services.SteeringError as error:
                 messages.error(request, str(error))
-            else:
-                messages.success(request, _("The progress report was recorded."))
-                return redirect("plan_item_progress", programme.slug, item.code)
     reports = list(item.progress_reports.select_related("reported_by").order_by("-reported_at"))
     status = plan_status(item.state, item.deadline, item.completed_on, today)
     context = {
@@ -120,6 +124,7 @@ def progress(request, slug, code):
 def deadline(request, slug, code):
     programme, access, item = _item(request, slug, code)
     access.require(access.can_edit_programme(programme))
+    page = reverse("plan_item_progress", args=[programme.slug, item.code])
     form = DeadlineForm(request.POST)
     if not form.is_valid():
         messages.error(
@@ -133,10 +138,13 @@ def deadline(request, slug, code):
             seen = parse_date(request.POST.get("seen", ""))
         except ValueError:  # a well-formed impossible day: no guard, as without one
             seen = None
-        try:
+
+        def move() -> once.Outcome:
             services.change_deadline(item, request.user, seen=seen, **form.cleaned_data)
+            return once.Outcome(page, _("The deadline was moved; the original is kept."))
+
+        try:
+            return once.run(request, move)
         except services.SteeringError as error:
             messages.error(request, str(error))
-        else:
-            messages.success(request, _("The deadline was moved; the original is kept."))
-    return redirect("plan_item_progress", programme.slug, item.code)
+    return redirect(page)

@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from steer.accounts.access import access_for
+from steer.core import once
+from steer.core.conflicts import EditConflict, EditForm
 from steer.core.tables import Column, Table, download
 from steer.core.widgets import DayInput
 from steer.programmes.models import Programme
@@ -111,7 +113,7 @@ class RecommendationForm(forms.Form):
         return data
 
 
-class RouteForm(forms.Form):
+class RouteForm(EditForm, forms.Form):
     routed_to = forms.CharField(label=gettext_lazy("Forwarded to"), max_length=300)
     synthesis_note = forms.CharField(
         label=gettext_lazy("Standing agency's assessment"),
@@ -120,7 +122,7 @@ class RouteForm(forms.Form):
     )
 
 
-class AnswerForm(forms.Form):
+class AnswerForm(EditForm, forms.Form):
     response = forms.CharField(
         label=gettext_lazy("Response"), widget=forms.Textarea(attrs={"rows": 4})
     )
@@ -211,17 +213,20 @@ def recommendation_list(request, slug):
         access.require(can_synthesise)
         if synthesis_form.is_valid():
             data = synthesis_form.cleaned_data
-            try:
+
+            def synthesise() -> once.Outcome:
                 batch = services.synthesise(programme, request.user, data["title"], data["note"])
+                return once.Outcome(
+                    batch.get_absolute_url(),
+                    _("The synthesis holds %(n)s recommendations.")
+                    % {"n": batch.recommendations.count()},
+                )
+
+            try:
+                return once.run(request, synthesise)
             except services.SteeringError as e:
                 messages.error(request, str(e))
                 return redirect("recommendation_list", programme.slug)
-            messages.success(
-                request,
-                _("The synthesis holds %(n)s recommendations.")
-                % {"n": batch.recommendations.count()},
-            )
-            return redirect(batch)
 
     units = OrgUnit.objects.filter(recommendations__in=visible.values("pk")).distinct()
     form = RecommendationFilter(request.GET or None, units=units)
@@ -294,15 +299,18 @@ def recommendation_new(request, slug):
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         unit = data.pop("unit")
-        try:
+
+        def raise_it() -> once.Outcome:
             rec = services.raise_recommendation(programme, request.user, unit, **data)
+            return once.Outcome(
+                rec.get_absolute_url(),
+                _("Recommendation %(code)s was recorded.") % {"code": rec.code},
+            )
+
+        try:
+            return once.run(request, raise_it)
         except services.SteeringError as e:
             messages.error(request, str(e))
-        else:
-            messages.success(
-                request, _("Recommendation %(code)s was recorded.") % {"code": rec.code}
-            )
-            return redirect(rec)
     return render(
         request, "steering/recommendation_new.html", {"programme": programme, "form": form}
     )
@@ -328,6 +336,49 @@ def _history(rec: Recommendation) -> list[dict]:
     ]
 
 
+def _route_form(rec: Recommendation, data=None) -> RouteForm:
+    return RouteForm(
+        data,
+        initial={"routed_to": rec.routed_to, "synthesis_note": rec.synthesis_note},
+        shown=services.ROUTE.values(rec),
+    )
+
+
+def _answer_form(rec: Recommendation, data=None) -> AnswerForm:
+    return AnswerForm(
+        data,
+        initial={
+            "response": rec.response,
+            "responded_on": rec.responded_on or timezone.localdate(),
+        },
+        shown=services.ANSWER.values(rec),
+    )
+
+
+FORMS = {"route": _route_form, "answer": _answer_form}
+
+
+def _handle(request, rec: Recommendation, action: str, form) -> once.Outcome:
+    data = form.cleaned_data
+    if action == "route":
+        services.route(
+            rec, request.user, data["routed_to"], data["synthesis_note"], seen=form.seen()
+        )
+    else:
+        services.answer(
+            rec,
+            request.user,
+            data["response"],
+            data["responded_on"],
+            close=data["close"],
+            seen=form.seen(),
+        )
+    return once.Outcome(
+        rec.get_absolute_url(),
+        _("Done: the recommendation is now “%(state)s”.") % {"state": rec.get_state_display()},
+    )
+
+
 @login_required
 def recommendation_detail(request, slug, number):
     programme = viewable_programme(request, slug)
@@ -339,27 +390,14 @@ def recommendation_detail(request, slug, number):
         number=number,
     )
     editable = access.can_synthesise(programme) and rec.state != Recommendation.State.CLOSED
-    route_form = RouteForm(
-        initial={"routed_to": rec.routed_to, "synthesis_note": rec.synthesis_note}
-    )
-    answer_form = AnswerForm(
-        initial={
-            "response": rec.response,
-            "responded_on": rec.responded_on or timezone.localdate(),
-        }
-    )
+    forms_shown = {action: make(rec) for action, make in FORMS.items()}
     if request.method == "POST":
         access.require(access.can_synthesise(programme))
         action = request.POST.get("action")
-        if action == "route":
-            route_form = RouteForm(request.POST)
-            form = route_form
-        elif action == "answer":
-            answer_form = AnswerForm(request.POST)
-            form = answer_form
-        else:
+        if action not in FORMS:
             messages.error(request, _("Unknown action."))
             return redirect(rec)
+        form = forms_shown[action] = FORMS[action](rec, request.POST)
         if not editable and not form.is_valid():
             # Closed: refused with the service's own reason, whatever was sent.
             try:
@@ -368,35 +406,21 @@ def recommendation_detail(request, slug, number):
                 messages.error(request, str(e))
             return redirect(rec)
         if form.is_valid():
-            data = form.cleaned_data
             try:
-                if action == "route":
-                    services.route(rec, request.user, data["routed_to"], data["synthesis_note"])
-                else:
-                    services.answer(
-                        rec,
-                        request.user,
-                        data["response"],
-                        data["responded_on"],
-                        close=data["close"],
-                    )
+                return once.run(request, lambda: _handle(request, rec, action, form))
+            except EditConflict as conflict:
+                rec.refresh_from_db()
+                form.refuse(conflict, FORMS[action](rec))
             except services.SteeringError as e:
                 messages.error(request, str(e))
                 return redirect(rec)
-            rec.refresh_from_db()
-            messages.success(
-                request,
-                _("Done: the recommendation is now “%(state)s”.")
-                % {"state": rec.get_state_display()},
-            )
-            return redirect(rec)
     context = {
         "programme": programme,
         "rec": rec,
         "history": _history(rec),
         "editable": editable,
-        "route_form": route_form,
-        "answer_form": answer_form,
+        "route_form": forms_shown["route"],
+        "answer_form": forms_shown["answer"],
         "sees_syntheses": access.sees_whole_programme(programme),
     }
     return render(request, "steering/recommendation_detail.html", context)

@@ -12,3 +12,40 @@ document.addEventListener("click", function (event) {
   const button = event.target.closest("[data-confirm]");
   if (button && !window.confirm(button.dataset.confirm)) event.preventDefault();
 });
+
+// A form that writes is sent once: after the first submit its buttons are disabled, so a double
+// click sends nothing more (the server also acts once per form token: steer.core.once). They are
+// disabled after the browser has read the form, so the clicked button's name and value still go
+// with it, and come back after a while (a download leaves the page in place) or when the page is
+// shown again from the history. Buttons the page disabled itself stay disabled.
+document.addEventListener("submit", function (event) {
+  const form = event.target;
+  if (event.defaultPrevented || form.method !== "post" || form.hasAttribute("hx-post")) return;
+  if (form.dataset.sent) {
+    event.preventDefault();
+    return;
+  }
+  form.dataset.sent = "1";
+  const buttons = Array.from(form.querySelectorAll("button, input[type=submit]")).filter(
+    function (button) { return !button.disabled && button.type === "submit"; }
+  );
+  setTimeout(function () {
+    buttons.forEach(function (button) {
+      button.disabled = true;
+      button.dataset.sent = "1";
+    });
+  }, 0);
+  setTimeout(function () { release(form); }, 15000);
+});
+
+function release(form) {
+  delete form.dataset.sent;
+  form.querySelectorAll("[data-sent]").forEach(function (button) {
+    button.disabled = false;
+    delete button.dataset.sent;
+  });
+}
+
+window.addEventListener("pageshow", function (event) {
+  if (event.persisted) document.querySelectorAll("form[data-sent]").forEach(release);
+});
