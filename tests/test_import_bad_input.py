@@ -437,6 +437,18 @@ def test_an_old_xls_workbook_is_refused(monthly, reporter, unchanged):
     assert upload(xls, "bieu.xls", reporter)
 
 
+def test_an_opendocument_spreadsheet_is_told_to_be_saved_as_xlsx(monthly, reporter, unchanged):
+    ods = zip_bytes(
+        {
+            "mimetype": b"application/vnd.oasis.opendocument.spreadsheet",
+            "content.xml": b"<office:document-content/>",
+        },
+        zipfile.ZIP_STORED,
+    )
+    problems = upload(ods, "bieu.ods", reporter)
+    assert ".ods" in problems[0].message and ".xlsx" in problems[0].message
+
+
 def test_a_csv_not_in_utf8_is_refused(monthly, reporter, unchanged):
     header = "unit,period,indicator,option,value,comment\r\n"
     for data in (

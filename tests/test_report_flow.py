@@ -216,3 +216,16 @@ def test_the_inline_check_answers_typed_markup_as_text(login, programme):
     assert "<a" not in html and "<img" not in html
     assert "&lt;a href=&quot;https://lua-dao.example/&quot;&gt;" in html
     assert html.startswith('<span class="field-error">')
+
+
+def test_a_comment_holding_a_nul_character_is_refused_not_a_server_error(login, programme):
+    """PostgreSQL refuses NUL in text: the save once failed with a server error there."""
+    form = ReportForm.objects.get(programme=programme, code="BC6T-DP")
+    response = login("baocao.dongda").post(
+        url("report_entry", form, period="2025S1"),
+        {"action": "save", "v-CT18": "95,6", "v-CT18-c": "Theo báo cáo\x00 quý 2"},
+    )
+    assert response.status_code == 200
+    assert "ký tự NUL" in response.content.decode()
+    value = DataValue.objects.get(indicator__code="CT18", unit__code="006", period="2025S1")
+    assert value.comment == ""

@@ -390,6 +390,9 @@ def plan_entries(programme: Programme, entries: list[Entry], user, *, only=None)
         if len(comment) > 2000:
             problem(where, _("the comment is longer than 2000 characters."))
             continue
+        if "\x00" in comment:  # PostgreSQL stores no NUL character in text
+            problem(where, _("the comment holds a NUL character."))
+            continue
         if entry.version is not None:
             stored_version = value_version(*old[1:]) if old else NO_VALUE
             typed_version = value_version(value, quality, comment)

@@ -14,7 +14,14 @@ from xml.etree import ElementTree
 from django.utils.translation import gettext as _
 from openpyxl.utils.cell import column_index_from_string, get_column_letter
 
-from steer.core.uploads import UnsafeUpload, has_ooxml_macros, ooxml_content_types, open_archive
+from steer.core.uploads import (
+    ODF_MIMETYPE,
+    UnsafeUpload,
+    has_ooxml_macros,
+    odf_mimetype,
+    ooxml_content_types,
+    open_archive,
+)
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
@@ -104,6 +111,13 @@ def check_workbook_archive(data: bytes) -> zipfile.ZipFile:
         raise UnsafeFile(
             _("The workbook would unpack to an abnormal size; it was refused for safety.")
         ) from None
+    if odf_mimetype(archive) == ODF_MIMETYPE[".ods"]:
+        raise UnsafeFile(
+            _(
+                "This is an OpenDocument spreadsheet (.ods). Save it as an Excel workbook "
+                "(.xlsx) and upload it again."
+            )
+        )
     content_types = ooxml_content_types(archive)
     if has_ooxml_macros(archive, content_types):
         raise UnsafeFile(
