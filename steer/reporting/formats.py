@@ -90,10 +90,11 @@ def _columns(header: list) -> dict[str, int] | None:
 
 
 def entries_from_table(
-    rows: list[list], where_name: str, scan: SheetScan | None = None
+    rows: list[list], where_name: str, scan: SheetScan | None = None, *, hash_text: bool = True
 ) -> tuple[list[Entry], list[Problem]]:
     """Entries from rows whose first row is a header: a CSV file, or the table sheet of a
-    workbook (with `scan`, its odd cells, and its cells named as sheet!A1)."""
+    workbook (with `scan`, its odd cells, and its cells named as sheet!A1). Without `hash_text`
+    no cell can hold a spreadsheet error, so none is looked for."""
     if not rows:
         return [], [Problem("", _("The file holds no values."))]
     columns = _columns(rows[0])
@@ -114,27 +115,31 @@ def entries_from_table(
     option_col, quality_col = columns.get("option"), columns.get("quality")
     comment_col = columns.get("comment")
     width = max(columns.values()) + 1
-    taken = sorted(columns.values())
-    percents = set(scan.percents) if scan else set()
+    taken = sorted(columns.values()) if hash_text else []
+    value_letter = get_column_letter(value_col + 1)
+    percents = (
+        {ref for ref in scan.percents if ref.rstrip("0123456789") == value_letter}
+        if scan
+        else set()
+    )
     problems = []
     for number, row in enumerate(rows[1:], start=2):
         if len(row) < width:
             row = list(row) + [""] * (width - len(row))
         if not any(str(cell).strip() for cell in row if cell is not None):
             continue
-        odd = [
-            _odd_cell(where_name, number, col, rows[0][col], error, scan)
-            for col in taken
-            if row[col].__class__ is str
-            and row[col][:1] == "#"
-            and (error := spreadsheet_error(row[col]))
-        ]
-        if percents and f"{get_column_letter(value_col + 1)}{number}" in percents:
-            where = f"{where_name}!{get_column_letter(value_col + 1)}{number}"
-            odd.append(Problem(where, percent_text(row[value_col])))
-        if odd:
-            problems.extend(odd)
-            continue
+        if taken or percents:
+            odd = [
+                _odd_cell(where_name, number, col, rows[0][col], error, scan)
+                for col in taken
+                if row[col].__class__ is str and (error := spreadsheet_error(row[col]))
+            ]
+            if f"{value_letter}{number}" in percents:
+                where = f"{where_name}!{value_letter}{number}"
+                odd.append(Problem(where, percent_text(row[value_col])))
+            if odd:
+                problems.extend(odd)
+                continue
         entries.append(
             Entry(
                 where=_row(where_name, number),
@@ -193,7 +198,7 @@ def entries_from_csv(data: bytes) -> tuple[list[Entry], list[Problem]]:
             _("%(where)s: a field is longer than %(n)s characters.")
             % {"where": _line(reader.line_num), "n": num(csv.field_size_limit())}
         ) from None
-    return entries_from_table(rows, _("CSV file"))
+    return entries_from_table(rows, _("CSV file"), hash_text="#" in text)
 
 
 _LINE_END = re.compile(r"\r\n|\r|\n")
@@ -308,7 +313,7 @@ def read_file(data: bytes) -> tuple[list[Entry], dict | None, list[Problem]]:
     problems = sheet_problems(scan, rows, _sheet_cell)
     if rows is None:
         return [], None, problems
-    entries, more = entries_from_table(rows, TABLE_SHEET, scan)
+    entries, more = entries_from_table(rows, TABLE_SHEET, scan, hash_text=scan.hash_text)
     return entries, None, problems + more
 
 

@@ -152,7 +152,8 @@ def parse_number(raw) -> Decimal | None:
             raise ValueError(_("not a number"))
         if raw in _INFINITIES:
             raise ValueError(_too_long(raw))
-        return _bounded(Decimal(repr(raw)), raw)
+        text = repr(raw)
+        return _bounded(Decimal(text), raw, text)
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
     if isinstance(raw, bool):
@@ -160,14 +161,14 @@ def parse_number(raw) -> Decimal | None:
     if isinstance(raw, dt.date | dt.time | dt.timedelta):
         raise ValueError(_("the cell holds a date, not a number"))
     if isinstance(raw, int):
-        return _bounded(Decimal(raw), raw)
-    error = spreadsheet_error(raw)
+        return _bounded(Decimal(raw), raw, "e")
+    text = str(raw).strip().replace("\u00a0", "").replace(" ", "")
+    error = text[:1] == "#" and spreadsheet_error(text)
     if error:
         raise ValueError(
             _("%(error)s is a spreadsheet error, not a figure; correct it and enter the figure")
             % {"error": error}
         )
-    text = str(raw).strip().replace("\u00a0", "").replace(" ", "")
     if len(text) > MAX_NUMBER_TEXT:
         raise ValueError(_too_long(raw))
     if text.count(",") == 1 and "." not in text:
@@ -178,12 +179,17 @@ def parse_number(raw) -> Decimal | None:
         raise ValueError(_("“%(text)s” is not a number") % {"text": str(raw)[:40]}) from None
     if not number.is_finite():
         raise ValueError(_("not a number"))
-    return _bounded(number, raw)
+    return _bounded(number, raw, text)
 
 
-def _bounded(number: Decimal, raw) -> Decimal:
+def _bounded(number: Decimal, raw, text: str) -> Decimal:
     """The figure in plain form (12.5, 1000, never 1.2E+3 or -0), if the columns hold it exactly.
     Worked out from the digits alone: arithmetic on 1e999999999 would overflow."""
+    if "e" not in text and "E" not in text:  # 95.6 or 1250.0 as typed: its digits are the text's
+        whole, _dot, part = text.lstrip("+-").partition(".")
+        part = part.rstrip("0")
+        if len(part) <= MAX_PLACES and len(whole) + len(part) <= MAX_DIGITS:
+            return number if number else Decimal(0)
     _sign, digits, exponent = number.as_tuple()
     end = len(digits)
     while exponent < 0 and end > 1 and digits[end - 1] == 0:  # 12.50 has one decimal

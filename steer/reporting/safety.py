@@ -132,6 +132,12 @@ def check_workbook_archive(data: bytes) -> zipfile.ZipFile:
 # URIs for the same elements, and a scan that missed its cells would let a formula through.
 _ANY_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
 _ANY_ERROR = re.compile(rb"\bt\s*=\s*[\"']e[\"']")
+# Byte searches, much faster than the patterns above, that every match of them needs.
+_FORMULA_HINTS = (b"<f", b":f")
+_ERROR_HINTS = (b'"e"', b"'e'")
+# Text that could be an error typed as text ('#N/A): a # and a letter, but not &#x (the hex
+# character references openpyxl writes for every Vietnamese letter).
+_ERROR_TEXT = re.compile(rb"#[A-WYZa-wyz]")
 _REFERENCE = re.compile(r"([A-Z]{1,3})([0-9]{1,7})", re.I)
 _RELATIONSHIP_ID = "}id"  # r:id, in whichever namespace the workbook uses
 
@@ -142,29 +148,31 @@ class SheetScan(NamedTuple):
     formulas: list[str]  # a formula: calamine gives its cached result, or nothing
     errors: dict[str, str]  # an error value (#N/A…): calamine gives an empty cell, or fails
     percents: list[str]  # a number shown as a percentage: 95,6 % holds 0.956
+    # Whether any text of the sheet could be an error typed as text ('#N/A).
+    hash_text: bool = True
 
 
 def _local(tag: str) -> str:
     return tag.rpartition("}")[2]
 
 
-def _workbook_parts(archive: zipfile.ZipFile) -> tuple[dict[str, str], str | None]:
-    """The path of each sheet by name, and of the styles part."""
+def _workbook_parts(archive: zipfile.ZipFile) -> tuple[dict[str, str], dict[str, str]]:
+    """The path of each sheet by name, and of the other parts by type (styles,
+    sharedStrings)."""
     workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
     rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-    targets, styles = {}, None
+    targets, parts = {}, {}
     for rel in rels:
         target = rel.get("Target", "")
         path = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
         targets[rel.get("Id")] = path
-        if rel.get("Type", "").endswith("/styles"):
-            styles = path
+        parts[rel.get("Type", "").rpartition("/")[2]] = path
     sheets = {}
     for element in workbook.iter():
         if _local(element.tag) == "sheet":
             rid = next((v for k, v in element.attrib.items() if k.endswith(_RELATIONSHIP_ID)), "")
             sheets[element.get("name")] = targets.get(rid, "")
-    return sheets, styles
+    return sheets, parts
 
 
 def _percent_styles(archive: zipfile.ZipFile, path: str | None) -> set[str]:
@@ -195,9 +203,14 @@ def scan_sheet(archive: zipfile.ZipFile, sheet_name: str) -> SheetScan:
     """The cells of a sheet whose content is not what it seems; raises UnsafeFile if the sheet
     cannot be found or read."""
     try:
-        sheets, styles = _workbook_parts(archive)
+        sheets, parts = _workbook_parts(archive)
         xml = archive.read(sheets[sheet_name])
-        percent = _percent_styles(archive, styles)
+        percent = _percent_styles(archive, parts.get("styles"))
+        strings = parts.get("sharedStrings")
+        hash_text = bool(
+            _ERROR_TEXT.search(xml)
+            or (strings in archive.namelist() and _ERROR_TEXT.search(archive.read(strings)))
+        )
     except (KeyError, ElementTree.ParseError):
         raise UnsafeFile(_("The workbook is damaged and cannot be read.")) from None
     percent_cell = (
@@ -207,13 +220,13 @@ def scan_sheet(archive: zipfile.ZipFile, sheet_name: str) -> SheetScan:
     )
     # Most sheets hold none of these: plain scans of the bytes settle that at once.
     if not (
-        _ANY_FORMULA.search(xml)
-        or _ANY_ERROR.search(xml)
+        (any(hint in xml for hint in _FORMULA_HINTS) and _ANY_FORMULA.search(xml))
+        or (any(hint in xml for hint in _ERROR_HINTS) and _ANY_ERROR.search(xml))
         or (percent_cell is not None and percent_cell.search(xml))
     ):
-        return SheetScan([], {}, [])
+        return SheetScan([], {}, [], hash_text)
     try:
-        return _scan_cells(xml, percent)
+        return _scan_cells(xml, percent)._replace(hash_text=hash_text)
     except (ElementTree.ParseError, ValueError):
         raise UnsafeFile(_("The workbook is damaged and cannot be read.")) from None
 
