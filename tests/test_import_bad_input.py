@@ -904,3 +904,28 @@ def test_an_unreadable_json_file_stops_the_import_command_with_the_reason(db, tm
     path.write_bytes(b'{"dataValues": ' + b"[" * 200_000 + b"]" * 200_000 + b"}")
     with pytest.raises(CommandError, match="lồng nhau quá sâu"):
         call_command("import_data", str(path), "--user", "thuongtruc")
+
+
+def damaged_inside(data: bytes, how: str) -> bytes:
+    """The workbook with its data sheet's part damaged in the archive, its listing intact."""
+    damaged = bytearray(data)
+    info = zipfile.ZipFile(io.BytesIO(data)).getinfo("xl/worksheets/sheet1.xml")
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    if how == "checksum":
+        damaged[start + info.compress_size // 2] ^= 0xFF
+    elif how == "stream":
+        damaged[start + 5] ^= 0xFF
+    else:  # marked encrypted in its entry of the central directory
+        listing = bytes(damaged).find(b"PK\x01\x02")
+        entry = bytes(damaged).find(info.filename.encode(), listing) - 46
+        damaged[entry + 8] |= 1
+    return bytes(damaged)
+
+
+@pytest.mark.parametrize("how", ["checksum", "stream", "encrypted"])
+def test_a_workbook_damaged_inside_its_archive_is_refused_as_damaged(
+    half_year, reporter, unchanged, how
+):
+    data = damaged_inside(workbook(half_year, "006", HALF_YEAR), how)
+    problems = upload(data, "bc.xlsx", reporter)
+    assert [p.message for p in problems] == ["Tệp Excel bị hỏng, không đọc được."]

@@ -8,6 +8,7 @@ would run as a formula (it starts with = + - @) is neutralised.
 import io
 import re
 import zipfile
+import zlib
 from typing import NamedTuple
 from xml.etree import ElementTree
 
@@ -142,6 +143,20 @@ _REFERENCE = re.compile(r"([A-Z]{1,3})([0-9]{1,7})", re.I)
 _RELATIONSHIP_ID = "}id"  # r:id, in whichever namespace the workbook uses
 
 
+# What reading a part of a damaged archive raises: a missing part or sheet, XML that does not
+# parse, a bad checksum, a broken compressed stream, an encrypted or unknown compression.
+DAMAGED = (
+    KeyError,
+    ElementTree.ParseError,
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    OSError,
+    NotImplementedError,
+    RuntimeError,
+)
+
+
 class SheetScan(NamedTuple):
     """The cells of a sheet whose value is not what calamine reads (A1 references)."""
 
@@ -211,7 +226,7 @@ def scan_sheet(archive: zipfile.ZipFile, sheet_name: str) -> SheetScan:
             _ERROR_TEXT.search(xml)
             or (strings in archive.namelist() and _ERROR_TEXT.search(archive.read(strings)))
         )
-    except (KeyError, ElementTree.ParseError):
+    except DAMAGED:
         raise UnsafeFile(_("The workbook is damaged and cannot be read.")) from None
     percent_cell = (
         re.compile(rb"\bs\s*=\s*[\"'](?:%s)[\"']" % b"|".join(x.encode() for x in percent))
