@@ -713,18 +713,21 @@ def test_a_formula_in_a_strict_open_xml_workbook_is_found_too(half_year, reporte
     assert ct18() == Decimal("95.6")
 
 
+@pytest.mark.parametrize(
+    ("held", "shown"), [(0.956, ["95,6%", "0,956"]), (1e300, ["1.00E+302%", "1E+300"])]
+)
 def test_a_value_cell_formatted_as_a_percentage_is_refused_showing_both_figures(
-    half_year, reporter, unchanged
+    half_year, reporter, unchanged, held, shown
 ):
     """Typed as 95,6 into a cell formatted 0,0 %, CT18 shows 95,6 % and holds 0,956."""
 
     def percent(wb):
         cell = wb[DATA_SHEET][f"I{CT18_ROW}"]
-        cell.value, cell.number_format = 0.956, "0.0%"
+        cell.value, cell.number_format = held, "0.0%"
 
     problems = upload(half_year_workbook(half_year, percent), "bc.xlsx", reporter)
     assert [p.where.rsplit(" ", 1)[-1] for p in problems] == [f"I{CT18_ROW}"]
-    assert "95,6%" in problems[0].message and "0,956" in problems[0].message
+    assert all(figure in problems[0].message for figure in shown), problems[0].message
     assert ct18() == Decimal("95.6")
 
 

@@ -341,10 +341,13 @@ def error_text(error: str) -> str:
 def percent_text(value) -> str:
     """A value cell formatted as a percentage: it shows 95,6 % and holds 0.956."""
     number = Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value or 0))
+    shown = number * 100
+    # num() would overflow on a number of hundreds of digits (1e300): that one is written as is.
+    text = num if abs(shown) < 10**15 else str
     return _(
         "the cell is formatted as a percentage: it shows %(shown)s%% but holds %(value)s. "
         "Format it as a number and type the figure."
-    ) % {"shown": num(number * 100), "value": num(number)}
+    ) % {"shown": text(shown), "value": text(number)}
 
 
 def _at(row, column: str):
