@@ -167,3 +167,26 @@ def test_the_standing_agency_cannot_edit_another_programmes_content(admin_client
     url = f"/admin/programmes/objective/{objective.pk}/change/"
     assert admin_client.get(url).status_code in (302, 403, 404)
     assert Indicator.objects.filter(programme=other).count() == 0
+
+
+def test_a_validation_rule_that_cannot_be_read_is_refused_in_vietnamese(programme):
+    from django.core.exceptions import ValidationError
+
+    from steer.reporting.models import ValidationRule
+
+    rule = ValidationRule(
+        programme=programme,
+        code="tong-linh-vuc",
+        name="Các lĩnh vực cộng lại bằng tổng số mô hình",
+        left="CT10 CT10.trong-trot",
+        operator="==",
+        right="CT10.chan-nuoi + 5 %",
+    )
+    with pytest.raises(ValidationError) as refused:
+        rule.clean()
+    assert refused.value.message_dict == {
+        "left": ["Đặt dấu + hoặc - trước “CT10.trong-trot”."],
+        "right": [
+            "Không đọc được “%”: hãy dùng mã chỉ tiêu (CT15, CT10.trong-trot), số và dấu + hoặc -."
+        ],
+    }

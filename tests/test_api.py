@@ -502,3 +502,56 @@ def test_the_openapi_schema_and_its_docs_page_are_served_by_the_app(login):
 def test_dates_in_the_api_are_iso(bearer, programme):
     body = bearer("thuongtruc").get(f"{P}/directives", {"limit": 1}).json()
     dt.date.fromisoformat(body["items"][0]["given_on"])
+
+
+# -- bodies that cannot be read -------------------------------------------------------------
+
+NESTED = "[" * 200_000 + "]" * 200_000
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "detail"),
+    [
+        ("values", "{không phải json", "không hợp lệ tại dòng 1, cột 2"),
+        ("values", '{"values": ' + NESTED + "}", "lồng nhau quá sâu"),
+        ("dataValueSets", '{"dataValues": ' + NESTED + "}", "lồng nhau quá sâu"),
+        ("values", '{"values": [{"value": ' + "9" * 5000 + "}]}", "quá nhiều chữ số"),
+        ("values", b'{"values": "\xff"}', "UTF-8"),
+        ("values", '{"values": [{"comment": "\\u0000"}]}', "ký tự NUL"),
+    ],
+    ids=["malformed", "nested", "nested-dhis2", "5000-digits", "not-utf8", "nul"],
+)
+def test_a_body_that_cannot_be_read_is_refused_in_vietnamese(bearer, quarterly, path, body, detail):
+    response = bearer("baocao.dongda").post(f"{P}/{path}", body, content_type="application/json")
+    assert response.status_code == 400
+    answer = response.json()
+    assert answer["code"] == "bad_request" and detail in answer["detail"], answer
+    assert "parse" not in answer["detail"]
+
+
+def test_schema_errors_of_a_body_are_named_in_vietnamese(bearer, quarterly):
+    body = {
+        "values": [
+            {"unit": "006", "period": "2024Q3", "indicator": "CT15", "value": 12},
+            {"unit": "006", "indicator": "CT18", "value": "1e999999999", "quality": "chắc chắn"},
+        ],
+        "dry_run": "có lẽ",
+    }
+    response = bearer("baocao.dongda").post(f"{P}/values", body, content_type="application/json")
+    assert response.status_code == 422
+    problems = {p["where"]: p["message"] for p in response.json()["problems"]}
+    assert problems["body.values.0.value"] == "Phải là chuỗi văn bản, đặt trong dấu ngoặc kép."
+    assert problems["body.values.1.period"] == "Bắt buộc nhưng chưa có."
+    assert problems["body.values.1.value"].startswith("Không đúng dạng quy định: ^-?[0-9]")
+    assert problems["body.dry_run"] == "Phải là true hoặc false."
+    assert all(
+        not re.search(r"Input should|Field required|String should", m) for m in problems.values()
+    )
+
+
+def test_a_figure_beyond_what_is_stored_is_refused_by_the_api_with_the_bound(bearer, quarterly):
+    body = {"values": [{"unit": "006", "period": "2024Q3", "indicator": "CT15", "value": "1" * 16}]}
+    response = bearer("baocao.dongda").post(f"{P}/values", body, content_type="application/json")
+    assert response.status_code == 422
+    assert "tối đa 15 chữ số" in response.json()["problems"][0]["message"]
+    assert not DataValue.objects.filter(unit__code="006", period="2024Q3").exists()

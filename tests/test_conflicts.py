@@ -391,3 +391,52 @@ def test_a_progress_report_moves_the_item_version_and_says_who(programme):
     now = PlanItem.objects.get(pk=item.pk)
     assert now.version == before + 1 and now.updated_by == reporter
     assert now.updated_at is not None
+
+
+def test_a_conflict_on_the_comment_alone_names_their_comment_not_a_figure_change(
+    programme, reporter, agency, changes_by
+):
+    """It once read "changed this figure to 95,6 (you saw 95,6); your figure 95,6 was not
+    saved"."""
+    first, second = opened(reporter, FILLED), opened(agency, FILLED)
+    theirs = "Số liệu của Trung tâm Y tế quận, đã đối chiếu"
+    assert save(reporter, FILLED, first, **{"v-CT18-c": theirs}).status_code == 302
+    response = save(agency, FILLED, second, **{"v-CT18-c": "Ước tính theo quý 1"})
+
+    assert response.status_code == 200
+    message = field_message(response.content.decode(), "v-CT18")
+    assert "Lê Thị Lan đã sửa ghi chú của số liệu này" in message
+    assert f"thành “{theirs}”" in message and "bạn đã thấy không có ghi chú" in message
+    assert "95,6" not in message
+    assert (
+        DataValue.objects.get(
+            indicator__code="CT18", unit__code=DONGDA, period="2025S1", option=""
+        ).comment
+        == theirs
+    )
+    assert not changes_by("thuongtruc", "CT18").exists()
+
+
+def test_a_conflict_on_the_status_alone_says_the_status_changed(
+    programme, reporter, agency, changes_by
+):
+    first, second = opened(reporter, FILLED), opened(agency, FILLED)
+    assert save(reporter, FILLED, first, **{"v-CT18-q": "estimate"}).status_code == 302
+    response = save(agency, FILLED, second, **{"v-CT18-c": "Đã đối chiếu với Sở Y tế"})
+
+    message = field_message(response.content.decode(), "v-CT18")
+    assert "Lê Thị Lan đã sửa tình trạng của số liệu này" in message
+    assert "thành “Ước tính”" in message and "95,6" not in message
+    assert not changes_by("thuongtruc", "CT18").exists()
+
+
+def test_a_conflict_on_the_figure_and_the_comment_names_both(
+    programme, reporter, agency, changes_by
+):
+    first, second = opened(reporter, FILLED), opened(agency, FILLED)
+    save(reporter, FILLED, first, **{"v-CT18": "96,2", "v-CT18-c": "Cập nhật tháng 6"})
+    response = save(agency, FILLED, second, **{"v-CT18": "97"})
+
+    message = field_message(response.content.decode(), "v-CT18")
+    assert "thành 96,2" in message and "bạn đã thấy 95,6" in message and "Số liệu 97" in message
+    assert "Ghi chú của họ: “Cập nhật tháng 6”." in message

@@ -8,7 +8,9 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 import time
+import unicodedata
 import zipfile
 from decimal import Decimal
 
@@ -28,6 +30,7 @@ from steer.reporting.formats import (
 from steer.reporting.imports import Entry, Problem, Rejected, write_entries
 from steer.reporting.models import (
     DataValue,
+    ImportBatch,
     ReportForm,
     Submission,
     ValueChange,
@@ -434,6 +437,18 @@ def test_an_old_xls_workbook_is_refused(monthly, reporter, unchanged):
     assert upload(xls, "bieu.xls", reporter)
 
 
+def test_an_opendocument_spreadsheet_is_told_to_be_saved_as_xlsx(monthly, reporter, unchanged):
+    ods = zip_bytes(
+        {
+            "mimetype": b"application/vnd.oasis.opendocument.spreadsheet",
+            "content.xml": b"<office:document-content/>",
+        },
+        zipfile.ZIP_STORED,
+    )
+    problems = upload(ods, "bieu.ods", reporter)
+    assert ".ods" in problems[0].message and ".xlsx" in problems[0].message
+
+
 def test_a_csv_not_in_utf8_is_refused(monthly, reporter, unchanged):
     header = "unit,period,indicator,option,value,comment\r\n"
     for data in (
@@ -576,3 +591,344 @@ def test_an_exported_file_uploaded_again_changes_nothing(
     before = snapshot()
     assert upload(data, name, user("thuongtruc")) == []
     assert snapshot() == before
+
+
+# -- cells whose content is not what they seem ----------------------------------------------
+
+HALF_YEAR = "2025S1"  # Đống Đa's draft of BC6T-DP: CT15 = 5, CT16 = 35,2, CT18 = 95,6 stored
+CT18_ROW = 11  # CT07, CT15, CT16, CT18… from row 8
+SPREADSHEET_ERRORS = [
+    "#N/A",
+    "#DIV/0!",
+    "#VALUE!",
+    "#REF!",
+    "#NAME?",
+    "#NUM!",
+    "#NULL!",
+    "#SPILL!",  # calamine knows none of these three: it cannot read the sheet at all
+    "#CALC!",
+    "#GETTING_DATA",
+]
+
+
+@pytest.fixture
+def half_year(programme):
+    return ReportForm.objects.get(programme=programme, code="BC6T-DP")
+
+
+def half_year_workbook(form, change) -> bytes:
+    """Đống Đa's 2025S1 report workbook after `change(wb)`."""
+    return edited(workbook(form, "006", HALF_YEAR), change)
+
+
+def error_cells(errors: dict[str, str], sheet: str = DATA_SHEET):
+    """A change that puts error values (as Excel saves them: t="e") into cells."""
+
+    def change(wb):
+        for ref, error in errors.items():
+            cell = wb[sheet][ref]
+            cell.value = error
+            cell.data_type = "e"
+
+    return change
+
+
+def sheet_xml_edited(data: bytes, change, part="xl/worksheets/sheet1.xml") -> bytes:
+    """The workbook with one part's XML rewritten by `change(xml) -> xml`."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    return zip_bytes(
+        {
+            name: change(source.read(name)) if name == part else source.read(name)
+            for name in source.namelist()
+        }
+    )
+
+
+def ct18(period=HALF_YEAR):
+    return stored("006", "CT18", period=period).value
+
+
+@pytest.mark.parametrize("error", SPREADSHEET_ERRORS)
+def test_an_error_cell_in_a_report_workbook_is_refused_at_its_cell_and_the_figure_stays(
+    half_year, reporter, unchanged, error
+):
+    """It once read as an empty cell: the preview said one value removed, and confirming
+    deleted CT18's 95,6."""
+    data = half_year_workbook(half_year, error_cells({f"I{CT18_ROW}": error}))
+    problems = upload(data, "BC6T-DP_2025S1_006.xlsx", reporter)
+    assert [p.where for p in problems] == [f"trang tính “{DATA_SHEET}”, ô I{CT18_ROW}"]
+    assert error in problems[0].message and "lỗi bảng tính" in problems[0].message
+    assert ct18() == Decimal("95.6")
+
+
+def test_error_cells_in_the_status_and_comment_columns_are_refused_too(
+    half_year, reporter, unchanged
+):
+    """Read as empty, they would have set CT18 back to official and wiped its comment."""
+    errors = {f"J{CT18_ROW}": "#N/A", f"K{CT18_ROW}": "#REF!"}
+    problems = upload(half_year_workbook(half_year, error_cells(errors)), "bc.xlsx", reporter)
+    assert [p.where.rsplit(" ", 1)[-1] for p in problems] == list(errors)
+    assert ["#N/A" in problems[0].message, "#REF!" in problems[1].message] == [True, True]
+
+
+def test_a_formula_whose_cached_result_is_an_error_is_refused_as_a_formula(
+    half_year, reporter, unchanged
+):
+    def cached_error(xml: bytes) -> bytes:
+        return re.sub(rb'(<c r="I11"[^>]*)>(<f>[^<]*</f>)<v></v>', rb'\1 t="e">\2<v>#N/A</v>', xml)
+
+    formula = "=VLOOKUP(C11,'Năm trước'!A:B,2,0)"
+    data = half_year_workbook(half_year, lambda wb: wb[DATA_SHEET].__setitem__("I11", formula))
+    problems = upload(sheet_xml_edited(data, cached_error), "bc.xlsx", reporter)
+    assert [p.where.rsplit(" ", 1)[-1] for p in problems] == [f"I{CT18_ROW}"]
+    assert "công thức" in problems[0].message
+
+
+def strict_open_xml(data: bytes) -> bytes:
+    """The workbook as Excel saves it as "Strict Open XML Spreadsheet": other namespaces."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    renamed = {
+        b"http://schemas.openxmlformats.org/spreadsheetml/2006/main": (
+            b"http://purl.oclc.org/ooxml/spreadsheetml/main"
+        ),
+        b"http://schemas.openxmlformats.org/officeDocument/2006/relationships": (
+            b"http://purl.oclc.org/ooxml/officeDocument/relationships"
+        ),
+    }
+    parts = {}
+    for name in source.namelist():
+        content = source.read(name)
+        for old, new in renamed.items():
+            content = content.replace(old, new)
+        parts[name] = content
+    return zip_bytes(parts)
+
+
+def test_a_formula_in_a_strict_open_xml_workbook_is_found_too(half_year, reporter, unchanged):
+    """The formula scan once looked for the usual namespace only and found nothing, while
+    calamine read the formula's empty result: CT18 removed."""
+    data = half_year_workbook(half_year, lambda wb: wb[DATA_SHEET].__setitem__("I11", "=95+0,6"))
+    problems = upload(strict_open_xml(data), "bc-strict.xlsx", reporter)
+    assert [p.where.rsplit(" ", 1)[-1] for p in problems] == [f"I{CT18_ROW}"]
+    assert ct18() == Decimal("95.6")
+
+
+@pytest.mark.parametrize(
+    ("held", "shown"), [(0.956, ["95,6%", "0,956"]), (1e300, ["1.00E+302%", "1E+300"])]
+)
+def test_a_value_cell_formatted_as_a_percentage_is_refused_showing_both_figures(
+    half_year, reporter, unchanged, held, shown
+):
+    """Typed as 95,6 into a cell formatted 0,0 %, CT18 shows 95,6 % and holds 0,956."""
+
+    def percent(wb):
+        cell = wb[DATA_SHEET][f"I{CT18_ROW}"]
+        cell.value, cell.number_format = held, "0.0%"
+
+    problems = upload(half_year_workbook(half_year, percent), "bc.xlsx", reporter)
+    assert [p.where.rsplit(" ", 1)[-1] for p in problems] == [f"I{CT18_ROW}"]
+    assert all(figure in problems[0].message for figure in shown), problems[0].message
+    assert ct18() == Decimal("95.6")
+
+
+def table_workbook(*rows) -> bytes:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    sheet = wb.active
+    sheet.title = "Dữ liệu"
+    sheet.append(["Mã đơn vị", "Kỳ báo cáo", "Mã chỉ tiêu", "Chi tiết", "Giá trị", "Ghi chú"])
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def test_error_cells_of_a_table_workbook_are_refused_at_their_cells(half_year, reporter, unchanged):
+    data = table_workbook(
+        ["006", HALF_YEAR, "CT18", "", "#N/A", "Theo báo cáo của Trung tâm Y tế"],
+        ["#REF!", HALF_YEAR, "CT16", "", 36.1, ""],
+        ["006", HALF_YEAR, "CT15", "", 5, "#DIV/0!"],
+    )
+    problems = upload(data, "so-lieu.xlsx", reporter)
+    assert [p.where for p in problems] == ["Dữ liệu!E2", "Dữ liệu!A3", "Dữ liệu!F4"]
+    assert "#N/A" in problems[0].message
+
+
+def test_a_spreadsheet_error_exported_into_a_csv_is_refused_naming_its_column(
+    half_year, reporter, unchanged
+):
+    data = csv_bytes(
+        ["006", HALF_YEAR, "CT18", "", "#N/A"],
+        ["006", HALF_YEAR, "CT16", "", "36,1", "#VALUE!"],
+        header=("Mã đơn vị", "Kỳ báo cáo", "Mã chỉ tiêu", "Chi tiết", "Giá trị", "Ghi chú"),
+    )
+    problems = upload(data, "so-lieu.csv", reporter)
+    assert [p.where for p in problems] == ["Tệp CSV, dòng 2", "Tệp CSV, dòng 3"]
+    assert "“Giá trị”" in problems[0].message and "#N/A" in problems[0].message
+    assert "“Ghi chú”" in problems[1].message and "#VALUE!" in problems[1].message
+
+
+def test_uploading_a_workbook_with_an_error_cell_shows_the_cell_and_keeps_the_figure(
+    login, half_year, unchanged
+):
+    data = half_year_workbook(half_year, error_cells({f"I{CT18_ROW}": "#N/A"}))
+    upload_file = io.BytesIO(data)
+    upload_file.name = "BC6T-DP_2025S1_006.xlsx"
+    response = login("baocao.dongda").post("/p/07-ctr-tu/import/", {"file": upload_file})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert f"ô I{CT18_ROW}" in page and "#N/A" in page
+    assert "bị xóa" not in page
+    assert not ImportBatch.objects.filter(file_name="BC6T-DP_2025S1_006.xlsx").exists()
+
+
+# -- text files: encodings, line ends, long fields -----------------------------------------
+
+HALF_YEAR_CSV = "Mã đơn vị,Kỳ báo cáo,Mã chỉ tiêu,Chi tiết,Giá trị,Ghi chú\r\n"
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32"])
+def test_a_csv_saved_as_unicode_text_is_told_to_save_it_as_csv_utf8(
+    half_year, reporter, unchanged, encoding
+):
+    """Excel's "Unicode Text" is UTF-16, tab separated, with or without a byte order mark."""
+    text = HALF_YEAR_CSV.replace(",", "\t") + "006\t2025S1\tCT18\t\t96,1\tƯớc tính của phòng\r\n"
+    problems = upload(text.encode(encoding), "so-lieu.txt", reporter)
+    assert len(problems) == 1
+    assert encoding[:6].upper() in problems[0].message
+    assert "CSV UTF-8" in problems[0].message
+
+
+@pytest.mark.parametrize("encoding", ["cp1258", "cp1252"])
+def test_a_csv_in_a_legacy_windows_encoding_is_told_to_save_it_as_csv_utf8(
+    half_year, reporter, unchanged, encoding
+):
+    comment = "Đông Đa ước tính" if encoding == "cp1258" else "Đống Đa, café số"
+    text = HALF_YEAR_CSV + f"006,2025S1,CT18,,96,{unicodedata.normalize('NFD', comment)}\r\n"
+    problems = upload(text.encode(encoding, "replace"), "so-lieu.csv", reporter)
+    # The header is the first line with a letter of another encoding.
+    assert "CSV UTF-8" in problems[0].message and "dòng 1" in problems[0].message
+
+
+def test_a_csv_with_cr_only_line_ends_is_read(half_year, reporter):
+    data = (HALF_YEAR_CSV + '006,2025S1,CT18,,"96,1",Theo báo cáo quý\r').replace("\r\n", "\r")
+    assert upload(data.encode(), "so-lieu.csv", reporter) == []
+    assert ct18() == Decimal("96.1")
+
+
+def test_an_over_long_field_in_a_csv_is_refused_naming_its_line(half_year, reporter, unchanged):
+    data = HALF_YEAR_CSV + "006,2025S1,CT18,,96,Ghi chú\r\n006,2025S1,CT16,,36," + "x" * 200_000
+    problems = upload(data.encode(), "so-lieu.csv", reporter)
+    assert [str(p) for p in problems] == ["Tệp CSV, dòng 3: có trường dài quá 131.072 ký tự."]
+
+
+def test_a_nul_character_deep_in_a_csv_is_refused_naming_its_line(half_year, reporter, unchanged):
+    rows = "".join(f"006,2025S1,CT18,,96,Ghi chú số {n}\r\n" for n in range(400))
+    data = HALF_YEAR_CSV + rows + "006,2025S1,CT16,,36,ghi\x00chú\r\n"
+    problems = upload(data.encode(), "so-lieu.csv", reporter)
+    assert [p.message for p in problems] == [
+        "Tệp CSV, dòng 402 chứa ký tự NUL: đây không phải là tệp văn bản."
+    ]
+
+
+# -- JSON and numbers beyond what is stored --------------------------------------------------
+
+
+def dhis2(value, **item) -> bytes:
+    document = {
+        "period": HALF_YEAR,
+        "orgUnit": "006",
+        "dataValues": [{"dataElement": "CT18", "value": value, **item}],
+    }
+    return json.dumps(document, ensure_ascii=False).encode()
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b'{"dataValues": ' + b"[" * 200_000 + b"]" * 200_000 + b"}", "lồng nhau quá sâu"),
+        (dhis2(0).replace(b'"value": 0', b'"value": ' + b"9" * 5000), "quá nhiều chữ số"),
+        (b'{"dataValues": [{"dataElement": "CT18", "value": "95,6",}]}', "dòng 1, cột 57"),
+        (b'{"dataValues": [{"dataElement": "CT18", \xff}]}', "UTF-8"),
+        (dhis2("96", comment="Theo báo cáo\u0000"), "ký tự NUL"),
+        (dhis2("96", comment="Theo báo cáo ?").replace(b"?", b"\\ud83d"), "UTF-16"),
+    ],
+    ids=["nested-200000-deep", "5000-digit-integer", "malformed", "not-utf8", "nul", "half-pair"],
+)
+def test_a_dhis2_json_file_that_cannot_be_read_is_refused_in_vietnamese(
+    half_year, reporter, unchanged, data, reason
+):
+    problems = upload(data, "dhis2.json", reporter)
+    assert len(problems) == 1 and reason in problems[0].message, where(problems)
+    assert not re.search(r"Expecting|line \d|Exceeds|maximum recursion", problems[0].message)
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["1e999999999", 1e300, "1234567890123456", "0,00001", 10**20],
+    ids=["1e999999999", "1e300-as-a-number", "16-digits", "5-decimals", "21-digit-integer"],
+)
+def test_a_figure_beyond_what_the_database_holds_is_refused_with_the_bound(
+    half_year, reporter, unchanged, value
+):
+    problems = upload(dhis2(value), "dhis2.json", reporter)
+    assert [p.where for p in problems] == ["giá trị thứ 1"]
+    assert "tối đa 15 chữ số, trong đó tối đa 4 chữ số sau dấu thập phân" in problems[0].message
+
+
+def test_a_nested_value_in_a_dhis2_file_is_refused_not_turned_into_text(
+    half_year, reporter, unchanged
+):
+    problems = upload(dhis2({"giá trị": 96}), "dhis2.json", reporter)
+    assert [p.message for p in problems] == [
+        "“value” phải là chuỗi văn bản hoặc số, không được là danh sách hay đối tượng."
+    ]
+
+
+def test_a_figure_of_15_digits_4_of_them_decimals_is_stored_exactly(programme):
+    """The largest figures both databases hold digit for digit: SQLite keeps 15 significant.
+    CT31 is the Department of S&T's spending on science in tỷ đồng, its 2025 report returned."""
+    Submission.objects.filter(form__code="BCN-KHCN", period="2025").update(state="returned")
+    for figure, expected in (("12345678901,2345", "12345678901.2345"), ("999999999999999", "")):
+        data = csv_bytes(["SKHCN", "2025", "CT31", "", figure])
+        assert upload(data, "kinh-phi.csv", user("thuongtruc")) == []
+        value = stored("SKHCN", "CT31", period="2025").value
+        assert value == Decimal(expected or figure) and str(value.normalize()) == (
+            expected or figure
+        )
+
+
+def test_an_unreadable_json_file_stops_the_import_command_with_the_reason(db, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    path = tmp_path / "dhis2.json"
+    path.write_bytes(b'{"dataValues": ' + b"[" * 200_000 + b"]" * 200_000 + b"}")
+    with pytest.raises(CommandError, match="lồng nhau quá sâu"):
+        call_command("import_data", str(path), "--user", "thuongtruc")
+
+
+def damaged_inside(data: bytes, how: str) -> bytes:
+    """The workbook with its data sheet's part damaged in the archive, its listing intact."""
+    damaged = bytearray(data)
+    info = zipfile.ZipFile(io.BytesIO(data)).getinfo("xl/worksheets/sheet1.xml")
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    if how == "checksum":
+        damaged[start + info.compress_size // 2] ^= 0xFF
+    elif how == "stream":
+        damaged[start + 5] ^= 0xFF
+    else:  # marked encrypted in its entry of the central directory
+        listing = bytes(damaged).find(b"PK\x01\x02")
+        entry = bytes(damaged).find(info.filename.encode(), listing) - 46
+        damaged[entry + 8] |= 1
+    return bytes(damaged)
+
+
+@pytest.mark.parametrize("how", ["checksum", "stream", "encrypted"])
+def test_a_workbook_damaged_inside_its_archive_is_refused_as_damaged(
+    half_year, reporter, unchanged, how
+):
+    data = damaged_inside(workbook(half_year, "006", HALF_YEAR), how)
+    problems = upload(data, "bc.xlsx", reporter)
+    assert [p.message for p in problems] == ["Tệp Excel bị hỏng, không đọc được."]

@@ -183,3 +183,49 @@ def test_a_report_of_a_year_the_form_does_not_ask_for_is_not_found(login, progra
     )
     assert reporter.get(inside).status_code == 200
     assert reporter.get(after).status_code == 404
+
+
+def test_a_figure_beyond_what_is_stored_typed_into_the_form_is_refused_with_the_bound(
+    login, programme
+):
+    """1e999999999 once overflowed the decimal arithmetic: a server error, on save and as typed."""
+    form = ReportForm.objects.get(programme=programme, code="BC6T-DP")
+    client = login("baocao.dongda")
+    before = list(DataValue.objects.filter(unit__code="006", period="2025S1").values_list())
+    for typed in ("1e999999999", "9" * 5000, "123456789012345678"):
+        check = client.post(
+            url("report_check", form, period="2025S1"), {"field": "v-CT07", "v-CT07": typed}
+        )
+        assert check.status_code == 200
+        assert "tối đa 15 chữ số" in check.content.decode()
+        saved = client.post(
+            url("report_entry", form, period="2025S1"), {"action": "save", "v-CT07": typed}
+        )
+        assert saved.status_code == 200
+        assert "tối đa 15 chữ số" in saved.content.decode()
+    assert list(DataValue.objects.filter(unit__code="006", period="2025S1").values_list()) == before
+
+
+def test_the_inline_check_answers_typed_markup_as_text(login, programme):
+    form = ReportForm.objects.get(programme=programme, code="BC6T-DP")
+    typed = '<a href="https://lua-dao.example/">Bấm vào đây</a><img src=x>'
+    response = login("baocao.dongda").post(
+        url("report_check", form, period="2025S1"), {"field": "v-CT07", "v-CT07": typed}
+    )
+    html = response.content.decode()
+    assert "<a" not in html and "<img" not in html
+    assert "&lt;a href=&quot;https://lua-dao.example/&quot;&gt;" in html
+    assert html.startswith('<span class="field-error">')
+
+
+def test_a_comment_holding_a_nul_character_is_refused_not_a_server_error(login, programme):
+    """PostgreSQL refuses NUL in text: the save once failed with a server error there."""
+    form = ReportForm.objects.get(programme=programme, code="BC6T-DP")
+    response = login("baocao.dongda").post(
+        url("report_entry", form, period="2025S1"),
+        {"action": "save", "v-CT18": "95,6", "v-CT18-c": "Theo báo cáo\x00 quý 2"},
+    )
+    assert response.status_code == 200
+    assert "ký tự NUL" in response.content.decode()
+    value = DataValue.objects.get(indicator__code="CT18", unit__code="006", period="2025S1")
+    assert value.comment == ""

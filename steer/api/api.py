@@ -11,6 +11,7 @@ import logging
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
@@ -18,6 +19,7 @@ from ninja.security import HttpBearer, django_auth
 
 from steer.api import tokens
 from steer.api.models import AccessToken
+from steer.core.jsontext import BadJson, load_json
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +36,11 @@ class TokenAuth(HttpBearer):
 
 class OneValueParser(Parser):
     """A parameter that takes one value given twice (?parent=01&parent=02) is refused: Ninja
-    would silently keep the last."""
+    would silently keep the last. A body is read by `load_json`, whose reason for refusing it
+    (not UTF-8, not JSON, nested too deeply…) the answer gives instead of Ninja's English one."""
+
+    def parse_body(self, request):
+        return load_json(request.body)
 
     def parse_querydict(self, data, list_fields, request):
         repeated = [k for k in data if k not in list_fields and len(data.getlist(k)) > 1]
@@ -103,22 +109,70 @@ def _not_found(request, exc):
     return error(request, 404, "not_found", str(exc) or _("Not found."))
 
 
+# What pydantic says of a field, by the type of its error, in the caller's language (pydantic
+# speaks English only). Anything else is "not valid".
+FIELD_ERRORS = {
+    "missing": gettext_lazy("Required, and missing."),
+    "string_type": gettext_lazy("Must be text, in quotes."),
+    "string_too_short": gettext_lazy("Must be at least %(min_length)s characters long."),
+    "string_too_long": gettext_lazy("Must be at most %(max_length)s characters long."),
+    "string_pattern_mismatch": gettext_lazy("Not in the accepted form: %(pattern)s"),
+    "list_type": gettext_lazy("Must be a list."),
+    "too_short": gettext_lazy("Must hold at least %(min_length)s items."),
+    "too_long": gettext_lazy("Must hold at most %(max_length)s items."),
+    "dict_type": gettext_lazy("Must be an object."),
+    "model_type": gettext_lazy("Must be an object."),
+    "model_attributes_type": gettext_lazy("Must be an object."),
+    "bool_type": gettext_lazy("Must be true or false."),
+    "bool_parsing": gettext_lazy("Must be true or false."),
+    "int_type": gettext_lazy("Must be a whole number."),
+    "int_parsing": gettext_lazy("Must be a whole number."),
+    "int_from_float": gettext_lazy("Must be a whole number."),
+    "int_parsing_size": gettext_lazy("Must be a whole number."),
+    "greater_than": gettext_lazy("Must be greater than %(gt)s."),
+    "greater_than_equal": gettext_lazy("Must be %(ge)s or more."),
+    "less_than": gettext_lazy("Must be less than %(lt)s."),
+    "less_than_equal": gettext_lazy("Must be %(le)s or less."),
+    "literal_error": gettext_lazy("Must be one of: %(expected)s."),
+    "enum": gettext_lazy("Must be one of: %(expected)s."),
+    "recursion_loop": gettext_lazy("Nested too deeply."),
+}
+
+
+def field_problem(item: dict) -> dict:
+    """One of pydantic's (or the parser's) errors as a problem: where (query.limit,
+    body.values.0.value) and why."""
+    loc = tuple(item.get("loc", ()))
+    if loc[:2] == ("body", "body"):  # the source, then the parameter, which is named body
+        loc = loc[1:]
+    template = FIELD_ERRORS.get(item.get("type"))
+    if template is not None:
+        try:
+            message = str(template) % item.get("ctx", {})
+        except (KeyError, TypeError, ValueError):
+            message = _("Not valid.")
+    elif "type" in item:
+        message = _("Not valid.")
+    else:  # the parser's own, already in the caller's language
+        message = str(item.get("msg", ""))
+    return {"where": ".".join(str(part) for part in loc), "message": message}
+
+
 @api.exception_handler(ValidationError)
 def _invalid(request, exc: ValidationError):
-    problems = [
-        {
-            "where": ".".join(str(part) for part in item.get("loc", ())),
-            "message": str(item.get("msg", "")),
-        }
-        for item in exc.errors
-    ]
+    problems = [field_problem(item) for item in exc.errors]
     return error(request, 422, "invalid", _("The request is not valid."), problems)
 
 
 @api.exception_handler(HttpError)
 def _http_error(request, exc: HttpError):
     code = {400: "bad_request", 405: "method_not_allowed"}.get(exc.status_code, "error")
-    return error(request, exc.status_code, code, str(exc))
+    detail = str(exc)
+    if exc.status_code == 400:
+        # Ninja's only 400: the parser refused the body ("Cannot parse request body").
+        cause = exc.__cause__
+        detail = str(cause) if isinstance(cause, BadJson) else _("The request body is not JSON.")
+    return error(request, exc.status_code, code, detail)
 
 
 @api.exception_handler(Exception)

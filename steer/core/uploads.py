@@ -89,6 +89,10 @@ def ooxml_content_types(archive: zipfile.ZipFile) -> bytes:
     return _part(archive, "[Content_Types].xml")
 
 
+def odf_mimetype(archive: zipfile.ZipFile) -> bytes:
+    return _part(archive, "mimetype").strip()
+
+
 def has_ooxml_macros(archive: zipfile.ZipFile, content_types: bytes) -> bool:
     """A Word or Excel file with a VBA project (.docm, .xlsm saved under another name)."""
     names = (n.lower() for n in archive.namelist())
@@ -113,7 +117,7 @@ def check_office_archive(data, name: str, suffix: str) -> None:
         if OOXML_MAIN[suffix] not in content_types:
             raise _mismatch(name, suffix)
     else:
-        if _part(archive, "mimetype").strip() != ODF_MIMETYPE[suffix]:
+        if odf_mimetype(archive) != ODF_MIMETYPE[suffix]:
             raise _mismatch(name, suffix)
         if any(n.startswith("basic/") for n in names):
             raise UnsafeUpload(

@@ -20,7 +20,6 @@ from steer.reporting.periods import Period
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
-TOO_LARGE = Decimal("1e15")
 
 
 def bounds(line: FormLine) -> tuple[Decimal | None, Decimal | None]:
@@ -46,8 +45,6 @@ def value_problem(line: FormLine, value: Decimal) -> str | None:
         if indicator.value_type == Indicator.ValueType.PERCENT and high == HUNDRED:
             return _("%(code)s is a percentage: it cannot exceed 100.") % {"code": indicator.code}
         return _("%(code)s cannot exceed %(high)s.") % {"code": indicator.code, "high": num(high)}
-    if abs(value) >= TOO_LARGE:
-        return _("%(code)s is too large.") % {"code": indicator.code}
     return None
 
 
@@ -61,7 +58,6 @@ def value_checker(line: FormLine) -> Callable[[Decimal], str | None]:
             (not integer or value == value.to_integral_value())
             and (low is None or value >= low)
             and (high is None or value <= high)
-            and abs(value) < TOO_LARGE
         ):
             return None
         return value_problem(line, value)

@@ -8,23 +8,35 @@ and comment, with codes as identifiers (idScheme=CODE) and "default" for the who
 import csv
 import io
 import json
+import re
 from collections.abc import Iterable
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
+from openpyxl.utils.cell import get_column_letter
 from python_calamine import CalamineError, CalamineWorkbook
 
+from steer.core.jsontext import BadJson, load_json
+from steer.core.templatetags.steer import num
 from steer.reporting.imports import Entry, Problem
 from steer.reporting.models import Channel, ReportForm
 from steer.reporting.safety import (
+    SheetScan,
     UnsafeFile,
     check_workbook_archive,
-    formula_cells,
     kind_of,
     plain_text,
     safe_text,
+    spreadsheet_error,
 )
-from steer.reporting.workbook import META_SHEET, read_report
+from steer.reporting.workbook import (
+    META_SHEET,
+    error_text,
+    percent_text,
+    read_report,
+    read_sheet,
+    sheet_problems,
+)
 from steer.units.models import OrgUnit
 
 TABLE_SHEET = "Dữ liệu"
@@ -46,6 +58,7 @@ DHIS2_FIELDS = {
     "value": "value",
     "comment": "comment",
 }
+DHIS2_KEYS = ("dataElement", "period", "orgUnit", "categoryOptionCombo", "value", "comment")
 DHIS2_CSV_HEADER = (
     "dataelement",
     "period",
@@ -76,8 +89,12 @@ def _columns(header: list) -> dict[str, int] | None:
     return columns if required <= columns.keys() else None
 
 
-def entries_from_table(rows: list[list], where_name: str) -> tuple[list[Entry], list[Problem]]:
-    """Entries from rows whose first row is a header (a CSV file or the table sheet)."""
+def entries_from_table(
+    rows: list[list], where_name: str, scan: SheetScan | None = None, *, hash_text: bool = True
+) -> tuple[list[Entry], list[Problem]]:
+    """Entries from rows whose first row is a header: a CSV file, or the table sheet of a
+    workbook (with `scan`, its odd cells, and its cells named as sheet!A1). Without `hash_text`
+    no cell can hold a spreadsheet error, so none is looked for."""
     if not rows:
         return [], [Problem("", _("The file holds no values."))]
     columns = _columns(rows[0])
@@ -98,11 +115,31 @@ def entries_from_table(rows: list[list], where_name: str) -> tuple[list[Entry], 
     option_col, quality_col = columns.get("option"), columns.get("quality")
     comment_col = columns.get("comment")
     width = max(columns.values()) + 1
+    taken = sorted(columns.values()) if hash_text else []
+    value_letter = get_column_letter(value_col + 1)
+    percents = (
+        {ref for ref in scan.percents if ref.rstrip("0123456789") == value_letter}
+        if scan
+        else set()
+    )
+    problems = []
     for number, row in enumerate(rows[1:], start=2):
         if len(row) < width:
             row = list(row) + [""] * (width - len(row))
         if not any(str(cell).strip() for cell in row if cell is not None):
             continue
+        if taken or percents:
+            odd = [
+                _odd_cell(where_name, number, col, rows[0][col], error, scan)
+                for col in taken
+                if row[col].__class__ is str and (error := spreadsheet_error(row[col]))
+            ]
+            if f"{value_letter}{number}" in percents:
+                where = f"{where_name}!{value_letter}{number}"
+                odd.append(Problem(where, percent_text(row[value_col])))
+            if odd:
+                problems.extend(odd)
+                continue
         entries.append(
             Entry(
                 where=_row(where_name, number),
@@ -115,7 +152,22 @@ def entries_from_table(rows: list[list], where_name: str) -> tuple[list[Entry], 
                 comment=plain_text(_text(row[comment_col])) if comment_col is not None else None,
             )
         )
-    return entries, []
+    return entries, problems
+
+
+def _odd_cell(where_name: str, number: int, col: int, header, error: str, scan) -> Problem:
+    """A spreadsheet error in a cell the table is read from: named as its cell in a workbook,
+    as its row and column in a CSV file."""
+    if scan is not None:
+        return Problem(f"{where_name}!{get_column_letter(col + 1)}{number}", error_text(error))
+    return Problem(
+        _row(where_name, number),
+        _(
+            "the column “%(column)s” holds the spreadsheet error %(error)s, not a value; enter the "
+            "value itself."
+        )
+        % {"column": str(header).strip(), "error": error},
+    )
 
 
 def _text(cell) -> str:
@@ -131,24 +183,64 @@ def _row(where_name: str, number: int) -> str:
 
 
 def entries_from_csv(data: bytes) -> tuple[list[Entry], list[Problem]]:
+    text = csv_text(data)
+    first = _LINE_END.split(text, maxsplit=1)[0]
+    delimiter = max((",", ";", "\t"), key=first.count)
+    # Universal newlines: a file saved with CR-only line ends (old Mac programs) reads as lines.
+    reader = csv.reader(io.StringIO(text, newline=None), delimiter=delimiter)
+    rows = []
+    try:
+        for row in reader:
+            rows.append(row)
+    except csv.Error:
+        # The one error left to a non-strict reader is a field over csv.field_size_limit().
+        raise UnsafeFile(
+            _("%(where)s: a field is longer than %(n)s characters.")
+            % {"where": _line(reader.line_num), "n": num(csv.field_size_limit())}
+        ) from None
+    return entries_from_table(rows, _("CSV file"), hash_text="#" in text)
+
+
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def csv_text(data: bytes) -> str:
+    """The text of a CSV file in UTF-8, which holds no NUL character; raises UnsafeFile."""
     try:
         text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise UnsafeFile(_("The CSV file is not in UTF-8; save it as “CSV UTF-8”.")) from None
-    first = text.split("\n", 1)[0]
-    delimiter = max((",", ";", "\t"), key=first.count)
-    try:
-        rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
-    except csv.Error as e:
-        raise UnsafeFile(_("The CSV file cannot be read: %(reason)s") % {"reason": e}) from None
-    return entries_from_table(rows, _("CSV file"))
+    except UnicodeDecodeError as e:
+        raise UnsafeFile(
+            _(
+                "The CSV file is not in UTF-8 (line %(line)s is in another encoding, such as "
+                "Windows-1258); save it as “CSV UTF-8 (Comma delimited)”."
+            )
+            % {"line": _line_of(data, e.start)}
+        ) from None
+    nul = text.find("\x00")
+    if nul >= 0:
+        raise UnsafeFile(
+            _("%(where)s holds a NUL character: this is not a text file.")
+            % {"where": _line(_line_of(text, nul))}
+        )
+    return text
+
+
+def _line_of(text: str | bytes, position: int) -> int:
+    head = text[:position]
+    if isinstance(head, bytes):
+        head = head.decode("latin-1")
+    return len(_LINE_END.findall(head)) + 1
+
+
+def _line(number: int) -> str:
+    return _("CSV file, line %(line)s") % {"line": number}
 
 
 def entries_from_json(data: bytes) -> tuple[list[Entry], list[Problem]]:
     try:
-        document = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise UnsafeFile(_("The JSON file cannot be read: %(reason)s") % {"reason": e}) from None
+        document = load_json(data)
+    except BadJson as e:
+        raise UnsafeFile(str(e)) from None
     return entries_from_dhis2(document)
 
 
@@ -157,11 +249,27 @@ def entries_from_dhis2(document) -> tuple[list[Entry], list[Problem]]:
     if not isinstance(document, dict) or not isinstance(document.get("dataValues"), list):
         raise UnsafeFile(_("The JSON file is not a DHIS2 dataValueSet (no “dataValues” list)."))
     defaults = {k: document.get(k) for k in ("period", "orgUnit")}
+    for key, value in defaults.items():
+        if isinstance(value, dict | list):
+            raise UnsafeFile(
+                _("“%(field)s” must be a text or a number, not a list or an object.")
+                % {"field": key}
+            )
     entries, problems = [], []
     for number, item in enumerate(document["dataValues"], start=1):
         where = _("value no. %(n)s") % {"n": number}
         if not isinstance(item, dict):
             problems.append(Problem(where, _("not an object.")))
+            continue
+        nested = [k for k in DHIS2_KEYS if isinstance(item.get(k), dict | list)]
+        if nested:
+            problems.append(
+                Problem(
+                    where,
+                    _("“%(field)s” must be a text or a number, not a list or an object.")
+                    % {"field": nested[0]},
+                )
+            )
             continue
         option = str(item.get("categoryOptionCombo") or "")
         comment = item.get("comment")
@@ -199,15 +307,18 @@ def read_file(data: bytes) -> tuple[list[Entry], dict | None, list[Problem]]:
                     "unit and period and fill it in."
                 )
             )
-        problems = [
-            Problem(f"{TABLE_SHEET}!{cell}", _("the cell holds a formula; enter a value."))
-            for cell in formula_cells(archive, TABLE_SHEET)
-        ]
-        rows = book.get_sheet_by_name(TABLE_SHEET).to_python(skip_empty_area=False)
+        rows, scan = read_sheet(book, archive, TABLE_SHEET)
     except CalamineError:
         raise UnsafeFile(_("The workbook is damaged and cannot be read.")) from None
-    entries, more = entries_from_table(rows, TABLE_SHEET)
+    problems = sheet_problems(scan, rows, _sheet_cell)
+    if rows is None:
+        return [], None, problems
+    entries, more = entries_from_table(rows, TABLE_SHEET, scan, hash_text=scan.hash_text)
     return entries, None, problems + more
+
+
+def _sheet_cell(reference: str) -> str:
+    return f"{TABLE_SHEET}!{reference}"
 
 
 def channel_of(data: bytes) -> str:

@@ -31,6 +31,7 @@ from steer.reporting.models import (
     ValueChange,
 )
 from steer.reporting.periods import Period, PeriodError
+from steer.reporting.safety import spreadsheet_error
 from steer.units.models import OrgUnit
 
 MAX_PROBLEMS = 200
@@ -136,14 +137,23 @@ class Plan:
 
 
 _INFINITIES = (float("inf"), float("-inf"))
+# PostgreSQL keeps a figure as numeric(20, 4) and SQLite as a REAL of 15 significant digits: a
+# figure of at most 15 digits, at most 4 of them decimals, is stored identically by both.
+MAX_DIGITS = 15
+MAX_PLACES = DataValue._meta.get_field("value").decimal_places
+# Longer text cannot be such a figure, however it is written; it is not parsed at all.
+MAX_NUMBER_TEXT = 60
 
 
 def parse_number(raw) -> Decimal | None:
     """A number from a cell or a text field; None for empty. Raises ValueError with the reason."""
     if isinstance(raw, float):  # a workbook's number: the common case, checked first
-        if raw != raw or raw in _INFINITIES:
+        if raw != raw:
             raise ValueError(_("not a number"))
-        return Decimal(repr(raw))
+        if raw in _INFINITIES:
+            raise ValueError(_too_long(raw))
+        text = repr(raw)
+        return _bounded(Decimal(text), raw, text)
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
     if isinstance(raw, bool):
@@ -151,8 +161,16 @@ def parse_number(raw) -> Decimal | None:
     if isinstance(raw, dt.date | dt.time | dt.timedelta):
         raise ValueError(_("the cell holds a date, not a number"))
     if isinstance(raw, int):
-        return Decimal(raw)
+        return _bounded(Decimal(raw), raw, "e")
     text = str(raw).strip().replace("\u00a0", "").replace(" ", "")
+    error = text[:1] == "#" and spreadsheet_error(text)
+    if error:
+        raise ValueError(
+            _("%(error)s is a spreadsheet error, not a figure; correct it and enter the figure")
+            % {"error": error}
+        )
+    if len(text) > MAX_NUMBER_TEXT:
+        raise ValueError(_too_long(raw))
     if text.count(",") == 1 and "." not in text:
         text = text.replace(",", ".")  # Vietnamese decimal comma: 62,86
     try:
@@ -161,7 +179,41 @@ def parse_number(raw) -> Decimal | None:
         raise ValueError(_("“%(text)s” is not a number") % {"text": str(raw)[:40]}) from None
     if not number.is_finite():
         raise ValueError(_("not a number"))
-    return number
+    return _bounded(number, raw, text)
+
+
+def _bounded(number: Decimal, raw, text: str) -> Decimal:
+    """The figure in plain form (12.5, 1000, never 1.2E+3 or -0), if the columns hold it exactly.
+    Worked out from the digits alone: arithmetic on 1e999999999 would overflow."""
+    if "e" not in text and "E" not in text:  # 95.6 or 1250.0 as typed: its digits are the text's
+        whole, _dot, part = text.lstrip("+-").partition(".")
+        part = part.rstrip("0")
+        if len(part) <= MAX_PLACES and len(whole) + len(part) <= MAX_DIGITS:
+            return number if number else Decimal(0)
+    _sign, digits, exponent = number.as_tuple()
+    end = len(digits)
+    while exponent < 0 and end > 1 and digits[end - 1] == 0:  # 12.50 has one decimal
+        end -= 1
+        exponent += 1
+    places = max(0, -exponent)
+    if places > MAX_PLACES or max(0, end + exponent) + places > MAX_DIGITS:
+        raise ValueError(_too_long(raw))
+    if not any(digits):
+        return Decimal(0)
+    return number.quantize(Decimal(1).scaleb(-places))
+
+
+def _too_long(raw) -> str:
+    # str() of an int of thousands of digits is refused by Python itself; a Decimal's is not.
+    text = str(Decimal(raw) if isinstance(raw, int) else raw)
+    return _(
+        "“%(text)s” cannot be stored: a figure has at most %(digits)s digits, at most "
+        "%(places)s of them after the decimal mark"
+    ) % {
+        "text": text if len(text) <= 40 else text[:39] + "…",
+        "digits": MAX_DIGITS,
+        "places": MAX_PLACES,
+    }
 
 
 class _Catalogue:
@@ -338,6 +390,9 @@ def plan_entries(programme: Programme, entries: list[Entry], user, *, only=None)
         if len(comment) > 2000:
             problem(where, _("the comment is longer than 2000 characters."))
             continue
+        if "\x00" in comment:  # PostgreSQL stores no NUL character in text
+            problem(where, _("the comment holds a NUL character."))
+            continue
         if entry.version is not None:
             stored_version = value_version(*old[1:]) if old else NO_VALUE
             typed_version = value_version(value, quality, comment)
@@ -389,8 +444,16 @@ def _figure(value) -> str:
     return num(value) if value is not None else _("no figure")
 
 
+def _comment(text: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        return _("no comment")
+    return f"“{text if len(text) <= 200 else text[:199] + '…'}”"
+
+
 def _conflict(key: tuple, old: tuple | None, seen: str, typed: Decimal | None) -> str:
-    """Who changed a figure the editor was changing too, and to what, from its history."""
+    """Who changed a figure the editor was changing too, and what they changed (the figure, its
+    status or its comment), from its history."""
     indicator_id, unit_id, period, option = key
     changes = list(
         ValueChange.objects.filter(
@@ -400,29 +463,68 @@ def _conflict(key: tuple, old: tuple | None, seen: str, typed: Decimal | None) -
         .order_by("-at", "-pk")[:50]
     )
     # The history keeps no status of a figure, so each status is tried for the state before a
-    # change; failing a match, the editor most likely saw the state before the latest change.
-    seen_value = changes[0].old_value if changes else None
+    # change; failing a match, the editor most likely saw the state before the latest change,
+    # whose status is then unknown.
+    latest = changes[0] if changes else None
+    seen_state = (latest.old_value, None, latest.old_comment) if latest else (None, None, "")
     for change in changes:
-        before = change.old_value, change.old_comment
-        if any(seen == value_version(before[0], q, before[1]) for q in Quality.values):
-            seen_value = before[0]
+        status = next(
+            (
+                q
+                for q in Quality.values
+                if seen == value_version(change.old_value, q, change.old_comment)
+            ),
+            None,
+        )
+        if status is not None:
+            seen_state = (change.old_value, status, change.old_comment)
             break
-    if changes:
-        who = str(changes[0].user)
-        when = timezone.localtime(changes[0].at).strftime("%d/%m/%Y %H:%M")
+    seen_value, seen_status, seen_comment = seen_state
+    value, status, comment = old[1:] if old else (None, "", "")
+    figure_changed = seen_value != value
+    comment_changed = (seen_comment or "").strip() != (comment or "").strip()
+    status_changed = (
+        seen_status != status if seen_status else not (figure_changed or comment_changed)
+    )
+    if latest:
+        who = str(latest.user)
+        when = timezone.localtime(latest.at).strftime("%d/%m/%Y %H:%M")
     else:
         who, when = _("another user"), "?"
-    return _(
-        "%(who)s changed this figure at %(when)s, to %(theirs)s, while you were editing it "
-        "(you saw %(seen)s). Your figure %(typed)s was not saved; check theirs and save again "
-        "to replace it."
-    ) % {
+    facts = {
         "who": who,
         "when": when,
-        "theirs": _figure(old[1] if old else None),
+        "theirs": _figure(value),
         "seen": _figure(seen_value),
         "typed": _figure(typed),
+        "comment": _comment(comment),
+        "seen_comment": _comment(seen_comment),
+        "status": Quality(status).label if status else "",
     }
+    if figure_changed:
+        text = _(
+            "%(who)s changed this figure at %(when)s, to %(theirs)s, while you were editing it "
+            "(you saw %(seen)s). Your figure %(typed)s was not saved; check theirs and save "
+            "again to replace it."
+        )
+    elif comment_changed:
+        text = _(
+            "%(who)s changed the comment on this figure at %(when)s, to %(comment)s, while you "
+            "were editing it (you saw %(seen_comment)s). Your change was not saved; check "
+            "theirs and save again to replace it."
+        )
+    else:
+        text = _(
+            "%(who)s changed the status of this figure at %(when)s, to “%(status)s”, while you "
+            "were editing it. Your change was not saved; check theirs and save again to "
+            "replace it."
+        )
+    text %= facts
+    if figure_changed and comment_changed:
+        text += " " + _("Their comment: %(comment)s.") % facts
+    if status_changed and (figure_changed or comment_changed) and status:
+        text += " " + _("Status of the figure: %(status)s.") % facts
+    return text
 
 
 @transaction.atomic

@@ -481,12 +481,20 @@ class ValidationRule(models.Model):
     def clean(self) -> None:
         from steer.reporting.rules import ExpressionError, parse_expression
 
+        reasons = {
+            "empty": _("Enter an expression."),
+            "unreadable": _(
+                "“%(text)s” cannot be read: use indicator codes (CT15, CT10.trong-trot), "
+                "numbers and + or -."
+            ),
+            "operator": _("Put + or - before “%(text)s”."),
+        }
         errors = {}
         for side in ("left", "right"):
             try:
                 parse_expression(getattr(self, side))
             except ExpressionError as e:
-                errors[side] = str(e)
+                errors[side] = reasons[e.kind] % {"text": e.text[:40]}
         if errors:
             raise ValidationError(errors)
 

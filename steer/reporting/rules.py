@@ -19,7 +19,12 @@ _TERM = re.compile(r"\s*([+-])?\s*(?:(\d+(?:\.\d+)?)|([A-Za-z][\w]*)(?:\.([\w-]+
 
 
 class ExpressionError(ValueError):
-    pass
+    """Why an expression cannot be read: `kind` (empty, unreadable, operator) and the text at
+    fault, for the caller to word in the user's language."""
+
+    def __init__(self, kind: str, text: str = ""):
+        super().__init__(f"{kind}: {text}")
+        self.kind, self.text = kind, text
 
 
 @dataclass(frozen=True)
@@ -33,15 +38,15 @@ class Term:
 def parse_expression(text: str) -> tuple[Term, ...]:
     text = text.strip()
     if not text:
-        raise ExpressionError("empty expression")
+        raise ExpressionError("empty")
     terms, pos = [], 0
     while pos < len(text):
         match = _TERM.match(text, pos)
         if not match or match.end() == pos:
-            raise ExpressionError(f"cannot read {text[pos:]!r}")
+            raise ExpressionError("unreadable", text[pos:])
         sign_text, number, code, option = match.groups()
         if terms and not sign_text:
-            raise ExpressionError(f"expected + or - before {text[match.start(2) :]!r}")
+            raise ExpressionError("operator", text[match.start() :].strip())
         sign = -1 if sign_text == "-" else 1
         if number is not None:
             terms.append(Term(sign, number=Decimal(number)))

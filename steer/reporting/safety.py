@@ -5,14 +5,24 @@ unpack to, and their parts have been checked. Text written to CSV or Excel that 
 would run as a formula (it starts with = + - @) is neutralised.
 """
 
+import io
 import re
 import zipfile
-from collections.abc import Iterator
+import zlib
+from typing import NamedTuple
 from xml.etree import ElementTree
 
 from django.utils.translation import gettext as _
+from openpyxl.utils.cell import column_index_from_string, get_column_letter
 
-from steer.core.uploads import UnsafeUpload, has_ooxml_macros, ooxml_content_types, open_archive
+from steer.core.uploads import (
+    ODF_MIMETYPE,
+    UnsafeUpload,
+    has_ooxml_macros,
+    odf_mimetype,
+    ooxml_content_types,
+    open_archive,
+)
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
@@ -41,6 +51,15 @@ def kind_of(data: bytes) -> str:
         )
     if data.startswith(ZIP_MAGIC):
         return "xlsx"
+    encoding = wide_encoding(data)
+    if encoding:
+        raise UnsafeFile(
+            _(
+                "This text file is saved as %(encoding)s (Excel calls it “Unicode Text”). Save "
+                "it as UTF-8: in Excel, “CSV UTF-8 (Comma delimited)”; then upload it again."
+            )
+            % {"encoding": encoding}
+        )
     head = data.removeprefix(b"\xef\xbb\xbf").lstrip()
     if head[:1] in (b"{", b"["):
         return "json"
@@ -49,6 +68,38 @@ def kind_of(data: bytes) -> str:
     if head[:1] == b"<" or head.startswith(b"%PDF") or b"\x00" in data[:4096]:
         raise UnsafeFile(_("This file is neither a workbook nor a CSV or JSON file."))
     return "csv"
+
+
+_WIDE_BOMS = (
+    (b"\xff\xfe\x00\x00", "UTF-32"),
+    (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe", "UTF-16"),
+    (b"\xfe\xff", "UTF-16"),
+)
+
+
+def wide_encoding(data: bytes) -> str | None:
+    """UTF-16 or UTF-32 when the text is in one of them (with or without a byte order mark).
+    Without one, it shows in the NUL bytes of the ASCII characters (digits, commas, codes) that
+    fill a table: one byte in two (UTF-16) or three in four (UTF-32) at the same place."""
+    for bom, name in _WIDE_BOMS:
+        if data.startswith(bom):
+            return name
+    sample = data[:4096]
+    if len(sample) < 8 or b"\x00" not in sample:
+        return None
+    for width, name in ((4, "UTF-32"), (2, "UTF-16")):
+        units = len(sample) // width
+        for low in (0, width - 1):  # where the character is: little endian, big endian
+            ascii_units = sum(
+                1
+                for start in range(0, units * width, width)
+                if sample[start + low]
+                and not any(sample[start : start + low] + sample[start + low + 1 : start + width])
+            )
+            if ascii_units >= units * 0.6:
+                return name
+    return None
 
 
 def check_workbook_archive(data: bytes) -> zipfile.ZipFile:
@@ -61,6 +112,13 @@ def check_workbook_archive(data: bytes) -> zipfile.ZipFile:
         raise UnsafeFile(
             _("The workbook would unpack to an abnormal size; it was refused for safety.")
         ) from None
+    if odf_mimetype(archive) == ODF_MIMETYPE[".ods"]:
+        raise UnsafeFile(
+            _(
+                "This is an OpenDocument spreadsheet (.ods). Save it as an Excel workbook "
+                "(.xlsx) and upload it again."
+            )
+        )
     content_types = ooxml_content_types(archive)
     if has_ooxml_macros(archive, content_types):
         raise UnsafeFile(
@@ -71,45 +129,201 @@ def check_workbook_archive(data: bytes) -> zipfile.ZipFile:
     return archive
 
 
-_NS = {
-    "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
-    "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
-    "rel": "http://schemas.openxmlformats.org/package/2006/relationships",
-}
-# A cell element that is not self-closing (<c r="G9" s="5"/> holds nothing) and holds an <f>
-# before its end or the next cell; namespace prefixes (<x:c>) allowed. Each match attempt stops at
-# the end of its own cell, so the scan stays linear however many empty cells a sheet has.
-_FORMULA_CELL = re.compile(
-    rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]+[0-9]+)"[^>]*?(?<!/)>'
-    rb"(?:(?!</(?:\w+:)?c>|<(?:\w+:)?c\b).)*?<(?:\w+:)?f[\s>/]",
-    re.S,
-)
-# Most workbooks hold no formula at all: one plain scan settles that before the cell-by-cell one.
+# Namespaces are matched by local name only: a workbook saved as "Strict Open XML" uses other
+# URIs for the same elements, and a scan that missed its cells would let a formula through.
 _ANY_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_ANY_ERROR = re.compile(rb"\bt\s*=\s*[\"']e[\"']")
+# Byte searches, much faster than the patterns above, that every match of them needs.
+_FORMULA_HINTS = (b"<f", b":f")
+_ERROR_HINTS = (b'"e"', b"'e'")
+# Text that could be an error typed as text ('#N/A): a # and a letter, but not &#x (the hex
+# character references openpyxl writes for every Vietnamese letter).
+_ERROR_TEXT = re.compile(rb"#[A-WYZa-wyz]")
+_REFERENCE = re.compile(r"([A-Z]{1,3})([0-9]{1,7})", re.I)
+_RELATIONSHIP_ID = "}id"  # r:id, in whichever namespace the workbook uses
 
 
-def _sheet_parts(archive: zipfile.ZipFile) -> Iterator[tuple[str, str]]:
+# What reading a part of a damaged archive raises: a missing part or sheet, XML that does not
+# parse, a bad checksum, a broken compressed stream, an encrypted or unknown compression.
+DAMAGED = (
+    KeyError,
+    ElementTree.ParseError,
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    OSError,
+    NotImplementedError,
+    RuntimeError,
+)
+
+
+class SheetScan(NamedTuple):
+    """The cells of a sheet whose value is not what calamine reads (A1 references)."""
+
+    formulas: list[str]  # a formula: calamine gives its cached result, or nothing
+    errors: dict[str, str]  # an error value (#N/A…): calamine gives an empty cell, or fails
+    percents: list[str]  # a number shown as a percentage: 95,6 % holds 0.956
+    # Whether any text of the sheet could be an error typed as text ('#N/A).
+    hash_text: bool = True
+
+
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2]
+
+
+def _workbook_parts(archive: zipfile.ZipFile) -> tuple[dict[str, str], dict[str, str]]:
+    """The path of each sheet by name, and of the other parts by type (styles,
+    sharedStrings)."""
     workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
     rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-    targets = {r.get("Id"): r.get("Target") for r in rels.findall("rel:Relationship", _NS)}
-    for sheet in workbook.findall("m:sheets/m:sheet", _NS):
-        target = targets.get(sheet.get(f"{{{_NS['r']}}}id"), "")
+    targets, parts = {}, {}
+    for rel in rels:
+        target = rel.get("Target", "")
         path = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-        yield sheet.get("name"), path
+        targets[rel.get("Id")] = path
+        parts[rel.get("Type", "").rpartition("/")[2]] = path
+    sheets = {}
+    for element in workbook.iter():
+        if _local(element.tag) == "sheet":
+            rid = next((v for k, v in element.attrib.items() if k.endswith(_RELATIONSHIP_ID)), "")
+            sheets[element.get("name")] = targets.get(rid, "")
+    return sheets, parts
+
+
+def _percent_styles(archive: zipfile.ZipFile, path: str | None) -> set[str]:
+    """The cell styles (indexes into cellXfs) that show a number as a percentage."""
+    if path is None or path not in archive.namelist():
+        return set()
+    root = ElementTree.fromstring(archive.read(path))
+    percent_formats = {"9", "10"}  # Excel's built-in 0% and 0.00%
+    for element in root.iter():
+        if _local(element.tag) == "numFmt" and _shows_percent(element.get("formatCode", "")):
+            percent_formats.add(element.get("numFmtId"))
+    for element in root.iter():
+        if _local(element.tag) == "cellXfs":
+            return {
+                str(index)
+                for index, xf in enumerate(x for x in element if _local(x.tag) == "xf")
+                if xf.get("numFmtId") in percent_formats
+            }
+    return set()
+
+
+def _shows_percent(code: str) -> bool:
+    """Whether a number format multiplies by 100: a % outside quotes, escapes and [..]."""
+    return "%" in re.sub(r'"[^"]*"|\\.|\[[^\]]*\]', "", code)
+
+
+def scan_sheet(archive: zipfile.ZipFile, sheet_name: str) -> SheetScan:
+    """The cells of a sheet whose content is not what it seems; raises UnsafeFile if the sheet
+    cannot be found or read."""
+    try:
+        sheets, parts = _workbook_parts(archive)
+        xml = archive.read(sheets[sheet_name])
+        percent = _percent_styles(archive, parts.get("styles"))
+        strings = parts.get("sharedStrings")
+        hash_text = bool(
+            _ERROR_TEXT.search(xml)
+            or (strings in archive.namelist() and _ERROR_TEXT.search(archive.read(strings)))
+        )
+    except DAMAGED:
+        raise UnsafeFile(_("The workbook is damaged and cannot be read.")) from None
+    percent_cell = (
+        re.compile(rb"\bs\s*=\s*[\"'](?:%s)[\"']" % b"|".join(x.encode() for x in percent))
+        if percent
+        else None
+    )
+    # Most sheets hold none of these: plain scans of the bytes settle that at once.
+    if not (
+        (any(hint in xml for hint in _FORMULA_HINTS) and _ANY_FORMULA.search(xml))
+        or (any(hint in xml for hint in _ERROR_HINTS) and _ANY_ERROR.search(xml))
+        or (percent_cell is not None and percent_cell.search(xml))
+    ):
+        return SheetScan([], {}, [], hash_text)
+    try:
+        return _scan_cells(xml, percent)._replace(hash_text=hash_text)
+    except (ElementTree.ParseError, ValueError):
+        raise UnsafeFile(_("The workbook is damaged and cannot be read.")) from None
+
+
+def _scan_cells(xml: bytes, percent: set[str]) -> SheetScan:
+    """Every cell read in order, with its position as a spreadsheet counts it: a row or a cell
+    without its reference follows the one before."""
+    scan = SheetScan([], {}, [])
+    row = column = 0
+    for event, element in ElementTree.iterparse(io.BytesIO(xml), events=("start", "end")):
+        name = _local(element.tag)
+        if event == "start":
+            if name == "row":
+                row = int(element.get("r") or row + 1)
+                column = 0
+            elif name == "c":
+                reference = element.get("r")
+                if reference:
+                    found = _REFERENCE.fullmatch(reference)
+                    if found is None:
+                        raise ValueError(reference)
+                    column = column_index_from_string(found.group(1).upper())
+                    row = int(found.group(2))
+                else:
+                    column += 1
+            continue
+        if name == "c":
+            reference = f"{get_column_letter(column)}{row}"
+            children = {_local(child.tag): child for child in element}
+            kind = element.get("t", "n")
+            value = children["v"].text if "v" in children else None
+            if "f" in children:
+                scan.formulas.append(reference)
+            elif kind == "e":
+                scan.errors[reference] = (value or "").strip() or "#N/A"
+            elif kind == "n" and value and element.get("s") in percent:
+                scan.percents.append(reference)
+            element.clear()
+        elif name == "row":
+            element.clear()
+    return scan
 
 
 def formula_cells(archive: zipfile.ZipFile, sheet_name: str) -> list[str]:
     """The cells of a sheet that hold a formula rather than a value."""
-    try:
-        for name, path in _sheet_parts(archive):
-            if name == sheet_name:
-                xml = archive.read(path)
-                if not _ANY_FORMULA.search(xml):
-                    return []
-                return [m.decode() for m in _FORMULA_CELL.findall(xml)]
-    except (KeyError, ElementTree.ParseError):
-        raise UnsafeFile(_("The workbook is damaged and cannot be read.")) from None
-    return []
+    return scan_sheet(archive, sheet_name).formulas
+
+
+# What a spreadsheet shows in a cell whose formula failed (Excel's, LibreOffice's and the newer
+# dynamic-array, data-type and connection errors). Typed as text, or exported to CSV, it is still
+# no value.
+SPREADSHEET_ERRORS = frozenset(
+    {
+        "#NULL!",
+        "#DIV/0!",
+        "#VALUE!",
+        "#REF!",
+        "#NAME?",
+        "#NUM!",
+        "#N/A",
+        "#GETTING_DATA",
+        "#SPILL!",
+        "#CALC!",
+        "#FIELD!",
+        "#BLOCKED!",
+        "#CONNECT!",
+        "#BUSY!",
+        "#UNKNOWN!",
+        "#EXTERNAL!",
+        "#PYTHON!",
+        "#TIMEOUT!",
+    }
+)
+
+
+def spreadsheet_error(cell) -> str | None:
+    """The spreadsheet error (#N/A, #DIV/0!…) a cell or a field holds instead of a value."""
+    if isinstance(cell, str) and cell.lstrip()[:1] == "#":
+        text = cell.strip().upper()
+        if text in SPREADSHEET_ERRORS:
+            return text
+    return None
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

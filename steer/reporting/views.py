@@ -333,10 +333,7 @@ def check_value(request, slug, form_code, period_code, unit_code):
     else:
         if value is not None:
             message = value_problem(row.line, value) or ""
-    return HttpResponse(
-        f'<span class="field-error">{message}</span>' if message else "",
-        content_type="text/html; charset=utf-8",
-    )
+    return render(request, "reporting/_field_error.html", {"message": message})
 
 
 @login_required

@@ -8,22 +8,27 @@ workbook from another unit, period or version, or with its rows moved, is recogn
 import hashlib
 import hmac
 import io
+from decimal import Decimal
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from openpyxl.worksheet.datavalidation import DataValidation
-from python_calamine import CalamineWorkbook
+from python_calamine import CalamineError, CalamineWorkbook
 
+from steer.core.templatetags.steer import num
 from steer.reporting.imports import Entry, Problem
 from steer.reporting.models import Quality
 from steer.reporting.periods import Period
 from steer.reporting.safety import (
+    SheetScan,
     UnsafeFile,
-    formula_cells,
     plain_text,
     safe_text,
+    scan_sheet,
+    spreadsheet_error,
 )
 
 TEMPLATE = "steer-report"
@@ -235,11 +240,11 @@ def read_report(book: CalamineWorkbook, archive) -> tuple[list[Entry], dict, lis
             _("The sheet “%(sheet)s” is missing; sheets must not be renamed or deleted.")
             % {"sheet": DATA_SHEET}
         )
-    rows = book.get_sheet_by_name(DATA_SHEET).to_python(skip_empty_area=False)
-    problems = [
-        Problem(_cell(cell), _("the cell holds a formula; enter a value."))
-        for cell in formula_cells(archive, DATA_SHEET)
-    ]
+    rows, scan = read_sheet(book, archive, DATA_SHEET)
+    problems = sheet_problems(scan, rows, _cell)
+    if rows is None:
+        return [], meta, problems
+    percents = set(scan.percents)
     keys = meta["keys"].split(";") if meta["keys"] else []
     entries = []
     for i, key in enumerate(keys):
@@ -257,6 +262,17 @@ def read_report(book: CalamineWorkbook, archive) -> tuple[list[Entry], dict, lis
                     % {"key": key},
                 )
             )
+            continue
+        taken = [(col, _at(row, col)) for col in (VALUE_COL, QUALITY_COL, COMMENT_COL)]
+        odd = [
+            Problem(_cell(f"{col}{r}"), error_text(error))
+            for col, error in ((col, spreadsheet_error(cell)) for col, cell in taken)
+            if error
+        ]
+        if f"{VALUE_COL}{r}" in percents:
+            odd.append(Problem(_cell(f"{VALUE_COL}{r}"), percent_text(taken[0][1])))
+        if odd:
+            problems.extend(odd)
             continue
         code, _sep, option = key.partition("|")
         entries.append(
@@ -281,6 +297,57 @@ def read_report(book: CalamineWorkbook, archive) -> tuple[list[Entry], dict, lis
 
 
 _META_KEYS = ("template", "version", "programme", "form", "unit", "period", "keys")
+
+
+def read_sheet(book: CalamineWorkbook, archive, name: str) -> tuple[list[list] | None, SheetScan]:
+    """The rows of a sheet as calamine reads them, each error cell holding its error (#N/A…)
+    rather than the empty value calamine gives it, and the sheet's odd cells. The rows are None
+    when calamine cannot read the sheet because of an error it does not know (#SPILL!…)."""
+    scan = scan_sheet(archive, name)
+    try:
+        rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    except CalamineError:
+        if not scan.errors:
+            raise
+        return None, scan
+    for reference, error in scan.errors.items():
+        letters, number = coordinate_from_string(reference)
+        r, c = number - 1, column_index_from_string(letters) - 1
+        if r < len(rows):
+            row = rows[r]
+            row.extend([""] * (c + 1 - len(row)))
+            row[c] = error
+    return rows, scan
+
+
+def sheet_problems(scan: SheetScan, rows, cell_name) -> list[Problem]:
+    """A formula anywhere in the sheet; every error cell when the sheet could not be read (when
+    it could, the readers name those in the cells they take)."""
+    problems = [
+        Problem(cell_name(cell), _("the cell holds a formula; enter a value."))
+        for cell in scan.formulas
+    ]
+    if rows is None:
+        problems += [Problem(cell_name(c), error_text(e)) for c, e in scan.errors.items()]
+    return problems
+
+
+def error_text(error: str) -> str:
+    return _(
+        "the cell holds the spreadsheet error %(error)s, not a value; enter the value itself."
+    ) % {"error": error}
+
+
+def percent_text(value) -> str:
+    """A value cell formatted as a percentage: it shows 95,6 % and holds 0.956."""
+    number = Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value or 0))
+    shown = number * 100
+    # num() would overflow on a number of hundreds of digits (1e300): that one is written as is.
+    text = num if abs(shown) < 10**15 else str
+    return _(
+        "the cell is formatted as a percentage: it shows %(shown)s%% but holds %(value)s. "
+        "Format it as a number and type the figure."
+    ) % {"shown": text(shown), "value": text(number)}
 
 
 def _at(row, column: str):
