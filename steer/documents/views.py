@@ -226,11 +226,13 @@ def _outputs_context(draft) -> dict:
         .annotate(has_pdf=ExpressionWrapper(Q(pdf__isnull=False), output_field=BooleanField()))
     )
     for output in outputs:
-        output.stale = services.is_stale(output)
+        output.interrupted = services.is_interrupted(output)
+        output.resumes = output.interrupted and services.will_resume(output)
         # Stored as ISO (what the fingerprint was taken with); shown the local way.
         output.as_of = parse_datetime(output.data_as_of) if output.data_as_of else None
     busy = any(
-        o.state in (Output.State.QUEUED, Output.State.RUNNING) and not o.stale for o in outputs
+        o.state in (Output.State.QUEUED, Output.State.RUNNING) and not o.interrupted
+        for o in outputs
     )
     return {"outputs": outputs, "busy": busy}
 
