@@ -311,6 +311,44 @@ def test_a_field_of_another_document_is_refused_for_this_one(client):
     assert "“texts.lessons”" in message
 
 
+def linked_picture(target: str) -> bytes:
+    """A template whose picture is linked, not inserted: LibreOffice would fetch the target."""
+    document = docx.Document()
+    document.add_paragraph("Biểu trưng của Sở: {{ doc.issuer }}")
+    document.add_picture(io.BytesIO(PNG))
+    data = io.BytesIO()
+    document.save(data)
+    parts = {}
+    with zipfile.ZipFile(io.BytesIO(data.getvalue())) as archive:
+        for name in archive.namelist():
+            parts[name] = archive.read(name)
+    rels = parts["word/_rels/document.xml.rels"].decode()
+    parts["word/_rels/document.xml.rels"] = re.sub(
+        r'Target="media/image1.png"', f'Target="{target}" TargetMode="External"', rels
+    ).encode()
+    parts["word/document.xml"] = parts["word/document.xml"].replace(b"r:embed=", b"r:link=")
+    del parts["word/media/image1.png"]
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, part in parts.items():
+            archive.writestr(name, part)
+    return out.getvalue()
+
+
+# A 1×1 PNG.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de0000000c49444154789c63"
+    "f8cfc0000003010100c9fe92ef0000000049454e44ae426082"
+)
+
+
+@pytest.mark.parametrize("target", ["file:///etc/ssl/certs/anh.png", "http://10.0.0.5/noi-bo.png"])
+def test_a_picture_linked_from_outside_the_file_is_refused(client, target):
+    message = refusal(upload(client, linked_picture(target)))
+    assert f"“{target}”: mẫu liên kết tới một tệp hoặc địa chỉ bên ngoài" in message
+    assert not DocumentTemplate.objects.exists()
+
+
 # -- a hostile template already stored ----------------------------------------------------------
 
 
@@ -346,6 +384,13 @@ def test_with_the_check_bypassed_the_sandbox_still_stops_the_payload(
     assert output.state == Output.State.FAILED and output.docx is None
     assert output.error.startswith("Mẫu tìm cách truy cập những thứ nằm ngoài")
     assert not marker.exists()
+
+
+def test_a_stored_template_linking_a_picture_from_the_server_fails_the_file(unit_report):
+    stored_hostile(linked_picture("file:///etc/ssl/certs/anh.png"))
+    output = make(unit_report)
+    assert output.state == Output.State.FAILED and output.docx is None
+    assert "file:///etc/ssl/certs/anh.png" in output.error
 
 
 def test_a_template_making_an_enormous_document_fails_cleanly(unit_report, monkeypatch):

@@ -79,6 +79,7 @@ def render_docx(
     sandbox, each part checked before it is rendered (steer.documents.sandbox)."""
     progress = progress or (lambda _percent, _step: None)
     document = _open(template)
+    sandbox.check_links(document)  # a template stored unchecked may link to anything
     charts: list[Chart] = []
     _charts_in(context, charts)
     images = {}

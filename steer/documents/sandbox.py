@@ -7,6 +7,9 @@ before use, and rendered in a sandbox.
   tests, `for`/`if`/`with`/`set`, comparisons and a little arithmetic pass. No call, no name
   starting with "_", no attribute the context does not provide, no include/import/extends/macro,
   no loop over anything but the document's lists, nested at most two deep.
+- `check` also refuses content linked from outside the file (a picture, a frame, an object):
+  LibreOffice fetches a linked picture when it prints the PDF, so a template could show any
+  image on the server, or make the worker fetch any address of its network. Hyperlinks pass.
 - `Environment` renders with Jinja's immutable sandbox, without globals, with the allowed filters
   and tests only, and runs the same check on each part before compiling it: a template stored
   before the check existed is never rendered unchecked. A part's output is bounded in size.
@@ -19,6 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import jinja2
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docxtpl import DocxTemplate
 from jinja2 import nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -46,6 +50,12 @@ PROPERTIES = (
 )
 FOOTNOTES = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
 ROOTS = {"w:body": "body", "w:hdr": "header", "w:ftr": "footer", "w:footnotes": "footnotes"}
+ROOTS_BY_NAME = {
+    "document": "body",
+    "header": "header",
+    "footer": "footer",
+    "footnotes": "footnotes",
+}
 STATEMENTS = {
     nodes.Include: "{% include %}",
     nodes.Import: "{% import %}",
@@ -122,9 +132,26 @@ _PARSER = jinja2.Environment()  # the syntax of Environment below: Jinja's defau
 
 
 def check(document: DocxTemplate, layout: str) -> None:
-    """Raise Refusal unless every part of the template uses only what its layout documents."""
+    """Raise Refusal unless every part of the template uses only what its layout documents,
+    and it links to nothing outside itself."""
+    check_links(document)
     for part, source in sources(document):
         check_source(source, part, layout)
+
+
+def check_links(document: DocxTemplate) -> None:
+    document.init_docx()
+    package = document.docx.part.package
+    owners = [(None, package.rels), *((p, p.rels) for p in package.iter_parts())]
+    for part, rels in owners:
+        for rel in rels.values():
+            if rel.is_external and rel.reltype != RT.HYPERLINK:
+                where = ROOTS_BY_NAME.get(re.sub(r"[0-9]*\.xml$", "", _name(part)), "file")
+                raise Refusal("link", rel.target_ref, where)
+
+
+def _name(part) -> str:
+    return str(part.partname).rpartition("/")[2] if part is not None else ""
 
 
 def check_source(source: str, part: str, layout: str) -> None:

@@ -92,6 +92,10 @@ REASONS = {
     "loops": gettext_lazy("a part of the template may hold at most %(most)s loops"),
     "depth": gettext_lazy("fields are nested too deeply"),
     "syntax": gettext_lazy("the field cannot be read"),
+    "link": gettext_lazy(
+        "the template links to a file or address outside itself; insert pictures and other "
+        "content into the document instead of linking them"
+    ),
 }
 PARTS = {
     "body": gettext_lazy("the body"),
@@ -99,6 +103,7 @@ PARTS = {
     "footer": gettext_lazy("a page footer"),
     "footnotes": gettext_lazy("the footnotes"),
     "property": gettext_lazy("the file's properties (File > Info)"),
+    "file": gettext_lazy("the file"),
 }
 
 
