@@ -86,6 +86,7 @@ print(json.dumps({
 # The test database must exist (it is copied), so the tests ask for it, though they do not use it.
 pytestmark = pytest.mark.django_db
 WAIT = 300  # seconds: a loaded 2-core machine runs these several times slower than an idle one
+OFFICE = ("oosplash", "soffice.bin")  # LibreOffice's launcher and the office itself
 
 
 def postgres_url(name: str) -> str:
@@ -215,6 +216,19 @@ def left_behind(session: int) -> dict[int, str]:
     while (running := in_session(session)) and time.monotonic() < deadline:
         time.sleep(0.1)
     return running
+
+
+def stat_fields(pid: int) -> list[str]:
+    """/proc/<pid>/stat from field 3 (state) on; the name, in parentheses, may hold spaces."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    return stat[stat.rindex(")") + 2 :].split()
+
+
+def signalled(pid: int, signum: int) -> bool:
+    """Whether a signal waits to be delivered to a (stopped) process."""
+    status = Path(f"/proc/{pid}/status").read_text().splitlines()
+    masks = [int(line.split()[1], 16) for line in status if line.startswith(("SigPnd", "ShdPnd"))]
+    return any(mask & (1 << (signum - 1)) for mask in masks)
 
 
 def in_session(session: int) -> dict[int, str]:
@@ -399,7 +413,7 @@ def test_a_document_killed_while_being_made_leaves_no_process_no_folder_and_fail
     )
 
     def printing():
-        running = [n for n in in_session(process.pid).values() if "soffice" in n]
+        running = [n for n in in_session(process.pid).values() if n in OFFICE]
         return running and f"LibreOffice was printing the PDF ({', '.join(running)})"
 
     def drawing():
@@ -408,9 +422,22 @@ def test_a_document_killed_while_being_made_leaves_no_process_no_folder_and_fail
 
     try:
         sign = until(printing if pdf else drawing, process, "making the file")
+        # LibreOffice is frozen first, as if it hung: killing the command must send it SIGTERM
+        # (it would otherwise finish its PDF, or hang, on its own).
+        office_processes = in_session(process.pid)
+        started = [pid for pid in office_processes if int(stat_fields(pid)[1]) == process.pid]
+        assert started, office_processes
+        for pid in office_processes:
+            os.kill(pid, signal.SIGSTOP)
         os.kill(process.pid, signal.SIGKILL)
         process.wait(timeout=30)
-        # LibreOffice dies with the command (it is sent SIGTERM when its parent dies).
+        deadline = time.monotonic() + 10
+        while not all(signalled(pid, signal.SIGTERM) for pid in started):
+            assert time.monotonic() < deadline, f"LibreOffice was not told to stop; {sign}"
+            time.sleep(0.05)
+        for pid in office_processes:
+            with suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
         assert left_behind(process.pid) == {}, sign
     finally:
         kill(process)
