@@ -58,32 +58,40 @@ def word(line: str, *, where="body", base: bytes | None = None) -> bytes:
     return with_footnote(data.getvalue(), line) if where == "footnotes" else data.getvalue()
 
 
-def with_footnote(data: bytes, line: str) -> bytes:
-    """The file with a footnotes part holding the line (python-docx cannot write one)."""
-    parts = {}
+def rezipped(data: bytes, change) -> bytes:
+    """The .docx with its parts (name: bytes) changed by change(parts), as a clerk's tool might
+    write it."""
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        for name in archive.namelist():
-            parts[name] = archive.read(name)
-    parts["word/footnotes.xml"] = (
-        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:footnotes xmlns:w="{W}">'
-        f'<w:footnote w:id="1"><w:p><w:r><w:t>{escape(line)}</w:t></w:r></w:p></w:footnote>'
-        "</w:footnotes>"
-    ).encode()
-    parts["word/_rels/document.xml.rels"] = parts["word/_rels/document.xml.rels"].replace(
-        b"</Relationships>",
-        f'<Relationship Id="rIdFootnotes" Type="{FOOTNOTES_TYPE}" '
-        'Target="footnotes.xml"/></Relationships>'.encode(),
-    )
-    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
-        b"</Types>",
-        f'<Override PartName="/word/footnotes.xml" ContentType="{sandbox.FOOTNOTES}"/>'
-        "</Types>".encode(),
-    )
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    change(parts)
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, content_ in parts.items():
-            archive.writestr(name, content_)
+        for name, part in parts.items():
+            archive.writestr(name, part)
     return out.getvalue()
+
+
+def with_footnote(data: bytes, line: str) -> bytes:
+    """The file with a footnotes part holding the line (python-docx cannot write one)."""
+
+    def add(parts: dict) -> None:
+        parts["word/footnotes.xml"] = (
+            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:footnotes xmlns:w="{W}">'
+            f'<w:footnote w:id="1"><w:p><w:r><w:t>{escape(line)}</w:t></w:r></w:p></w:footnote>'
+            "</w:footnotes>"
+        ).encode()
+        parts["word/_rels/document.xml.rels"] = parts["word/_rels/document.xml.rels"].replace(
+            b"</Relationships>",
+            f'<Relationship Id="rIdFootnotes" Type="{FOOTNOTES_TYPE}" '
+            'Target="footnotes.xml"/></Relationships>'.encode(),
+        )
+        parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
+            b"</Types>",
+            f'<Override PartName="/word/footnotes.xml" ContentType="{sandbox.FOOTNOTES}"/>'
+            "</Types>".encode(),
+        )
+
+    return rezipped(data, add)
 
 
 def upload(client, data: bytes, kind="unit_report", style="state"):
@@ -318,21 +326,16 @@ def linked_picture(target: str) -> bytes:
     document.add_picture(io.BytesIO(PNG))
     data = io.BytesIO()
     document.save(data)
-    parts = {}
-    with zipfile.ZipFile(io.BytesIO(data.getvalue())) as archive:
-        for name in archive.namelist():
-            parts[name] = archive.read(name)
-    rels = parts["word/_rels/document.xml.rels"].decode()
-    parts["word/_rels/document.xml.rels"] = re.sub(
-        r'Target="media/image1.png"', f'Target="{target}" TargetMode="External"', rels
-    ).encode()
-    parts["word/document.xml"] = parts["word/document.xml"].replace(b"r:embed=", b"r:link=")
-    del parts["word/media/image1.png"]
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as archive:
-        for name, part in parts.items():
-            archive.writestr(name, part)
-    return out.getvalue()
+
+    def link(parts: dict) -> None:
+        rels = parts["word/_rels/document.xml.rels"].decode()
+        parts["word/_rels/document.xml.rels"] = re.sub(
+            r'Target="media/image1.png"', f'Target="{target}" TargetMode="External"', rels
+        ).encode()
+        parts["word/document.xml"] = parts["word/document.xml"].replace(b"r:embed=", b"r:link=")
+        del parts["word/media/image1.png"]
+
+    return rezipped(data.getvalue(), link)
 
 
 # A 1×1 PNG.

@@ -358,8 +358,8 @@ def is_interrupted(output: Output) -> bool:
     process is gone (seen at once on its own host, by its id) or gave no sign of life for
     HEARTBEAT_LOST. A waiting output no worker took within STALE_AFTER counts too (no worker
     runs)."""
-    if output.state == Output.State.QUEUED:
-        return _age(output.made_at) > STALE_AFTER
+    if output.state == Output.State.QUEUED:  # since it was asked for, or queued again
+        return _age(output.heartbeat or output.made_at) > STALE_AFTER
     if output.state != Output.State.RUNNING:
         return False
     if output.runner and processes.alive(output.runner) is False:
@@ -391,7 +391,8 @@ def sweep() -> None:
             continue
         same = Output.objects.filter(pk=output.pk, state=output.state, runner=output.runner)
         if will_resume(output):
-            if same.update(state=Output.State.QUEUED, progress=0, runner="", heartbeat=None):
+            queued = {"progress": 0, "runner": "", "heartbeat": timezone.now()}
+            if same.update(state=Output.State.QUEUED, **queued):
                 _enqueue(output.pk)
         else:
             message = INTERRUPTED_AGAIN if output.background else INTERRUPTED
