@@ -32,7 +32,7 @@ from steer.documents.fields import CONTEXTS, FILTERS, LINES, LOOP, TESTS, TEXT, 
 MAX_LOOP_NESTING = 2  # the built-in templates nest two: a table's rows inside an objective
 MAX_LOOPS = 200  # in one part; the built-in synthesis has 22
 MAX_DEPTH = 40  # statements and expressions inside one another
-MAX_OUTPUT = 50_000_000  # characters of XML from one part; the H1 2024 synthesis makes 1.3 M
+MAX_OUTPUT = 50_000_000  # characters of XML from one part; the H1 2024 synthesis makes 0.5 M
 # The core properties docxtpl renders are some of these; all are read, in case a release
 # renders more.
 PROPERTIES = (
