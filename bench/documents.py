@@ -77,7 +77,7 @@ def main() -> None:
 
     def word() -> bytes:
         facts = content.gather(draft)
-        return render_docx(template, content.context(draft, facts))
+        return render_docx(template, content.context(draft, facts), layout=draft.layout)
 
     def facts_only():
         return content.context(draft, content.gather(draft))
@@ -93,7 +93,7 @@ def main() -> None:
         without = dict(context)
         without["charts"] = dict.fromkeys(context["charts"])
         without["objectives"] = [{**o, "chart": None} for o in context["objectives"]]
-        return render_docx(template, without)
+        return render_docx(template, without, layout=draft.layout)
 
     t_word, data = median_time(word, args.runs)
     t_facts, _ = median_time(facts_only, args.runs)

@@ -31,7 +31,7 @@ from django.core.files.base import ContentFile
 from django.db import connection
 
 from steer.accounts.models import User
-from steer.core.backups import create_backup
+from steer.core.backups import BackupError, _placed_files, create_backup, unpack
 from steer.documents import layout
 from steer.documents.models import Draft, Output
 from steer.reporting.models import DataValue, Evidence
@@ -361,3 +361,74 @@ def test_a_damaged_altered_or_newer_archive_is_refused_and_changes_nothing(
     assert "Nothing was restored" in refused.stderr
     assert site.tables() == []
     assert site.media() == {}
+
+
+# -- hostile archives ------------------------------------------------------------------------
+
+
+def archive_with(path: Path, member: tarfile.TarInfo, data: bytes = b"") -> Path:
+    """An archive whose first member is `member`, with a checksum that fits: damage is not
+    what stops it."""
+    with tarfile.open(path, "w:gz") as archive:
+        member.size = len(data) if member.isfile() else 0
+        archive.addfile(member, io.BytesIO(data) if member.isfile() else None)
+        manifest = json.dumps({"format": "steer-backup", "format_version": 1}).encode()
+        info = tarfile.TarInfo("manifest.json")
+        info.size = len(manifest)
+        archive.addfile(info, io.BytesIO(manifest))
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    Path(f"{path}.sha256").write_text(f"{digest}  {path.name}\n")
+    return path
+
+
+def member(name: str, kind=tarfile.REGTYPE, link: str = "") -> tarfile.TarInfo:
+    info = tarfile.TarInfo(name)
+    info.type, info.linkname = kind, link
+    return info
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        member("../../ngoai-thu-muc.txt"),
+        member("media/../../../ngoai-thu-muc.txt"),
+        member("/tmp/ngoai-thu-muc.txt"),
+        member("./media/steering/a.pdf"),
+        member("media//steering/a.pdf"),
+        member("khac/a.pdf"),
+        member("media/lien-ket", tarfile.SYMTYPE, "/etc/passwd"),
+        member("media/lien-ket-cung", tarfile.LNKTYPE, "manifest.json"),
+        member("media/thu-muc", tarfile.DIRTYPE),
+        member("media/fifo", tarfile.FIFOTYPE),
+    ],
+    ids=lambda m: m.name,
+)
+def test_an_archive_member_outside_the_backups_own_names_is_refused_and_written_nowhere(
+    tmp_path, hostile
+):
+    into = tmp_path / "giai-nen" / "ben-trong"
+    into.mkdir(parents=True)
+    archive = archive_with(tmp_path / "sao-luu.tar.gz", hostile, b"noi dung la")
+    with pytest.raises(BackupError, match="which a steer backup does not"):
+        unpack(archive, into)
+    written = [p for p in tmp_path.rglob("*") if p.is_file() or p.is_symlink()]
+    assert sorted(p.name for p in written) == ["sao-luu.tar.gz", "sao-luu.tar.gz.sha256"]
+
+
+def test_a_restore_refuses_to_follow_a_link_out_of_media_root(tmp_path):
+    staged = tmp_path / "giai-nen" / "media"
+    (staged / "steering" / "directive" / "7").mkdir(parents=True)
+    (staged / "steering" / "directive" / "7" / "bien-ban.pdf").write_bytes(b"%PDF-1.4")
+    root, elsewhere = tmp_path / "media", tmp_path / "noi-khac"
+    root.mkdir()
+    elsewhere.mkdir()
+    (root / "steering").symlink_to(elsewhere)
+    with pytest.raises(BackupError, match="would be written outside"):
+        _placed_files(staged, root)
+    (root / "steering").unlink()
+    assert _placed_files(staged, root) == [
+        (
+            staged / "steering" / "directive" / "7" / "bien-ban.pdf",
+            root / "steering" / "directive" / "7" / "bien-ban.pdf",
+        )
+    ]

@@ -21,13 +21,11 @@ import zipfile
 from contextlib import closing, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from unittest import mock
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
 from django.db import connection, connections
-from django.utils import timezone
 
 from steer.documents import services
 from steer.documents.models import Output
@@ -92,6 +90,7 @@ print(json.dumps({
 # The test database must exist (it is copied), so the tests ask for it, though they do not use it.
 pytestmark = pytest.mark.django_db
 WAIT = 300  # seconds: a loaded 2-core machine runs these several times slower than an idle one
+OFFICE = ("oosplash", "soffice.bin")  # LibreOffice's launcher and the office itself
 
 
 def postgres_url(name: str) -> str:
@@ -149,9 +148,9 @@ def server(statement: str, *names: str) -> None:
         db.execute(statement.format(*(f'"{n}"' for n in names)))
 
 
-def run(args: list[str], db: Scratch, **kwargs) -> subprocess.CompletedProcess:
+def run(args: list[str], db: Scratch, **env) -> subprocess.CompletedProcess:
     done = subprocess.run(
-        args, env=db.env(), cwd=ROOT, capture_output=True, text=True, timeout=WAIT, **kwargs
+        args, env=db.env(**env), cwd=ROOT, capture_output=True, text=True, timeout=WAIT
     )
     assert done.returncode == 0, done.stdout + done.stderr
     return done
@@ -206,11 +205,34 @@ def until(condition, process: subprocess.Popen, what: str):
 
 def kill(process: subprocess.Popen) -> None:
     """SIGKILL the command, then whatever it had started (LibreOffice), by their ids."""
-    os.kill(process.pid, signal.SIGKILL)
+    if process.poll() is None:
+        os.kill(process.pid, signal.SIGKILL)
     process.wait(timeout=30)
     for pid in in_session(process.pid):
         with suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
+
+
+def left_behind(session: int) -> dict[int, str]:
+    """The processes of a killed command's session still running after a while (LibreOffice
+    takes a second or two to stop)."""
+    deadline = time.monotonic() + 30
+    while (running := in_session(session)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return running
+
+
+def stat_fields(pid: int) -> list[str]:
+    """/proc/<pid>/stat from field 3 (state) on; the name, in parentheses, may hold spaces."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    return stat[stat.rindex(")") + 2 :].split()
+
+
+def signalled(pid: int, signum: int) -> bool:
+    """Whether a signal waits to be delivered to a (stopped) process."""
+    status = Path(f"/proc/{pid}/status").read_text().splitlines()
+    masks = [int(line.split()[1], 16) for line in status if line.startswith(("SigPnd", "ShdPnd"))]
+    return any(mask & (1 << (signum - 1)) for mask in masks)
 
 
 def in_session(session: int) -> dict[int, str]:
@@ -340,15 +362,26 @@ def test_an_import_killed_while_writing_leaves_none_of_its_values(db_copy, tmp_p
 
 
 def outputs(db: Scratch) -> list[dict]:
-    names = ["id", "state", "progress", "want_pdf", "docx", "pdf", "pdf_problem", "made_at"]
+    names = [
+        "id",
+        "state",
+        "progress",
+        "want_pdf",
+        "docx",
+        "pdf",
+        "pdf_problem",
+        "error",
+        "made_at",
+        "runner",
+        "heartbeat",
+    ]
     rows = db.query(f"SELECT {', '.join(names)} FROM documents_output ORDER BY id")
     found = []
     for row in rows:
         output = dict(zip(names, row, strict=True))
-        made_at = output["made_at"]
-        if isinstance(made_at, str):  # SQLite: UTC, without the zone
-            made_at = dt.datetime.fromisoformat(made_at).replace(tzinfo=dt.UTC)
-        output["made_at"] = made_at
+        for moment in ("made_at", "heartbeat"):
+            if isinstance(output[moment], str):  # SQLite: UTC, without the zone
+                output[moment] = dt.datetime.fromisoformat(output[moment]).replace(tzinfo=dt.UTC)
         found.append(output)
     return found
 
@@ -366,7 +399,9 @@ def complete(output: dict) -> bool:
     return True
 
 
-def test_a_document_killed_while_being_made_is_left_unfinished_without_a_file(db_copy, tmp_path):
+def test_a_document_killed_while_being_made_leaves_no_process_no_folder_and_fails(
+    db_copy, tmp_path
+):
     draft = db_copy.value(
         "SELECT id FROM documents_draft WHERE kind = 'synthesis' AND period = '2024S1'"
     )
@@ -376,7 +411,7 @@ def test_a_document_killed_while_being_made_is_left_unfinished_without_a_file(db
     command = ["make_document", str(draft), "--user", "thuongtruc", "--skip-checks"]
     process = subprocess.Popen(
         [*MANAGE, *command, *(["--pdf"] if pdf else [])],
-        # LibreOffice's working folder goes here, not in /tmp, when it is killed too.
+        # LibreOffice's working folder goes here, not in /tmp.
         env=db_copy.env(TMPDIR=str(tmp_path)),
         cwd=ROOT,
         stdout=subprocess.PIPE,
@@ -386,7 +421,7 @@ def test_a_document_killed_while_being_made_is_left_unfinished_without_a_file(db
     )
 
     def printing():
-        running = [n for n in in_session(process.pid).values() if "soffice" in n]
+        running = [n for n in in_session(process.pid).values() if n in OFFICE]
         return running and f"LibreOffice was printing the PDF ({', '.join(running)})"
 
     def drawing():
@@ -395,6 +430,23 @@ def test_a_document_killed_while_being_made_is_left_unfinished_without_a_file(db
 
     try:
         sign = until(printing if pdf else drawing, process, "making the file")
+        # LibreOffice is frozen first, as if it hung: killing the command must send it SIGTERM
+        # (it would otherwise finish its PDF, or hang, on its own).
+        office_processes = in_session(process.pid)
+        started = [pid for pid in office_processes if int(stat_fields(pid)[1]) == process.pid]
+        assert started, office_processes
+        for pid in office_processes:
+            os.kill(pid, signal.SIGSTOP)
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+        deadline = time.monotonic() + 10
+        while not all(signalled(pid, signal.SIGTERM) for pid in started):
+            assert time.monotonic() < deadline, f"LibreOffice was not told to stop; {sign}"
+            time.sleep(0.05)
+        for pid in office_processes:
+            with suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
+        assert left_behind(process.pid) == {}, sign
     finally:
         kill(process)
     assert process.returncode == -signal.SIGKILL, sign
@@ -405,21 +457,26 @@ def test_a_document_killed_while_being_made_is_left_unfinished_without_a_file(db
     assert interrupted["state"] == Output.State.RUNNING, sign
     assert interrupted["docx"] is None and interrupted["pdf"] is None
     assert interrupted["progress"] < 100
-    assert not any(o["state"] == Output.State.DONE and not complete(o) for o in made)
-    # The page shows it as being made, then as interrupted once it is too old to be alive.
-    shown = Output(state=interrupted["state"], made_at=interrupted["made_at"])
-    assert not services.is_stale(shown)
-    later = timezone.now() + dt.timedelta(seconds=services.STALE_AFTER + 1)
-    with mock.patch("django.utils.timezone.now", return_value=later):
-        assert services.is_stale(shown)
+    # Seen as interrupted at once (its process is gone), not 15 minutes later.
+    shown = Output(
+        state=interrupted["state"],
+        made_at=interrupted["made_at"],
+        runner=interrupted["runner"],
+        heartbeat=interrupted["heartbeat"],
+    )
+    assert services.is_interrupted(shown)
+    # SIGKILL left the conversion's folder, with the document in it.
+    assert bool(list(tmp_path.glob("steer-pdf-*"))) == pdf
 
-    # Asked again, the file is made whole; the interrupted one stays without a file. The command
-    # queued no task, so no worker picks the interrupted one up and makes it a second time.
-    run([*MANAGE, *command, *(["--pdf"] if pdf else [])], db_copy)
+    # Asked again: the killed file fails with the reason (the command queued no task, so no
+    # worker makes it a second time), its folder goes, and the new file is made whole.
+    run([*MANAGE, *command, *(["--pdf"] if pdf else [])], db_copy, TMPDIR=str(tmp_path))
     assert db_copy.value(tasks) == queued
     again, remade = outputs(db_copy)
-    assert again["id"] == interrupted["id"] and again["state"] == Output.State.RUNNING
+    assert again["id"] == interrupted["id"] and again["state"] == Output.State.FAILED
+    assert again["error"].startswith("Việc tạo tệp bị gián đoạn")
     assert again["docx"] is None and again["pdf"] is None
     assert remade["state"] == Output.State.DONE
     assert complete(remade)
     assert (remade["pdf"] is not None) == pdf
+    assert not list(tmp_path.glob("steer-pdf-*"))

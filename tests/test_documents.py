@@ -478,3 +478,15 @@ def test_the_command_line_makes_the_file_with_a_progress_bar_and_queues_nothing(
     assert (tmp_path / "bc.docx").stat().st_size > 50_000
     assert "document: 100%" in capsys.readouterr().err
     assert synthesis.outputs.get().made_by.username == "thuongtruc"
+
+
+def test_a_files_download_name_is_plain_ascii_whatever_the_units_code(client, programme):
+    draft = Draft.objects.get(programme=programme, kind="unit_report")
+    OrgUnit.objects.filter(pk=draft.unit_id).update(code='006"; f=a.html')
+    draft.refresh_from_db()
+    output = make(draft)
+    client.force_login(user("thuongtruc"))
+    response = client.get(f"/p/07-ctr-tu/documents/files/{output.pk}.docx")
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="unit_report-07-ctr-tu-2024S1-006-f-a-html-{output.pk}.docx"'
+    )

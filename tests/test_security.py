@@ -588,7 +588,7 @@ def test_a_web_page_named_docx_is_refused_as_a_document_template(login):
     assert "có chứa macro" in response.context["form"].errors["file"][0]
     assert not DocumentTemplate.objects.exists()
     # The built-in template passes the same check.
-    check_template(layout.build("synthesis", "state"))
+    check_template(layout.build("synthesis", "state"), "synthesis")
 
 
 @pytest.mark.parametrize(

@@ -856,17 +856,31 @@ def _reset_sequences(using: str, models) -> None:
                 cursor.execute(sql)
 
 
-def _put_files(staged: Path, root: Path) -> int:
-    count = 0
+def _placed_files(staged: Path, root: Path) -> list[tuple[Path, Path]]:
+    """(unpacked file, where it goes under MEDIA_ROOT) for every file of the archive. The
+    members' names were checked (no absolute name, no "..", no link); this refuses a
+    destination that a link already under MEDIA_ROOT would lead outside it."""
     if not staged.is_dir():
-        return 0
+        return []
+    real_root = root.resolve()
+    placed = []
     for path in sorted(staged.rglob("*")):
         if path.is_file():
             destination = root / path.relative_to(staged)
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            shutil.move(path, destination)
-            count += 1
-    return count
+            if not destination.resolve().is_relative_to(real_root):
+                raise BackupError(
+                    f"The file {destination} would be written outside {root} (a link there "
+                    "leads elsewhere): remove the link and restore again."
+                )
+            placed.append((path, destination))
+    return placed
+
+
+def _put_files(placed: list[tuple[Path, Path]]) -> int:
+    for path, destination in placed:
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(path, destination)
+    return len(placed)
 
 
 def restore_backup(
@@ -894,6 +908,7 @@ def restore_backup(
     with tempfile.TemporaryDirectory(prefix=".restore-", dir=work_parent) as work:
         work = Path(work)
         manifest = unpack(path, work, progress)
+        placed = _placed_files(work / "media", Path(settings.MEDIA_ROOT))
         executor = MigrationExecutor(connection)
         loader = executor.loader
         applied = _check_migrations(manifest, loader)
@@ -940,7 +955,7 @@ def restore_backup(
             ) from error
         call_command("migrate", database=using, interactive=False, verbosity=0, skip_checks=True)
         _reset_sequences(using, data_models(using, include_auto_created=True))
-        files = _put_files(work / "media", Path(settings.MEDIA_ROOT))
+        files = _put_files(placed)
     return Restore(
         rows=rows.done,
         files=files,

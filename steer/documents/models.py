@@ -165,6 +165,12 @@ class Output(models.Model):
         verbose_name=_("template"),
     )
     data_digest = models.CharField(_("data fingerprint"), max_length=64, blank=True)
+    # Who is making it (steer.core.processes.me()) and its last sign of life: how a file left
+    # unfinished by a killed process is recognised and made again or failed (services.sweep).
+    runner = models.CharField(_("made by process"), max_length=120, blank=True)
+    heartbeat = models.DateTimeField(_("last sign of life"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    background = models.BooleanField(_("made by the background worker"), default=False)
     data_as_of = models.CharField(_("latest approval included"), max_length=40, blank=True)
     made_by = models.ForeignKey(USER, models.PROTECT, related_name="+", verbose_name=_("by"))
     made_at = models.DateTimeField(_("asked for"), default=timezone.now)

@@ -1,34 +1,39 @@
 """The one write path of documents: templates, drafts and the files made from them."""
 
 import io
+import logging
 import time
 
-import jinja2
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from docxtpl import DocxTemplate
 
-from steer.core import conflicts, uploads
+from steer.core import conflicts, processes, uploads
 from steer.core.conflicts import Fields, plain
 from steer.core.numbering import allocate
-from steer.documents import content, layout
+from steer.documents import content, fields, layout, sandbox
 from steer.documents.models import DocumentTemplate, Draft, Kind, Output, Style
 from steer.documents.render import (
     ConversionFailed,
     TemplateProblem,
     office,
     render_docx,
+    sweep_folders,
     to_pdf,
 )
 
-# What a template may read: anything else is a misspelt name.
-CONTEXT_NAMES = {"doc", "texts", "tables", "charts", "annex", "objectives", "visits", "numbering"}
 MAX_TEMPLATE_BYTES = 10 * 1024 * 1024
-# A file still "being made" after this long was cut off (the worker stopped).
+# A file waiting this long was taken by no worker (none runs).
 STALE_AFTER = 15 * 60
+# A file whose maker gave no sign of life for this long was cut off, wherever it ran (its steps,
+# and LibreOffice's wait every few seconds, are signs of life).
+HEARTBEAT_LOST = 120
+# Made by the worker and interrupted: made again once, then failed (docs/documents.md).
+MAX_ATTEMPTS = 2
+logger = logging.getLogger(__name__)
 
 
 class DocumentError(Exception):
@@ -50,7 +55,7 @@ def template_content(template: DocumentTemplate | None, layout_name: str, style:
     return bytes(template.content)
 
 
-def check_template(data: bytes) -> None:
+def check_template(data: bytes, layout_name: str) -> None:
     """Refuse a file that is not a Word template steer can fill, saying why."""
     if len(data) > MAX_TEMPLATE_BYTES:
         raise DocumentError(_("The file is larger than 10 MB."))
@@ -65,25 +70,71 @@ def check_template(data: bytes) -> None:
         raise DocumentError(str(error)) from None
     try:
         document = DocxTemplate(io.BytesIO(data))
-        names = document.get_undeclared_template_variables(jinja2.Environment())
-    except jinja2.TemplateSyntaxError as error:
-        raise DocumentError(
-            _("The template has a mistake in a field (line %(line)s of its text): %(message)s")
-            % {"line": error.lineno, "message": error.message}
-        ) from error
+        sandbox.check(document, layout_name)
+    except sandbox.Refusal as refusal:
+        raise DocumentError(refusal_message(refusal)) from None
     except Exception as error:  # python-docx raises several kinds on a file that is not .docx
         raise DocumentError(_("This is not a Word file (.docx).")) from error
-    unknown = sorted(set(names) - CONTEXT_NAMES)
-    if unknown:
-        raise DocumentError(
-            _("The template uses names steer does not know: %(names)s. Known names: %(known)s.")
-            % {"names": ", ".join(unknown), "known": ", ".join(sorted(CONTEXT_NAMES))}
-        )
+
+
+REASONS = {
+    "name": gettext_lazy("this document has no field of that name (its fields: %(known)s)"),
+    "field": gettext_lazy("this document has no such field"),
+    "call": gettext_lazy("a template may not call functions or methods"),
+    "filter": gettext_lazy("this filter is not allowed (allowed: %(filters)s)"),
+    "filter_arguments": gettext_lazy(
+        "this filter takes fewer arguments, and each must be plain text or a number"
+    ),
+    "test": gettext_lazy("this test is not allowed"),
+    "statement": gettext_lazy("only for, if, with and set may be used"),
+    "operator": gettext_lazy("this operator is not allowed"),
+    "expression": gettext_lazy("this kind of expression is not allowed"),
+    "loop": gettext_lazy("a loop goes over a list of the document, with one name for its items"),
+    "nesting": gettext_lazy("loops may be nested at most %(most)s deep"),
+    "loops": gettext_lazy("a part of the template may hold at most %(most)s loops"),
+    "depth": gettext_lazy("fields are nested too deeply"),
+    "syntax": gettext_lazy("the field cannot be read"),
+    "link": gettext_lazy(
+        "the template links to a file or address outside itself; insert pictures and other "
+        "content into the document instead of linking them"
+    ),
+}
+PARTS = {
+    "body": gettext_lazy("the body"),
+    "header": gettext_lazy("a page header"),
+    "footer": gettext_lazy("a page footer"),
+    "footnotes": gettext_lazy("the footnotes"),
+    "property": gettext_lazy("the file's properties (File > Info)"),
+    "file": gettext_lazy("the file"),
+}
+
+
+def refusal_message(refusal: sandbox.Refusal) -> str:
+    """Why a template cannot be used and where, in the user's words."""
+    known = sorted(fields.CONTEXTS.get(refusal.layout, {}))
+    why = REASONS[refusal.reason] % {
+        "known": ", ".join(known),
+        "filters": ", ".join(sorted(fields.FILTERS)),
+        "most": sandbox.MAX_LOOP_NESTING if refusal.reason == "nesting" else sandbox.MAX_LOOPS,
+    }
+    where = PARTS[refusal.part.partition(":")[0]]
+    if refusal.line and not refusal.part.startswith("property"):
+        where = _("%(part)s, around paragraph %(line)s") % {
+            "part": where,
+            "line": max(refusal.line - 1, 1),
+        }
+    if refusal.excerpt:
+        where = f"{where}: “{refusal.excerpt}”"
+    return _("The template cannot be used: “%(shown)s”: %(why)s. Where: %(where)s.") % {
+        "shown": refusal.shown or "…",
+        "why": why,
+        "where": where,
+    }
 
 
 @transaction.atomic
 def upload_template(layout_name, style, data: bytes, note: str, user) -> DocumentTemplate:
-    check_template(data)
+    check_template(data, layout_name)
     rows = DocumentTemplate.objects.filter(layout=layout_name, style=style)
     # The counter's lock also queues two uploads of the same template, so the second puts the
     # first out of use rather than both being "in use".
@@ -225,24 +276,35 @@ def save_draft(
 # -- files ----------------------------------------------------------------------------------
 
 
-def new_output(draft: Draft, user, *, want_pdf: bool) -> Output:
-    """The row for a file to be made from the draft with its current template."""
+def new_output(draft: Draft, user, *, want_pdf: bool, background: bool = False) -> Output:
+    """The row for a file to be made from the draft with its current template; first, what
+    killed processes left behind is dealt with (sweep)."""
+    sweep()
     template = current_template(draft.layout, draft.style)
-    return Output.objects.create(draft=draft, template=template, made_by=user, want_pdf=want_pdf)
+    return Output.objects.create(
+        draft=draft, template=template, made_by=user, want_pdf=want_pdf, background=background
+    )
 
 
 def request_output(draft: Draft, user, *, want_pdf: bool) -> Output:
     """Queue the making of the draft's file; the worker makes it (tasks.make_document)."""
-    from steer.documents.tasks import make_document
-
-    output = new_output(draft, user, want_pdf=want_pdf)
-    transaction.on_commit(lambda: make_document.enqueue(output.pk))
+    output = new_output(draft, user, want_pdf=want_pdf, background=True)
+    _enqueue(output.pk)
     return output
 
 
-def _progress(output_id: int, also=None):
+def _enqueue(output_id: int) -> None:
+    from steer.documents.tasks import make_document
+
+    transaction.on_commit(lambda: make_document.enqueue(output_id))
+
+
+def _progress(output_id: int, runner: str, also=None):
     def report(percent: int, step: str) -> None:
-        Output.objects.filter(pk=output_id).update(progress=min(percent, 99))
+        # Each step is also a sign of life (see is_interrupted).
+        Output.objects.filter(pk=output_id, runner=runner).update(
+            progress=min(percent, 99), heartbeat=timezone.now()
+        )
         if also is not None:
             also(percent, step)
 
@@ -251,19 +313,37 @@ def _progress(output_id: int, also=None):
 
 def make_output(output_id: int, on_progress=None) -> Output:
     """Make the file: read the data, fill the template, print the PDF. Written in one go at the
-    end, so that a crash leaves the output "being made" and no half file."""
+    end, so that a crash leaves the output "being made" and no half file. Only a waiting output
+    is made, by one process, which it records (see sweep)."""
+    runner = processes.me()
+    claimed = Output.objects.filter(pk=output_id, state=Output.State.QUEUED).update(
+        state=Output.State.RUNNING,
+        progress=5,
+        runner=runner,
+        heartbeat=timezone.now(),
+        attempts=F("attempts") + 1,
+    )
     output = Output.objects.select_related("draft__programme", "template").get(pk=output_id)
-    if output.state == Output.State.DONE:
-        return output
+    if not claimed:
+        return output  # made, failed, or being made by another process
+    try:
+        return _make(output, runner, _progress(output_id, runner, on_progress))
+    except Exception:
+        # A bug or a broken file must not leave the output "being made" nor stop the worker.
+        logger.exception("Document file %s could not be made", output_id)
+        return _failed(output, str(SERVER_ERROR))
+
+
+def _make(output: Output, runner: str, report) -> Output:
     started = time.perf_counter()
-    Output.objects.filter(pk=output_id).update(state=Output.State.RUNNING, progress=5)
-    report = _progress(output_id, on_progress)
     draft = output.draft
     try:
         facts = content.gather(draft)
         report(10, "data")
         template = template_content(output.template, draft.layout, draft.style)
-        docx = render_docx(template, content.context(draft, facts), report)
+        docx = render_docx(template, content.context(draft, facts), report, layout=draft.layout)
+    except sandbox.Refusal as refusal:
+        return _failed(output, refusal_message(refusal))
     except TemplateProblem as problem:
         return _failed(output, _template_message(str(problem)))
     pdf, pdf_problem = None, ""
@@ -273,17 +353,21 @@ def make_output(output_id: int, on_progress=None) -> Output:
         else:
             report(85, "pdf")
             try:
-                pdf = to_pdf(docx)
+                pdf = to_pdf(docx, on_wait=lambda: report(85, "pdf"))
             except ConversionFailed as error:
                 pdf_problem = _("LibreOffice could not print the PDF (%(why)s).") % {"why": error}
-    with transaction.atomic():
-        output.docx, output.pdf, output.pdf_problem = docx, pdf, pdf_problem
-        output.data_digest = facts.digest()
-        output.data_as_of = facts.latest_approval
-        output.state, output.progress = Output.State.DONE, 100
-        output.finished_at = timezone.now()
-        output.seconds = time.perf_counter() - started
-        output.save()
+    Output.objects.filter(pk=output.pk, state=Output.State.RUNNING, runner=runner).update(
+        docx=docx,
+        pdf=pdf,
+        pdf_problem=pdf_problem,
+        data_digest=facts.digest(),
+        data_as_of=facts.latest_approval,
+        state=Output.State.DONE,
+        progress=100,
+        finished_at=timezone.now(),
+        seconds=time.perf_counter() - started,
+    )
+    output.refresh_from_db()
     return output
 
 
@@ -300,17 +384,80 @@ def _template_message(code: str) -> str:
         }
     if kind == "syntax":
         return _("The template has a mistake in a field: %(detail)s") % {"detail": detail}
+    if kind == "security":
+        return _(
+            "The template tried to reach something outside the document's fields, and was "
+            "stopped: %(detail)s"
+        ) % {"detail": detail}
+    if kind == "too_large":
+        return _("The template makes a document too large to be made.")
     return _("The template is not a Word file (.docx).")
 
 
+SERVER_ERROR = gettext_lazy(
+    "The file could not be made because of an error on the server (it is written in the log)."
+)
+INTERRUPTED = gettext_lazy(
+    "Making the file was interrupted: the process making it stopped. Ask for it again."
+)
+INTERRUPTED_AGAIN = gettext_lazy(
+    "Making the file was interrupted twice: the background worker stopped while making it, "
+    "and it is not tried a third time. Ask for it again."
+)
+
+
 def _failed(output: Output, message: str) -> Output:
-    output.state, output.error = Output.State.FAILED, message
-    output.finished_at = timezone.now()
-    output.save(update_fields=["state", "error", "finished_at"])
+    Output.objects.filter(pk=output.pk, state=Output.State.RUNNING, runner=output.runner).update(
+        state=Output.State.FAILED, error=message, finished_at=timezone.now()
+    )
+    output.refresh_from_db()
     return output
 
 
-def is_stale(output: Output) -> bool:
-    if output.state not in (Output.State.QUEUED, Output.State.RUNNING):
+# -- files whose maker was killed ------------------------------------------------------------
+
+
+def is_interrupted(output: Output) -> bool:
+    """Whether an unfinished output will never be finished by the process that took it: that
+    process is gone (seen at once on its own host, by its id) or gave no sign of life for
+    HEARTBEAT_LOST. A waiting output no worker took within STALE_AFTER counts too (no worker
+    runs)."""
+    if output.state == Output.State.QUEUED:  # since it was asked for, or queued again
+        return _age(output.heartbeat or output.made_at) > STALE_AFTER
+    if output.state != Output.State.RUNNING:
         return False
-    return (timezone.now() - output.made_at).total_seconds() > STALE_AFTER
+    if output.runner and processes.alive(output.runner) is False:
+        return True
+    if output.heartbeat is None:  # taken before steer recorded signs of life
+        return _age(output.made_at) > STALE_AFTER
+    return _age(output.heartbeat) > HEARTBEAT_LOST
+
+
+def will_resume(output: Output) -> bool:
+    """An interrupted output the worker makes again when it (re)starts."""
+    return output.background and output.attempts < MAX_ATTEMPTS
+
+
+def _age(moment) -> float:
+    return (timezone.now() - moment).total_seconds()
+
+
+def sweep() -> None:
+    """Deal with what killed processes left: an output the worker was making is queued again
+    (once: MAX_ATTEMPTS), any other interrupted output fails with the reason; the temporary
+    folders of their PDF conversions go. Run when a worker starts and when a file is asked for.
+    Each change is conditional on the row being as read, so two sweeps at once do it once."""
+    sweep_folders()
+    for output in Output.objects.filter(state=Output.State.RUNNING).only(
+        "state", "runner", "heartbeat", "made_at", "background", "attempts"
+    ):
+        if not is_interrupted(output):
+            continue
+        same = Output.objects.filter(pk=output.pk, state=output.state, runner=output.runner)
+        if will_resume(output):
+            queued = {"progress": 0, "runner": "", "heartbeat": timezone.now()}
+            if same.update(state=Output.State.QUEUED, **queued):
+                _enqueue(output.pk)
+        else:
+            message = INTERRUPTED_AGAIN if output.background else INTERRUPTED
+            same.update(state=Output.State.FAILED, error=str(message), finished_at=timezone.now())

@@ -9,6 +9,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -16,6 +17,7 @@ from django.views.decorators.http import require_POST
 from steer.accounts.access import access_for
 from steer.core import conflicts, once
 from steer.core.conflicts import EditConflict, EditForm
+from steer.core.tables import ascii_name
 from steer.core.widgets import DayInput
 from steer.documents import content, layout, services
 from steer.documents.models import DocumentTemplate, Draft, Kind, Layout, Output, Style
@@ -261,11 +263,13 @@ def _outputs_context(draft) -> dict:
         .annotate(has_pdf=ExpressionWrapper(Q(pdf__isnull=False), output_field=BooleanField()))
     )
     for output in outputs:
-        output.stale = services.is_stale(output)
+        output.interrupted = services.is_interrupted(output)
+        output.resumes = output.interrupted and services.will_resume(output)
         # Stored as ISO (what the fingerprint was taken with); shown the local way.
         output.as_of = parse_datetime(output.data_as_of) if output.data_as_of else None
     busy = any(
-        o.state in (Output.State.QUEUED, Output.State.RUNNING) and not o.stale for o in outputs
+        o.state in (Output.State.QUEUED, Output.State.RUNNING) and not o.interrupted
+        for o in outputs
     )
     return {"outputs": outputs, "busy": busy}
 
@@ -290,7 +294,9 @@ def output_file(request, slug, pk, fmt):
     if data is None:
         raise Http404
     response = HttpResponse(bytes(data), content_type=CONTENT_TYPES[fmt])
-    response["Content-Disposition"] = f'attachment; filename="{output.file_stem()}.{fmt}"'
+    # The name holds a unit's code, which administrators type: ASCII letters and digits only.
+    name = f"{ascii_name(output.file_stem())}.{fmt}"
+    response["Content-Disposition"] = content_disposition_header(True, name)
     return response
 
 
@@ -368,5 +374,5 @@ def template_file(request, layout_name, style, version):
     else:
         data, name = layout.build(layout_name, style), f"mau-{layout_name}-{style}-goc.docx"
     response = HttpResponse(data, content_type=CONTENT_TYPES["docx"])
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Content-Disposition"] = content_disposition_header(True, name)
     return response
