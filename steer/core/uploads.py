@@ -1,12 +1,15 @@
 """What an uploaded file really is, judged by its content, never by its name alone.
 
-A file named .pdf must begin as a PDF does; a .docx, .xlsx, .odt or .ods must be a zip archive
-holding the parts of that kind of document (and no macros); a .doc or .xls an OLE compound file;
-a .jpg or .png the image it claims. An HTML page or a program renamed to any of these is refused.
+Every upload is taken by `accept`: there is one, it is neither empty nor too large, its name is
+of a kind accepted there and its content is what the name says. A file named .pdf must begin as
+a PDF does; a .docx, .xlsx, .odt or .ods must be a zip archive holding the parts of that kind of
+document (and no macros); a .doc or .xls an OLE compound file; a .jpg or .png the image it
+claims. An HTML page or a program renamed to any of these is refused.
 """
 
 import io
 import zipfile
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from django.utils.translation import gettext as _
@@ -39,8 +42,9 @@ ODF_MIMETYPE = {
 
 
 class UnsafeUpload(ValueError):
-    """A file refused; the message names it and says why. `code`: mismatch (not what its name
-    says), damaged, oversized (as an archive), macros or type (a name not accepted)."""
+    """A file refused; the message names it and says why. `code`: missing (no file), type (a
+    name not accepted), size (over the limit), empty, mismatch (not what its name says),
+    damaged, oversized (as an archive), macros, or content (refused for what it holds)."""
 
     def __init__(self, message: str, code: str):
         super().__init__(message)
@@ -52,6 +56,14 @@ def _mismatch(name: str, suffix: str) -> UnsafeUpload:
         _("%(name)s is not a real %(type)s file: its content does not match its name.")
         % {"name": name, "type": suffix.lstrip(".").upper()},
         "mismatch",
+    )
+
+
+def _not_accepted(name: str, kinds: Sequence[str]) -> UnsafeUpload:
+    return UnsafeUpload(
+        _("%(name)s: files of this type are not accepted (allowed: %(types)s).")
+        % {"name": name, "types": ", ".join(t.lstrip(".") for t in kinds)},
+        "type",
     )
 
 
@@ -133,11 +145,7 @@ def check_content(upload, allowed=DOCUMENT_TYPES) -> None:
     name = Path(upload.name or "").name
     suffix = Path(name).suffix.lower()
     if suffix not in allowed:
-        raise UnsafeUpload(
-            _("%(name)s: files of this type are not accepted (allowed: %(types)s).")
-            % {"name": name, "types": ", ".join(t.lstrip(".") for t in allowed)},
-            "type",
-        )
+        raise _not_accepted(name, allowed)
     upload.seek(0)
     head = upload.read(16)
     try:
@@ -161,3 +169,31 @@ def check_content(upload, allowed=DOCUMENT_TYPES) -> None:
         upload.seek(0)
     if not ok:
         raise _mismatch(name, suffix)
+
+
+def accept(
+    upload,
+    *,
+    kinds: Sequence[str] = DOCUMENT_TYPES,
+    max_bytes: int,
+    content: Callable[..., None] | None = None,
+) -> None:
+    """Take an uploaded file (Django's UploadedFile, or None when none was chosen), or refuse it
+    with UnsafeUpload: its name ends in one of `kinds`, it holds at most `max_bytes` and is not
+    empty, and `content(upload)` (by default `check_content`) finds it is what it says."""
+    if upload is None:
+        raise UnsafeUpload(_("Choose a file to upload."), "missing")
+    name = Path(upload.name or "").name
+    if Path(name).suffix.lower() not in kinds:
+        raise _not_accepted(name, kinds)
+    if upload.size > max_bytes:
+        raise UnsafeUpload(
+            _("%(name)s is larger than %(mb)s MB.") % {"name": name, "mb": max_bytes // 2**20},
+            "size",
+        )
+    if not upload.size:
+        raise UnsafeUpload(_("%(name)s is empty.") % {"name": name}, "empty")
+    if content is None:
+        check_content(upload, tuple(kinds))
+    else:
+        content(upload)

@@ -26,6 +26,7 @@ from steer.documents.render import (
 )
 
 MAX_TEMPLATE_BYTES = 10 * 1024 * 1024
+TEMPLATE_TYPES = (".docx",)
 # A file waiting this long was taken by no worker (none runs).
 STALE_AFTER = 15 * 60
 # A file whose maker gave no sign of life for this long was cut off, wherever it ran (its steps,
@@ -55,19 +56,21 @@ def template_content(template: DocumentTemplate | None, layout_name: str, style:
     return bytes(template.content)
 
 
-def check_template(data: bytes, layout_name: str) -> None:
-    """Refuse a file that is not a Word template steer can fill, saying why."""
-    if len(data) > MAX_TEMPLATE_BYTES:
-        raise DocumentError(_("The file is larger than 10 MB."))
-    # By its content before python-docx unpacks it: a Word archive of sane size, no macros.
-    if not data.startswith(uploads.ZIP):
-        raise DocumentError(_("This is not a Word file (.docx)."))
+def template_content_of(upload) -> bytes:
+    """An uploaded template's content, once `uploads.accept` found it a Word file of sane size
+    without macros (judged by its content before python-docx unpacks it)."""
     try:
-        uploads.check_office_archive(io.BytesIO(data), _("The template"), ".docx")
+        uploads.accept(upload, kinds=TEMPLATE_TYPES, max_bytes=MAX_TEMPLATE_BYTES)
     except uploads.UnsafeUpload as error:
         if error.code in ("mismatch", "damaged"):
             raise DocumentError(_("This is not a Word file (.docx).")) from None
         raise DocumentError(str(error)) from None
+    return upload.read()
+
+
+def check_template(data: bytes, layout_name: str) -> None:
+    """Refuse a Word file (one `template_content_of` took) that is not a template steer can
+    fill, saying why."""
     try:
         document = DocxTemplate(io.BytesIO(data))
         sandbox.check(document, layout_name)
@@ -133,7 +136,8 @@ def refusal_message(refusal: sandbox.Refusal) -> str:
 
 
 @transaction.atomic
-def upload_template(layout_name, style, data: bytes, note: str, user) -> DocumentTemplate:
+def upload_template(layout_name, style, upload, note: str, user) -> DocumentTemplate:
+    data = template_content_of(upload)
     check_template(data, layout_name)
     rows = DocumentTemplate.objects.filter(layout=layout_name, style=style)
     # The counter's lock also queues two uploads of the same template, so the second puts the

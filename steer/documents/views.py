@@ -315,7 +315,7 @@ def template_list(request):
 
             def upload() -> once.Outcome:
                 template = services.upload_template(
-                    data["layout"], data["style"], data["file"].read(), data["note"], request.user
+                    data["layout"], data["style"], data["file"], data["note"], request.user
                 )
                 return once.Outcome(
                     reverse("document_templates"),

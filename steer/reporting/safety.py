@@ -25,13 +25,29 @@ from steer.core.uploads import (
 )
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+# What a file to import may be called: the formats read (a CSV file saved as .txt too), and the
+# workbooks refused, by their content, with advice on saving them as .xlsx.
+IMPORT_TYPES = (".xlsx", ".csv", ".txt", ".json", ".xls", ".xlsm", ".ods")
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
-class UnsafeFile(ValueError):
-    pass
+class UnsafeFile(UnsafeUpload):
+    """A file to import refused for what it holds; the message says why, and where."""
+
+    def __init__(self, message: str, code: str = "content"):
+        super().__init__(message, code)
+
+
+def check_import(upload) -> None:
+    """The content check of `uploads.accept` for a file to import: a workbook, a CSV or a JSON
+    file, whatever its name (`kind_of`)."""
+    upload.seek(0)
+    try:
+        kind_of(upload.read())
+    finally:
+        upload.seek(0)
 
 
 def kind_of(data: bytes) -> str:

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from steer.accounts.access import access_for
 from steer.core import once
 from steer.core.files import file_download
-from steer.core.uploads import UnsafeUpload, check_content
+from steer.core.uploads import DOCUMENT_TYPES, UnsafeUpload, accept
 from steer.programmes.views import viewable_programme
 from steer.reporting import workflow
 from steer.reporting.checks import value_problem, violation_text
@@ -42,7 +42,7 @@ from steer.reporting.models import (
     Violation,
 )
 from steer.reporting.periods import Period, PeriodError
-from steer.reporting.safety import UnsafeFile
+from steer.reporting.safety import IMPORT_TYPES, MAX_UPLOAD_BYTES, UnsafeFile, check_import
 from steer.reporting.selectors import form_status, report_rows
 from steer.reporting.workbook import build_workbook
 from steer.units.models import OrgUnit
@@ -368,28 +368,23 @@ def value_history(request, slug, form_code, period_code, unit_code):
         access.require(can_attach)
         upload = request.FILES.get("file")
         here = f"{request.path}?key={key}"
-        if upload is None:
-            messages.error(request, _("Choose a file to attach."))
-        elif upload.size > MAX_EVIDENCE_BYTES:
-            messages.error(request, _("The file is larger than 10 MB."))
+        try:
+            accept(upload, kinds=DOCUMENT_TYPES, max_bytes=MAX_EVIDENCE_BYTES)
+        except UnsafeUpload as error:
+            messages.error(request, str(error))
         else:
-            try:
-                check_content(upload)
-            except UnsafeUpload as error:
-                messages.error(request, str(error))
-            else:
 
-                def attach() -> once.Outcome:
-                    Evidence.objects.create(
-                        value=value,
-                        file=upload,
-                        name=upload.name[:200],
-                        size=upload.size,
-                        uploaded_by=request.user,
-                    )
-                    return once.Outcome(here, _("The file was attached."))
+            def attach() -> once.Outcome:
+                Evidence.objects.create(
+                    value=value,
+                    file=upload,
+                    name=upload.name[:200],
+                    size=upload.size,
+                    uploaded_by=request.user,
+                )
+                return once.Outcome(here, _("The file was attached."))
 
-                return once.run(request, attach)
+            return once.run(request, attach)
         return redirect(here)
     return render(
         request,
@@ -430,8 +425,10 @@ def import_upload(request, slug):
     problems = []
     if request.method == "POST":
         upload = request.FILES.get("file")
-        if upload is None:
-            problems = [_("Choose a file to upload.")]
+        try:
+            accept(upload, kinds=IMPORT_TYPES, max_bytes=MAX_UPLOAD_BYTES, content=check_import)
+        except UnsafeUpload as error:
+            problems = [str(error)]
         else:
             data = upload.read()
 

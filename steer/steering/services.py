@@ -19,7 +19,7 @@ from steer.accounts.models import User
 from steer.core import conflicts
 from steer.core.conflicts import Fields, plain
 from steer.core.numbering import allocate
-from steer.core.uploads import DOCUMENT_TYPES, UnsafeUpload, check_content
+from steer.core.uploads import DOCUMENT_TYPES, UnsafeUpload, accept
 from steer.programmes.models import PlanItem, Programme
 from steer.reporting.models import absence_in
 from steer.reporting.periods import Period, PeriodError
@@ -88,21 +88,8 @@ def notify(units, kind: str, text: str, url: str, key: str = "") -> int:
 
 def check_files(files) -> None:
     for upload in files:
-        suffix = Path(upload.name).suffix.lower()
-        if suffix not in FILE_TYPES:
-            raise SteeringError(
-                _("%(name)s: files of this type are not accepted (allowed: %(types)s).")
-                % {"name": upload.name, "types": ", ".join(t.lstrip(".") for t in FILE_TYPES)}
-            )
-        if upload.size > MAX_FILE_BYTES:
-            raise SteeringError(
-                _("%(name)s is larger than %(mb)s MB.")
-                % {"name": upload.name, "mb": MAX_FILE_BYTES // (1024 * 1024)}
-            )
-        if upload.size == 0:
-            raise SteeringError(_("%(name)s is empty.") % {"name": upload.name})
         try:
-            check_content(upload, FILE_TYPES)
+            accept(upload, kinds=FILE_TYPES, max_bytes=MAX_FILE_BYTES)
         except UnsafeUpload as error:
             raise SteeringError(str(error)) from None
 
