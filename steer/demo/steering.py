@@ -80,7 +80,7 @@ class _Loader:
             **links,
         )
         directive.assignees.set([self.unit(c) for c in data["assignees"]])
-        self.event(directive, given_by_user, "given", "", Directive.State.NEW, given_on)
+        self.event(directive, given_by_user, Event.Action.GIVEN, "", Directive.State.NEW, given_on)
         last = Directive.State.NEW
         for update in data.get("updates", []):
             on = _day(update["on"])
@@ -92,11 +92,15 @@ class _Loader:
                 reported_at=_at(on),
                 is_illustrative=update.get("illustrative", True),
             )
-            self.event(directive, self.agency, "reported", last, Directive.State.IN_PROGRESS, on)
+            self.event(
+                directive, self.agency, Event.Action.REPORTED, last, Directive.State.IN_PROGRESS, on
+            )
             last = Directive.State.IN_PROGRESS
         if closure:
             on = _day(closure["on"])
-            self.event(directive, self.agency, "closed", last, state, on, closure["note"])
+            self.event(
+                directive, self.agency, Event.Action.CLOSED, last, state, on, closure["note"]
+            )
         return directive
 
     def event(self, subject, user, action, before, after, day, note=""):
@@ -150,10 +154,15 @@ class _Loader:
                 limitations=visit.get("limitations", ""),
                 causes=visit.get("causes", ""),
             )
-        self.event(inspection, self.inspector, "planned", "", "planned", start)
-        self.event(inspection, self.inspector, "findings", "planned", "visited", end)
+        self.event(inspection, self.inspector, Event.Action.PLANNED, "", "planned", start)
+        self.event(inspection, self.inspector, Event.Action.FINDINGS, "planned", "visited", end)
         self.event(
-            inspection, self.inspector, "concluded", "visited", "concluded", inspection.concluded_on
+            inspection,
+            self.inspector,
+            Event.Action.CONCLUDED,
+            "visited",
+            "concluded",
+            inspection.concluded_on,
         )
         for item in data["directives"]:
             self.directive(
@@ -183,7 +192,7 @@ class _Loader:
             created_by=self.agency,
             is_illustrative=data.get("illustrative", False),
         )
-        self.event(rec, self.agency, "raised", "", rec.state, raised_on)
+        self.event(rec, self.agency, Event.Action.RAISED, "", rec.state, raised_on)
 
     def synthesis(self, day: dt.date) -> None:
         """The standing agency's synthesis after the 2023 inspection (illustrative)."""
@@ -204,8 +213,8 @@ class _Loader:
             rec.routed_to = rec.addressed_to
             rec.synthesis_note = "Đã tổng hợp, báo cáo Ban Chỉ đạo (minh họa)."
             rec.save()
-            self.event(rec, self.agency, "routed", "new", "routed", day, rec.routed_to)
-        self.event(batch, self.agency, "synthesised", "", "", day, str(raised.count()))
+            self.event(rec, self.agency, Event.Action.ROUTED, "new", "routed", day, rec.routed_to)
+        self.event(batch, self.agency, Event.Action.SYNTHESISED, "", "", day, str(raised.count()))
 
     def progress(self, today: dt.date) -> None:
         """Illustrative quarterly reports on the items under way, from their start to today."""

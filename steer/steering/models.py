@@ -20,30 +20,31 @@ from steer.units.models import OrgUnit
 USER = settings.AUTH_USER_MODEL
 
 
-ACTIONS = {
-    "given": _("Directive given"),
-    "reported": _("Progress reported"),
-    "closed": _("Closed"),
-    "returned": _("Returned"),
-    "planned": _("Planned"),
-    "findings": _("Findings recorded"),
-    "concluded": _("Concluded"),
-    "raised": _("Raised"),
-    "routed": _("Assessed and forwarded"),
-    "answered": _("Answered"),
-    "synthesised": _("Synthesised"),
-    "progress": _("Progress reported"),
-    "deadline": _("Deadline moved"),
-}
-
-
 class Event(models.Model):
     """One change of state of a steering record: who, when, from what to what, and why."""
+
+    class Action(models.TextChoices):
+        """Every change recorded (docs/audit.md): of a plan item, a directive, an inspection, a
+        recommendation and a synthesis of recommendations."""
+
+        PROGRESS = "progress", _("Progress reported")
+        DEADLINE = "deadline", _("Deadline moved")
+        GIVEN = "given", _("Directive given")
+        REPORTED = "reported", _("Progress reported")
+        CLOSED = "closed", _("Closed")
+        RETURNED = "returned", _("Returned")
+        PLANNED = "planned", _("Planned")
+        FINDINGS = "findings", _("Findings recorded")
+        CONCLUDED = "concluded", _("Concluded")
+        RAISED = "raised", _("Raised")
+        ROUTED = "routed", _("Assessed and forwarded")
+        ANSWERED = "answered", _("Answered")
+        SYNTHESISED = "synthesised", _("Synthesised")
 
     content_type = models.ForeignKey(ContentType, models.CASCADE, related_name="+")
     object_id = models.PositiveBigIntegerField()
     subject = GenericForeignKey("content_type", "object_id")
-    action = models.CharField(_("action"), max_length=30)
+    action = models.CharField(_("action"), max_length=30, choices=Action)
     from_state = models.CharField(_("from"), max_length=30, blank=True)
     to_state = models.CharField(_("to"), max_length=30, blank=True)
     note = models.TextField(_("note"), blank=True)
@@ -57,11 +58,7 @@ class Event(models.Model):
         verbose_name_plural = _("change records")
 
     def __str__(self) -> str:
-        return f"{self.action} ({self.at:%d/%m/%Y %H:%M})"
-
-    @property
-    def action_label(self) -> str:
-        return str(ACTIONS.get(self.action, self.action))
+        return f"{self.get_action_display()} ({self.at:%d/%m/%Y %H:%M})"
 
     @property
     def from_label(self) -> str:

@@ -52,11 +52,11 @@ def _dmy(day: dt.date) -> str:
     return date_format(day, "d/m/Y")
 
 
-def record(subject, user, action: str, from_state="", to_state="", note="") -> Event:
+def record(subject, user, action: Event.Action, from_state="", to_state="", note="") -> Event:
     return Event.objects.create(
         content_type=ContentType.objects.get_for_model(subject),
         object_id=subject.pk,
-        action=action,
+        action=Event.Action(action),  # an action outside the vocabulary fails here, not later
         from_state=from_state,
         to_state=to_state,
         note=note,
@@ -151,7 +151,7 @@ def report_progress(item: PlanItem, user, *, files=(), today=None, **fields) -> 
     elif state == PlanItem.State.PLANNED:
         state = PlanItem.State.IN_PROGRESS
     _write_item(item, user, state=state, completed_on=done_on)
-    record(item, user, "progress", before, item.state, f"{report.period}: {percent} %")
+    record(item, user, Event.Action.PROGRESS, before, item.state, f"{report.period}: {percent} %")
     return report
 
 
@@ -233,7 +233,7 @@ def change_deadline(
     )
     old = item.deadline
     _write_item(item, user, deadline=new, baseline_deadline=item.baseline_deadline or old)
-    record(item, user, "deadline", _dmy(old), _dmy(new), reason)
+    record(item, user, Event.Action.DEADLINE, _dmy(old), _dmy(new), reason)
 
 
 # -- directives -------------------------------------------------------------------------------
@@ -277,7 +277,7 @@ def give_directive(
     )
     directive.assignees.set(assignees)
     attach(directive, user, files)
-    record(directive, user, "given", "", directive.state)
+    record(directive, user, Event.Action.GIVEN, "", directive.state)
     notify(
         assignees,
         Notification.Kind.ASSIGNED,
@@ -320,7 +320,7 @@ def report_on_directive(
     elif before != Directive.State.REPORTED_DONE:  # a further note does not withdraw it
         directive.state = Directive.State.IN_PROGRESS
     directive.save(update_fields=["state"])
-    record(directive, user, "reported", before, directive.state, text)
+    record(directive, user, Event.Action.REPORTED, before, directive.state, text)
     return update
 
 
@@ -343,7 +343,7 @@ def close_directive(directive: Directive, user, note: str, *, files=(), today=No
     directive.closure_note = note
     directive.accepted_by = user
     directive.save(update_fields=["state", "closed_on", "closure_note", "accepted_by"])
-    record(directive, user, "closed", before, directive.state, note)
+    record(directive, user, Event.Action.CLOSED, before, directive.state, note)
 
 
 @transaction.atomic
@@ -368,7 +368,14 @@ def return_directive(directive: Directive, user, reason: str) -> None:
         raise SteeringError(_("Give the reason for returning it."))
     directive.state = Directive.State.IN_PROGRESS
     directive.save(update_fields=["state"])
-    record(directive, user, "returned", Directive.State.REPORTED_DONE, directive.state, reason)
+    record(
+        directive,
+        user,
+        Event.Action.RETURNED,
+        Directive.State.REPORTED_DONE,
+        directive.state,
+        reason,
+    )
     notify(
         directive.assignees.all(),
         Notification.Kind.RETURNED,
@@ -403,7 +410,7 @@ def plan_inspection(programme: Programme, user, *, units, members, **fields) -> 
         InspectionMember.objects.create(inspection=inspection, order=order, **member)
     for unit in units:
         InspectionVisit.objects.create(inspection=inspection, unit=unit)
-    record(inspection, user, "planned", "", inspection.state)
+    record(inspection, user, Event.Action.PLANNED, "", inspection.state)
     notify(
         units,
         Notification.Kind.ASSIGNED,
@@ -437,7 +444,7 @@ def record_visit(
         now=VISIT.values(visit),
         posted={name: plain(value) for name, value in findings.items()},
         fields=VISIT,
-        last=lambda: _last_event(inspection, action="findings", note=str(unit)),
+        last=lambda: _last_event(inspection, action=Event.Action.FINDINGS, note=str(unit)),
     )
     if inspection.state == Inspection.State.CONCLUDED:
         raise SteeringError(_("The inspection is concluded: its findings can no longer change."))
@@ -454,7 +461,7 @@ def record_visit(
     if before == Inspection.State.PLANNED:
         inspection.state = Inspection.State.VISITED
         inspection.save(update_fields=["state"])
-    record(inspection, user, "findings", before, inspection.state, str(unit))
+    record(inspection, user, Event.Action.FINDINGS, before, inspection.state, str(unit))
 
 
 @transaction.atomic
@@ -479,7 +486,7 @@ def conclude(
             "conclusion_document": plain(document),
         },
         fields=CONCLUSION,
-        last=lambda: _last_event(inspection, action="concluded"),
+        last=lambda: _last_event(inspection, action=Event.Action.CONCLUDED),
     )
     if inspection.state == Inspection.State.CONCLUDED:
         raise SteeringError(_("The inspection is already concluded."))
@@ -498,7 +505,7 @@ def conclude(
     inspection.conclusion, inspection.concluded_on = conclusion, day
     inspection.conclusion_document = document
     inspection.save()
-    record(inspection, user, "concluded", before, inspection.state, document)
+    record(inspection, user, Event.Action.CONCLUDED, before, inspection.state, document)
 
 
 # -- recommendations --------------------------------------------------------------------------
@@ -523,7 +530,7 @@ def raise_recommendation(programme: Programme, user, unit: OrgUnit, **fields) ->
         created_by=user,
         **fields,
     )
-    record(rec, user, "raised", "", rec.state)
+    record(rec, user, Event.Action.RAISED, "", rec.state)
     return rec
 
 
@@ -569,7 +576,7 @@ def route(rec: Recommendation, user, routed_to: str, note: str, *, seen=None) ->
     if rec.state == Recommendation.State.NEW:
         rec.state = Recommendation.State.ROUTED
     rec.save()
-    record(rec, user, "routed", before, rec.state, routed_to)
+    record(rec, user, Event.Action.ROUTED, before, rec.state, routed_to)
 
 
 @transaction.atomic
@@ -585,7 +592,7 @@ def answer(
     rec.response, rec.responded_on = response, day
     rec.state = Recommendation.State.CLOSED if close else Recommendation.State.ANSWERED
     rec.save()
-    record(rec, user, "answered", before, rec.state, response)
+    record(rec, user, Event.Action.ANSWERED, before, rec.state, response)
     notify(
         [rec.unit],
         Notification.Kind.ANSWERED,
@@ -617,7 +624,7 @@ def synthesise(programme: Programme, user, title: str, note: str, today=None) ->
         prepared_by=user,
     )
     count = Recommendation.objects.filter(pk__in=taken).update(synthesis=batch)
-    record(batch, user, "synthesised", "", "", str(count))
+    record(batch, user, Event.Action.SYNTHESISED, "", "", str(count))
     return batch
 
 

@@ -318,16 +318,11 @@ def recommendation_new(request, slug):
 
 def _history(rec: Recommendation) -> list[dict]:
     states = dict(Recommendation.State.choices)
-    actions = {
-        "raised": _("Raised"),
-        "routed": _("Synthesised and forwarded"),
-        "answered": _("Answered"),
-    }
     return [
         {
             "at": e.at,
             "user": e.user,
-            "action": actions.get(e.action, e.action),
+            "action": e.get_action_display(),
             "from": states.get(e.from_state, e.from_state),
             "to": states.get(e.to_state, e.to_state),
             "note": e.note,
