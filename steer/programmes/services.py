@@ -11,9 +11,25 @@ from steer.programmes.models import (
     PlanItem,
     PlanItemBudget,
     Programme,
-    SteeringMember,
     Target,
 )
+
+
+def _copy_of(old, **changed):
+    """A new, unsaved row with every value of `old` (its concrete fields but the primary key),
+    except `changed`: the links re-pointed to the new programme's rows and the values that
+    start afresh. A field added to the model is copied without being named here."""
+    values = {
+        field.attname: getattr(old, field.attname)
+        for field in type(old)._meta.concrete_fields
+        if not field.primary_key and field.name not in changed
+    }
+    return type(old)(**values, **changed)
+
+
+def _defaults(model, *names: str) -> dict:
+    """The named fields at their defaults: what a copy starts afresh."""
+    return {name: model._meta.get_field(name).get_default() for name in names}
 
 
 @transaction.atomic
@@ -34,55 +50,41 @@ def programme_copy(
     new.template = source
     new.full_clean()
     new.save()
+    objectives = _copy_objectives(source, new)
+    indicators = _copy_indicators(source, new, objectives)
+    _copy_assignments(source, new, indicators)
+    if include_targets:
+        _copy_targets(source, new, indicators)
+    for member in source.steering_members.all():
+        _copy_of(member, programme=new).save()
+    if include_plan_items:
+        _copy_plan_items(source, new, objectives, indicators)
+    if creator is not None:
+        # The standing agency official who creates it runs it.
+        RoleGrant.objects.get_or_create(user=creator, role=Role.STANDING_AGENCY, programme=new)
+    return new
 
+
+def _copy_objectives(source, new) -> dict[int, Objective]:
+    """The new objective of each old one (by its id), parents first."""
     objectives: dict[int, Objective] = {}
     for old in _parents_first(source.objectives.all()):
-        objectives[old.pk] = Objective.objects.create(
-            programme=new,
-            parent=objectives.get(old.parent_id),
-            code=old.code,
-            title=old.title,
-            description=old.description,
-            source_clause=old.source_clause,
-            is_illustrative=old.is_illustrative,
-            order=old.order,
-        )
-    groups = {
-        old.pk: IndicatorGroup.objects.create(
-            programme=new,
-            objective=objectives[old.objective_id],
-            code=old.code,
-            name=old.name,
-            is_illustrative=old.is_illustrative,
-            order=old.order,
-        )
-        for old in source.indicator_groups.all()
-    }
+        copy = _copy_of(old, programme=new, parent=objectives.get(old.parent_id))
+        copy.save()
+        objectives[old.pk] = copy
+    return objectives
+
+
+def _copy_indicators(source, new, objectives) -> dict[int, Indicator]:
+    """The new indicator of each old one (by its id), in new groups, weighted by new ones."""
+    groups: dict[int, IndicatorGroup] = {}
+    for old in source.indicator_groups.all():
+        groups[old.pk] = _copy_of(old, programme=new, objective=objectives[old.objective_id])
+        groups[old.pk].save()
     indicators: dict[int, Indicator] = {}
     old_indicators = list(source.indicators.all())
     for old in old_indicators:
-        copy = Indicator(
-            programme=new,
-            group=groups[old.group_id],
-            **{
-                f: getattr(old, f)
-                for f in [
-                    "code",
-                    "name",
-                    "unit_of_measure",
-                    "value_type",
-                    "direction",
-                    "unit_aggregation",
-                    "period_aggregation",
-                    "baseline_value",
-                    "baseline_year",
-                    "source_clause",
-                    "note",
-                    "is_illustrative",
-                    "order",
-                ]
-            },
-        )
+        copy = _copy_of(old, programme=new, group=groups[old.group_id], weight_indicator=None)
         copy.save()
         indicators[old.pk] = copy
     for old in old_indicators:
@@ -90,41 +92,38 @@ def programme_copy(
             Indicator.objects.filter(pk=indicators[old.pk].pk).update(
                 weight_indicator=indicators[old.weight_indicator_id]
             )
+    return indicators
+
+
+def _copy_assignments(source, new, indicators) -> None:
+    """The units still existing in the new period report on the same indicators."""
     IndicatorAssignment.objects.bulk_create(
-        IndicatorAssignment(indicator=indicators[a.indicator_id], unit_id=a.unit_id)
+        _copy_of(a, indicator=indicators[a.indicator_id])
         for a in IndicatorAssignment.objects.filter(indicator__programme=source).select_related(
             "unit"
         )
         if a.unit.exists_during(new.first_day, new.last_day)
     )
-    if include_targets:
-        Target.objects.bulk_create(
-            Target(
-                indicator=indicators[t.indicator_id],
-                unit_id=t.unit_id,
-                year=t.year,
-                value=t.value,
-                upper_value=t.upper_value,
-            )
-            for t in Target.objects.filter(
-                indicator__programme=source, year__gte=new.start_year, year__lte=new.end_year
-            )
+
+
+def _copy_targets(source, new, indicators) -> None:
+    Target.objects.bulk_create(
+        _copy_of(t, indicator=indicators[t.indicator_id])
+        for t in Target.objects.filter(
+            indicator__programme=source, year__gte=new.start_year, year__lte=new.end_year
         )
-    for member in source.steering_members.all():
-        SteeringMember.objects.create(
-            programme=new,
-            name=member.name,
-            position=member.position,
-            committee_role=member.committee_role,
-            unit_id=member.unit_id,
-            order=member.order,
-        )
-    if include_plan_items:
-        _copy_plan_items(source, new, objectives, indicators)
-    if creator is not None:
-        # The standing agency official who creates it runs it.
-        RoleGrant.objects.get_or_create(user=creator, role=Role.STANDING_AGENCY, programme=new)
-    return new
+    )
+
+
+# What a plan item starts afresh with in a new programme: not started, never moved or edited.
+PLAN_ITEM_AFRESH = (
+    "state",
+    "completed_on",
+    "baseline_deadline",
+    "version",
+    "updated_at",
+    "updated_by",
+)
 
 
 def _copy_plan_items(source, new, objectives, indicators) -> None:
@@ -139,29 +138,22 @@ def _copy_plan_items(source, new, objectives, indicators) -> None:
             old.parent_id and old.parent_id not in items
         ):
             continue  # its lead unit is gone (e.g. an abolished district): nothing to carry over
-        copy = PlanItem.objects.create(
+        copy = _copy_of(
+            old,
             programme=new,
             parent=items.get(old.parent_id),
-            code=old.code,
-            title=old.title,
-            kind=old.kind,
-            lead_unit_id=old.lead_unit_id,
-            responsible_official=old.responsible_official,
-            expected_product=old.expected_product,
             start_date=start,
             deadline=deadline,
-            state=PlanItem.State.PLANNED,
-            source_clause=old.source_clause,
-            is_illustrative=old.is_illustrative,
+            **_defaults(PlanItem, *PLAN_ITEM_AFRESH),
         )
+        copy.save()
         copy.objectives.set([objectives[o.pk] for o in old.objectives.all()])
         copy.indicators.set([indicators[i.pk] for i in old.indicators.all()])
         for field in ("coordinating_units", "assigned_units"):
             units = getattr(old, field).all()
             getattr(copy, field).set(u for u in units if u.exists_throughout(start, deadline))
         PlanItemBudget.objects.bulk_create(
-            PlanItemBudget(plan_item=copy, source=b.source, amount=b.amount)
-            for b in old.budget_lines.all()
+            _copy_of(b, plan_item=copy) for b in old.budget_lines.all()
         )
         items[old.pk] = copy
 
