@@ -10,7 +10,6 @@ the share of it each received (sums), or as the same rate (means); and back the 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-ADDITIVE = frozenset({"sum"})
 UNIT_METHODS = frozenset({"sum", "mean", "weighted_mean", "max", "none"})
 PERIOD_METHODS = frozenset({"sum", "last", "mean", "max"})
 

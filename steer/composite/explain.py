@@ -811,8 +811,3 @@ def _to_raw(result: Result, i: int, code: str, x: float, data: Data | None, note
 def _at(stage: Stage, unit: str, code: str) -> float:
     """A unit's value in a stage (stages before screening hold more units)."""
     return float(stage.values[stage.units.index(unit), stage.codes.index(code)])
-
-
-def as_rows(items: list) -> list[dict]:
-    """Dataclass rows → plain dicts (for JSON or a template)."""
-    return [{f.name: getattr(r, f.name) for f in fields(r)} for r in items]

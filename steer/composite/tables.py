@@ -14,7 +14,6 @@ import numpy as np
 from steer.composite import CompositeError
 
 TYPES = ("Indicator", "Aggregate", "Group", "Denominator", "Other")
-META_COLUMNS = ("iCode", "iName", "Level", "Parent", "Direction", "Weight", "Type")
 UNIT_COLUMNS = ("uCode", "uName", "Time")
 
 
@@ -327,11 +326,6 @@ def _year(text: str, where: str) -> int:
 def load(idata, imeta) -> tuple[Data, Framework]:
     framework = read_meta(read_rows(imeta, "iMeta"))
     return read_data(read_rows(idata, "iData"), framework), framework
-
-
-def load_panel(idata, imeta) -> tuple[dict[int, Data], Framework]:
-    framework = read_meta(read_rows(imeta, "iMeta"))
-    return read_panel(read_rows(idata, "iData"), framework), framework
 
 
 def write_csv(path, header: list[str], rows) -> None:

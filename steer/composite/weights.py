@@ -319,11 +319,6 @@ def optimise_weights(
     return out
 
 
-def optimised_weights(result: Result, level: int, **kwargs) -> dict[str, float]:
-    """`optimise_weights(...).weights`: ready for Options(weights=...)."""
-    return optimise_weights(result, level, **kwargs).weights
-
-
 def _softmax(theta: np.ndarray) -> np.ndarray:
     z = np.concatenate(([0.0], np.asarray(theta, dtype=np.float64)))
     e = np.exp(z - z.max())

@@ -27,7 +27,6 @@ TABLE_PT = 12
 # Decree 30, appendix I: top and bottom 20-25 mm, left 30-35 mm, right 15-20 mm.
 MARGINS_MM = {"top": 20, "bottom": 20, "left": 30, "right": 15}
 FIRST_LINE_INDENT = Cm(1.27)
-TEXT_WIDTH_CM = 21.0 - 3.0 - 1.5
 
 
 @functools.cache
