@@ -5,6 +5,7 @@ The calls are found by reading the source (ast), so a new `record(…, "moved", 
 steer fails here before it reaches a page as a raw code."""
 
 import ast
+import functools
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from steer.steering.models import Event, Recommendation
 STEER = Path(__file__).resolve().parent.parent / "steer"
 
 
+@functools.cache
 def _trees() -> dict[str, ast.Module]:
     return {
         str(path.relative_to(STEER)): ast.parse(path.read_text(encoding="utf-8"))
@@ -42,15 +44,32 @@ def _record_names(file: str, tree: ast.Module) -> set[str]:
     return names
 
 
-def _calls(tree: ast.Module):
-    """Each call with the function it is in."""
-    for function in ast.walk(tree):
-        if isinstance(function, ast.FunctionDef):
-            for call in ast.walk(function):
-                if isinstance(call, ast.Call):
-                    yield call, function
+def _called(call: ast.Call) -> str:
+    """What a call calls, as written: `record`, `services.record`, `self.event`."""
+    func = call.func
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+        return f"{func.value.id}.{func.attr}"
+    return func.id if isinstance(func, ast.Name) else ""
 
 
+@functools.cache
+def _calls(file: str) -> list[tuple[ast.Call, str, ast.FunctionDef | None]]:
+    """Each call of a file, what it calls, and the function it is in (None: the module)."""
+    found = []
+
+    def visit(node: ast.AST, function: ast.FunctionDef | None) -> None:
+        if isinstance(node, ast.FunctionDef):
+            function = node
+        elif isinstance(node, ast.Call):
+            found.append((node, _called(node), function))
+        for child in ast.iter_child_nodes(node):
+            visit(child, function)
+
+    visit(_trees()[file], None)
+    return found
+
+
+@functools.cache
 def recorded_actions() -> list[tuple[str, int, str]]:
     """(file, line, action) of every event recorded in steer, the action as written when it is
     neither a literal nor a member of Event.Action. A method that hands its own parameter on
@@ -61,13 +80,13 @@ def recorded_actions() -> list[tuple[str, int, str]]:
     grown = True
     while grown:
         grown = False
-        for file, tree in trees.items():
-            for call, function in _calls(tree):
-                position = recorders[file].get(ast.unparse(call.func))
+        for file in trees:
+            for call, called, function in _calls(file):
+                position = recorders[file].get(called)
                 if position is None:
                     continue
                 action = _action_argument(call, position)
-                parameters = [a.arg for a in function.args.args]
+                parameters = [a.arg for a in function.args.args] if function else []
                 handed_on = isinstance(action, ast.Name) and action.id in parameters
                 if handed_on and parameters[:1] == ["self"]:
                     method = f"self.{function.name}"
@@ -104,12 +123,14 @@ def test_every_action_of_the_vocabulary_is_recorded_by_a_service():
 
 
 def test_events_are_written_only_through_record():
-    writes = ("Event.objects.create(", "Event.objects.bulk_create(", "Event(")
+    writes = {"Event.objects.create", "Event.objects.bulk_create", "Event"}
     writers = [
         file
         for file, tree in _trees().items()
         for call in ast.walk(tree)
-        if isinstance(call, ast.Call) and ast.unparse(call).startswith(writes)
+        if isinstance(call, ast.Call)
+        and isinstance(call.func, ast.Attribute | ast.Name)
+        and ast.unparse(call.func) in writes
     ]
     assert writers == ["steering/services.py"]  # the one in `record`
 
