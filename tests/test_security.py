@@ -22,7 +22,9 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.messages import get_messages
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 from openpyxl import Workbook
@@ -448,7 +450,85 @@ def test_a_user_changes_their_own_password_and_the_old_one_stops_working(login):
 def test_the_published_demo_password_meets_the_rules():
     for user in User.objects.filter(is_demo=True):
         validate_password(DEMO_PASSWORD, user)
-    assert settings.AUTH_PASSWORD_VALIDATORS[1]["OPTIONS"] == {"min_length": 10}
+    rules = {rule["NAME"].rsplit(".", 1)[1]: rule for rule in settings.AUTH_PASSWORD_VALIDATORS}
+    assert rules["MinimumLengthValidator"]["OPTIONS"] == {"min_length": 10}
+    assert "OwnNameValidator" in rules
+
+
+def refusals(password, user) -> list[str]:
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        return error.messages
+    return []
+
+
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [
+        ("bancd12345", "Mật khẩu chứa tên đăng nhập (“bancd”)."),
+        ("Khcn-BanCD-2025", "Mật khẩu chứa tên đăng nhập (“bancd”)."),
+        ("tm.duc-1985-hn", "Mật khẩu chứa tên trong địa chỉ email (“tm.duc”)."),
+        ("Hanoi-TranMinhDuc", "Mật khẩu chứa họ và tên (“Trần Minh Đức”)."),
+        ("ĐỨC.hà.nội.1985", "Mật khẩu chứa một phần của họ và tên (“Đức”)."),
+        ("minh-hanoi-2025", "Mật khẩu chứa một phần của họ và tên (“Minh”)."),
+    ],
+)
+def test_a_password_holding_the_users_own_name_is_refused_on_the_change_password_page(
+    login, password, message
+):
+    User.objects.filter(username="bancd").update(email="tm.duc@hanoi.gov.vn")
+    response = change_password(login("bancd"), DEMO_PASSWORD, password)
+    assert response.status_code == 200
+    assert message in response.context["form"].errors["new_password2"]
+    assert User.objects.get(username="bancd").check_password(DEMO_PASSWORD)
+
+
+def test_a_password_little_more_than_short_names_is_refused():
+    user = User(username="le.ha", full_name="Lê Hà", email="lh.vanphong@hanoi.gov.vn")
+    little_more = (
+        "Mật khẩu gần như chỉ là tên đăng nhập, họ và tên hay địa chỉ email, "
+        "thêm chữ số hoặc ký hiệu."
+    )
+    assert refusals("Ha.Le-19900101", user) == [little_more]
+    assert refusals("HÀ.LÊ!!2025-07", user) == [little_more]
+    # Names of two letters are inside too many words to refuse every password that holds them.
+    assert refusals("Ha-Long-Bay-2025", user) == []
+
+
+def test_a_password_of_other_words_is_accepted_whatever_the_name():
+    bancd = User.objects.get(username="bancd")
+    assert refusals("Hoan-Kiem-Ho-Guom-9", bancd) == []
+    assert refusals("bancd12345", User(username="nguoi.khac")) == []
+
+
+def test_the_back_office_refuses_a_password_holding_the_new_users_name(login):
+    client = login("quantri")
+    data = {"username": "nguyen.hoa", "full_name": "Nguyễn Văn Hòa", "unit": ""}
+    refused = client.post(
+        "/admin/accounts/user/add/",
+        data | {"password1": "Hoa.Nguyen.2025", "password2": "Hoa.Nguyen.2025"},
+    )
+    assert refused.status_code == 200
+    assert "Mật khẩu chứa một phần của họ và tên (“Nguyễn”)." in refused.content.decode()
+    assert not User.objects.filter(username="nguyen.hoa").exists()
+    bancd = User.objects.get(username="bancd")
+    changed = client.post(
+        f"/admin/accounts/user/{bancd.pk}/password/",
+        {"password1": "bancd12345", "password2": "bancd12345"},
+    )
+    assert "Mật khẩu chứa tên đăng nhập (“bancd”)." in changed.content.decode()
+    assert User.objects.get(username="bancd").check_password(DEMO_PASSWORD)
+
+
+def test_createsuperuser_without_input_refuses_a_password_holding_the_username(monkeypatch):
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "quantri.hn-Ho-Tay-9")
+    with pytest.raises(CommandError, match="Mật khẩu chứa tên đăng nhập"):
+        call_command("createsuperuser", "--noinput", username="quantri.hn", email="")
+    assert not User.objects.filter(username="quantri.hn").exists()
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "Ho-Tay-Sen-Hong-2025")
+    call_command("createsuperuser", "--noinput", username="quantri.hn", email="", verbosity=0)
+    assert User.objects.get(username="quantri.hn").check_password("Ho-Tay-Sen-Hong-2025")
 
 
 # -- 7. uploads -----------------------------------------------------------------------------
