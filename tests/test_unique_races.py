@@ -5,11 +5,17 @@ import threading
 import time
 
 import pytest
+from django.db import transaction
 
 from steer.accounts.models import User
+from steer.assessment import aggregates
+from steer.assessment.models import Figure
 from steer.core.models import Counter
 from steer.documents import layout, services
 from steer.documents.models import DocumentTemplate
+from steer.reporting import workflow
+from steer.reporting.models import FormLine, Submission, SubmissionEvent
+from steer.units.models import OrgUnit
 from tests.together import in_threads, postgresql_only
 
 pytestmark = [postgresql_only, pytest.mark.django_db]
@@ -95,3 +101,61 @@ def test_choosing_a_template_while_another_version_is_uploaded_leaves_one_in_use
 
     in_use = DocumentTemplate.objects.filter(layout="synthesis", style="party", is_current=True)
     assert list(in_use) == [fourth]
+
+
+# -- figures rolled up from two reports approved at the same moment ---------------------------
+
+
+def city_figures(form, year: int) -> dict:
+    lines = FormLine.objects.filter(form=form).values("indicator")
+    city = OrgUnit.objects.get(code="01")
+    return {
+        (f.indicator_id, f.period, f.option): (f.value, f.units)
+        for f in Figure.objects.filter(indicator__in=lines, unit=city, year=year)
+    }
+
+
+@pytest.fixture
+def two_submitted_communes(programme):
+    """The half-year reports of Phường Phúc Lợi and Xã Thanh Trì, both submitted (demo data):
+    both roll up into Hà Nội's figures. Put back as they were afterwards."""
+    reports = list(
+        Submission.objects.filter(
+            form__code="BC6T-DP", period="2025S2", unit__code__in=["00136", "00640"]
+        ).select_related("form", "unit")
+    )
+    assert {r.state for r in reports} == {Submission.State.SUBMITTED}
+    yield reports
+
+    def clean():
+        with transaction.atomic():
+            SubmissionEvent.objects.filter(
+                submission__in=reports, action=SubmissionEvent.Action.APPROVE
+            ).delete()
+            for report in reports:
+                Submission.objects.filter(pk=report.pk).update(state=Submission.State.SUBMITTED)
+                aggregates.refresh_report(report)
+
+    in_threads([clean])
+
+
+def test_two_reports_approved_at_the_same_moment_both_count_in_the_city_figures(
+    two_submitted_communes, monkeypatch
+):
+    admin = User.objects.get(username="quantri")
+    start = threading.Barrier(2)
+    slowed_after(monkeypatch, workflow, "refresh_report")
+
+    def approve(report):
+        start.wait(10)
+        return workflow.act(report, admin, SubmissionEvent.Action.APPROVE).state
+
+    states = in_threads([lambda r=r: approve(r) for r in two_submitted_communes])
+
+    assert states == [Submission.State.APPROVED] * 2
+    form = two_submitted_communes[0].form
+    stored = city_figures(form, 2025)
+    assert stored
+    # Recomputed now, with both reports committed: the same figures, neither report left out.
+    aggregates.refresh_report(two_submitted_communes[0])
+    assert city_figures(form, 2025) == stored
