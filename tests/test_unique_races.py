@@ -14,7 +14,16 @@ from steer.core.models import Counter
 from steer.documents import layout, services
 from steer.documents.models import DocumentTemplate
 from steer.reporting import workflow
-from steer.reporting.models import FormLine, Submission, SubmissionEvent
+from steer.reporting.imports import Entry, write_entries
+from steer.reporting.models import (
+    DataValue,
+    FormLine,
+    ReportForm,
+    Submission,
+    SubmissionEvent,
+    ValueChange,
+)
+from steer.reporting.periods import Period
 from steer.units.models import OrgUnit
 from tests.together import in_threads, postgresql_only
 
@@ -159,3 +168,54 @@ def test_two_reports_approved_at_the_same_moment_both_count_in_the_city_figures(
     # Recomputed now, with both reports committed: the same figures, neither report left out.
     aggregates.refresh_report(two_submitted_communes[0])
     assert city_figures(form, 2025) == stored
+
+
+# -- a report started by an import and by the report page at the same moment --------------------
+
+
+@pytest.fixture
+def unreported(programme):
+    """BC6T-DP's half-year report of a unit that has none yet; whatever the test stores for it
+    is removed afterwards."""
+    form = ReportForm.objects.get(programme=programme, code="BC6T-DP")
+    period = Period.parse("2025S2")
+    reported = Submission.objects.filter(form=form, period=period.code).values("unit")
+    unit = form.units_expected(period).exclude(pk__in=reported).order_by("code").first()
+    yield form, unit, period
+
+    def clean():
+        ValueChange.objects.filter(unit=unit, period=period.code).delete()
+        DataValue.objects.filter(unit=unit, period=period.code).delete()
+        Submission.objects.filter(form=form, unit=unit, period=period.code).delete()
+
+    in_threads([clean])
+
+
+def test_an_import_and_the_report_page_starting_the_same_report_make_one(
+    programme, unreported, monkeypatch
+):
+    form, unit, period = unreported
+    agency = User.objects.get(username="thuongtruc")
+    start = threading.Barrier(2)
+    real = Submission.objects.bulk_create
+
+    def create_late(*args, **kwargs):  # the import found no report, then the page made it
+        start.wait(10)
+        time.sleep(0.3)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(Submission.objects, "bulk_create", create_late)
+
+    def write():
+        entry = Entry("C5", unit.code, period.code, "CT15", "", 42)
+        write_entries(programme, [entry], agency, channel="cli")
+
+    def open_page():
+        start.wait(10)
+        return workflow.submission_for(form, unit, period.code).pk
+
+    _, opened = in_threads([write, open_page])
+
+    (report,) = Submission.objects.filter(form=form, unit=unit, period=period.code)
+    assert report.pk == opened
+    assert report.values.get(indicator__code="CT15").value == 42
