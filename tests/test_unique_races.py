@@ -1,11 +1,14 @@
 """Writes that meet on a unique constraint at the same moment (PostgreSQL): each waits for the
 other on a lock instead of checking, finding nothing, and failing on the constraint with a 500."""
 
+import datetime as dt
 import threading
 import time
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.utils import timezone
 
 from steer.accounts.models import User
 from steer.assessment import aggregates
@@ -24,6 +27,8 @@ from steer.reporting.models import (
     ValueChange,
 )
 from steer.reporting.periods import Period
+from steer.steering.models import Directive, Event, Notification
+from steer.steering.services import give_directive, notify_overdue
 from steer.units.models import OrgUnit
 from tests.together import in_threads, postgresql_only
 
@@ -219,3 +224,54 @@ def test_an_import_and_the_report_page_starting_the_same_report_make_one(
     (report,) = Submission.objects.filter(form=form, unit=unit, period=period.code)
     assert report.pk == opened
     assert report.values.get(indicator__code="CT15").value == 42
+
+
+# -- overdue notices sent twice at the same moment (two cron runs overlapping) -----------------
+
+
+@pytest.fixture
+def overdue_directive(programme):
+    """A directive to the Department of Science and Technology, committed, due in a month;
+    removed with its notices afterwards."""
+    agency = User.objects.get(username="thuongtruc")
+
+    def give():
+        return give_directive(
+            programme,
+            agency,
+            assignees=[OrgUnit.objects.get(code="SKHCN")],
+            content="Sở Khoa học và Công nghệ tổng hợp kết quả số hóa hồ sơ thủ tục hành chính",
+            given_by="Ban Chỉ đạo Chương trình 07-CTr/TU",
+            given_on=timezone.localdate(),
+            source="document",
+            deadline=timezone.localdate() + dt.timedelta(days=30),
+        )
+
+    (directive,) = in_threads([give])
+    yield directive
+
+    def clean():
+        Notification.objects.filter(url=directive.get_absolute_url()).delete()
+        kind = ContentType.objects.get_for_model(Directive)
+        Event.objects.filter(content_type=kind, object_id=directive.pk).delete()
+        directive.delete()
+        Counter.objects.filter(scope=f"steering.directive:{programme.pk}").delete()
+
+    in_threads([clean])
+
+
+def test_two_overdue_runs_at_the_same_moment_tell_each_person_once(overdue_directive, monkeypatch):
+    together, real = threading.Barrier(2), Notification.objects.bulk_create
+
+    def in_step(*args, **kwargs):  # both runs checked who was told, then both write
+        together.wait(10)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(Notification.objects, "bulk_create", in_step)
+    later = overdue_directive.deadline + dt.timedelta(days=3)
+    runs = in_threads([lambda: notify_overdue(later), lambda: notify_overdue(later)])
+
+    told = Notification.objects.filter(key=f"overdue:directive:{overdue_directive.pk}")
+    members = User.objects.filter(unit__code="SKHCN", is_active=True).values_list("pk", flat=True)
+    assert sorted(told.values_list("user", flat=True)) == sorted(members)
+    assert sum(runs) >= told.count()
