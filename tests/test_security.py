@@ -552,6 +552,30 @@ def real_docx(macros=False) -> bytes:
     return data.getvalue()
 
 
+def with_relationship(data: bytes, rels: str, target: str, kind: str, external=True) -> bytes:
+    """The Office file with one more relationship in `rels` (a part's list of links)."""
+    mode = ' TargetMode="External"' if external else ""
+    link = (
+        f'<Relationship Id="rId99" Type="http://schemas.openxmlformats.org/officeDocument/'
+        f'2006/relationships/{kind}" Target="{target}"{mode}/>'
+    )
+    source, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    empty = (
+        '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.'
+        'openxmlformats.org/package/2006/relationships"></Relationships>'
+    )
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        names = source.namelist()
+        for name in names:
+            part = source.read(name)
+            if name == rels:
+                part = part.replace(b"</Relationships>", link.encode() + b"</Relationships>")
+            archive.writestr(name, part)
+        if rels not in names:
+            archive.writestr(rels, empty.replace("</Relationships>", link + "</Relationships>"))
+    return out.getvalue()
+
+
 def real_xlsx() -> bytes:
     book = Workbook()
     book.active.append(["Mã đơn vị", "Kỳ", "Chỉ tiêu", "Giá trị"])
@@ -614,6 +638,62 @@ def test_a_file_whose_content_is_not_what_its_name_says_is_refused(name, content
     with pytest.raises(uploads.UnsafeUpload, match=message) as refused:
         uploads.check_content(SimpleUploadedFile(name, content))
     assert name in str(refused.value)
+
+
+REMOTE_TEMPLATE = with_relationship(
+    real_docx(),
+    "word/_rels/settings.xml.rels",
+    "http://203.0.113.9/mau/bien-ban.dotm",
+    "attachedTemplate",
+)
+LINKED_PICTURE = with_relationship(
+    real_docx(), "word/_rels/document.xml.rels", "file://///10.1.2.3/chia-se/con-dau.png", "image"
+)
+LINKED_WORKBOOK = with_relationship(
+    real_xlsx(),
+    "xl/worksheets/_rels/sheet1.xml.rels",
+    "http://203.0.113.9/bao-cao.png",
+    "image",
+)
+WEB_LINK = with_relationship(
+    real_docx(), "word/_rels/document.xml.rels", "https://dichvucong.hanoi.gov.vn/", "hyperlink"
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "target"),
+    [
+        ("bien-ban.docx", REMOTE_TEMPLATE, "http://203.0.113.9/mau/bien-ban.dotm"),
+        ("bien-ban.docx", LINKED_PICTURE, "file://///10.1.2.3/chia-se/con-dau.png"),
+        ("so-lieu.xlsx", LINKED_WORKBOOK, "http://203.0.113.9/bao-cao.png"),
+    ],
+    ids=["remote-template", "picture-on-a-network-share", "workbook-picture"],
+)
+def test_an_office_file_linking_content_from_outside_itself_is_refused(name, content, target):
+    with pytest.raises(uploads.UnsafeUpload) as refused:
+        uploads.check_content(SimpleUploadedFile(name, content))
+    assert f"{name} liên kết tới một tệp hoặc địa chỉ bên ngoài nó ({target})" in str(refused.value)
+
+
+def test_an_office_file_with_web_links_is_accepted():
+    uploads.check_content(SimpleUploadedFile("bien-ban.docx", WEB_LINK))
+
+
+def test_an_attachment_linking_a_remote_template_is_refused_and_not_stored(programme, login, media):
+    directive = give_directive(programme)
+    client = login("baocao.dongda")
+    response = client.post(
+        directive.get_absolute_url(),
+        {
+            "action": "report",
+            "unit": OrgUnit.objects.get(code="006").pk,
+            "text": "Đã nghiệm thu, gửi kèm biên bản",
+            "files": [SimpleUploadedFile("bien-ban-nghiem-thu.docx", REMOTE_TEMPLATE)],
+        },
+    )
+    assert any("bien-ban-nghiem-thu.docx liên kết tới" in m for m in messages_of(response))
+    assert not directive.attachments.exists() and not directive.updates.exists()
+    assert not any(media.rglob("*.docx"))
 
 
 def give_directive(programme):
