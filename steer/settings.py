@@ -135,6 +135,8 @@ LOGOUT_REDIRECT_URL = "login"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    # The similarity above misses bancd12345 for bancd, and looks at no full_name.
+    {"NAME": "steer.accounts.validators.OwnNameValidator"},
     {
         "NAME": "steer.accounts.validators.MinimumLengthValidator",
         "OPTIONS": {"min_length": 10},

@@ -2,6 +2,7 @@
 
 import pytest
 
+from steer.accounts.models import User
 from steer.programmes.models import Indicator, PlanItem, Target
 from steer.units.models import OrgUnit
 
@@ -190,3 +191,16 @@ def test_a_validation_rule_that_cannot_be_read_is_refused_in_vietnamese(programm
             "Không đọc được “%”: hãy dùng mã chỉ tiêu (CT15, CT10.trong-trot), số và dấu + hoặc -."
         ],
     }
+
+
+def test_the_back_office_opens_and_saves_a_users_page(login):
+    """UserAdmin.get_form takes no `change` in its place: the edit check once passed it so, and
+    every user page failed."""
+    client = login("quantri")
+    bancd = User.objects.get(username="bancd")
+    assert client.get("/admin/accounts/user/add/").status_code == 200
+    page = client.get(f"/admin/accounts/user/{bancd.pk}/change/")
+    assert page.status_code == 200
+    data = form_data(page) | {"position": "Phó Trưởng ban Chỉ đạo Chương trình 07-CTr/TU"}
+    assert client.post(f"/admin/accounts/user/{bancd.pk}/change/", data).status_code == 302
+    assert User.objects.get(username="bancd").position.startswith("Phó Trưởng ban")

@@ -26,12 +26,13 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.core import serializers
 from django.core.files.base import ContentFile
 from django.db import connection
 
 from steer.accounts.models import User
-from steer.core.backups import BackupError, _placed_files, create_backup, unpack
+from steer.core.backups import BackupError, _placed_files, create_backup, signature, unpack
 from steer.documents import layout
 from steer.documents.models import Draft, Output
 from steer.reporting.models import DataValue, Evidence
@@ -107,11 +108,13 @@ def postgres_server() -> str | None:
 
 @dataclass
 class Site:
-    """Another installation: its own database (empty until restored into) and var folder."""
+    """Another installation: its own database (empty until restored into) and var folder, and
+    by default this one's secret key, as a site restored after losing its machine has."""
 
     vendor: str
     name: str
     var: Path
+    secret_key: str = ""
 
     @property
     def url(self) -> str:
@@ -121,7 +124,11 @@ class Site:
         env = {
             k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "STEER_SQLITE_PATH")
         }
-        env.update(STEER_VAR_DIR=str(self.var), DJANGO_SETTINGS_MODULE="steer.settings")
+        env.update(
+            STEER_VAR_DIR=str(self.var),
+            DJANGO_SETTINGS_MODULE="steer.settings",
+            STEER_SECRET_KEY=self.secret_key or settings.SECRET_KEY,
+        )
         if self.vendor == "postgresql":
             env["DATABASE_URL"] = self.url
         else:
@@ -328,10 +335,16 @@ def value_changed(members: dict) -> None:
     members[name] = json.dumps(row).encode() + b"\n" + rest
 
 
+def signed(members: dict) -> None:
+    """The manifest signed again with this installation's key, as its own backup would be."""
+    members["manifest.sig"] = json.dumps(signature(members["manifest.json"])).encode()
+
+
 def from_a_newer_release(members: dict) -> None:
     manifest = json.loads(members["manifest.json"])
     manifest["migrations"]["reporting"].append("9999_from_a_newer_release")
     members["manifest.json"] = json.dumps(manifest).encode()
+    signed(members)
 
 
 @pytest.mark.parametrize(
@@ -361,6 +374,74 @@ def test_a_damaged_altered_or_newer_archive_is_refused_and_changes_nothing(
     assert "Nothing was restored" in refused.stderr
     assert site.tables() == []
     assert site.media() == {}
+
+
+# -- archives this installation did not make -----------------------------------------------
+
+
+def rows_rewritten_to_fit(members: dict) -> None:
+    """A figure changed and the manifest rewritten to match: what someone holding an archive,
+    but not the site's secret key, can do."""
+    value_changed(members)
+    manifest = json.loads(members["manifest.json"])
+    name = "data/reporting.datavalue.jsonl"
+    data = members[name]
+    manifest["members"][name] = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+    members["manifest.json"] = json.dumps(manifest).encode()
+
+
+def signature_removed(members: dict) -> None:
+    del members["manifest.sig"]
+
+
+@pytest.mark.parametrize(
+    ("forgery", "message"),
+    [
+        (rows_rewritten_to_fit, "was altered after it was made"),
+        (signature_removed, "is not signed"),
+    ],
+    ids=["rows-and-manifest-rewritten", "signature-removed"],
+)
+def test_an_archive_rewritten_without_the_secret_key_is_refused(
+    settings, tmp_path, forgery, message
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    backup = create_backup(tmp_path / "sao-luu")
+    rebuilt(backup.path, forgery)
+    with pytest.raises(BackupError, match=message):
+        unpack(backup.path, tmp_path / "giai-nen")
+
+
+def test_an_archive_of_another_installation_is_refused_unless_trusted(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.SECRET_KEY = "khoa-bi-mat-cua-may-chu-so-khcn-" + "x" * 30
+    backup = create_backup(tmp_path / "sao-luu")
+    settings.SECRET_KEY = "khoa-bi-mat-cua-may-chu-moi-" + "y" * 30
+    with pytest.raises(BackupError, match="signed by another installation"):
+        unpack(backup.path, tmp_path / "lan-1")
+    manifest = unpack(backup.path, tmp_path / "lan-2", trust=True)
+    assert manifest["format"] == "steer-backup"
+    # The old key kept as a fallback while keys are rotated still vouches for its archives.
+    settings.SECRET_KEY_FALLBACKS = ["khoa-bi-mat-cua-may-chu-so-khcn-" + "x" * 30]
+    assert unpack(backup.path, tmp_path / "lan-3")["format"] == "steer-backup"
+
+
+def test_the_restore_command_takes_another_installations_archive_only_when_trusted(
+    settings, tmp_path, new_site
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    backup = create_backup(tmp_path / "sao-luu")
+    expected = row_digests()
+    site = new_site(connection.vendor)
+    site.secret_key = "khoa-bi-mat-cua-may-chu-moi-" + "z" * 30
+    refused = site.restore(backup.path, check=False)
+    assert refused.returncode == 1
+    assert "signed by another installation" in refused.stderr
+    assert "--trust-archive" in refused.stderr and "Nothing was restored" in refused.stderr
+    assert site.tables() == []
+    trusted = site.restore(backup.path, "--trust-archive")
+    assert "not checked (--trust-archive)" in trusted.stdout and "Restored" in trusted.stdout
+    assert site.digests() == expected
 
 
 # -- hostile archives ------------------------------------------------------------------------

@@ -11,6 +11,8 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Sum
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.oxml.ns import nsmap as NS
 from docx.shared import Pt
 
 from steer.accounts.models import User
@@ -18,6 +20,7 @@ from steer.assessment.models import Figure
 from steer.core.numbers import vietnamese
 from steer.documents import layout, services
 from steer.documents.models import DocumentTemplate, Draft, Output
+from steer.documents.render import to_pdf
 from steer.programmes.models import PlanItemBudget
 from steer.steering.models import Directive
 from steer.units.models import OrgUnit
@@ -465,6 +468,79 @@ def test_the_pdf_is_a4_with_the_figures_and_renders_to_png(client, synthesis, tm
     )
     pages = sorted(tmp_path.glob("trang-*.png"))
     assert len(pages) == 2 and all(p.stat().st_size > 5000 for p in pages)
+
+
+def linked_picture(document, target: str) -> None:
+    """A picture the document links to instead of holding (Word: Insert > Pictures > Link to
+    File): what the template check refuses, here handed to the printer as if it had not."""
+    from lxml import etree
+
+    rid = document.part.relate_to(target, RT.IMAGE, is_external=True)
+    document.element.body.insert(
+        0,
+        etree.fromstring(
+            f'''<w:p xmlns:w="{NS["w"]}" xmlns:r="{NS["r"]}" xmlns:wp="{NS["wp"]}"
+            xmlns:a="{NS["a"]}" xmlns:pic="{NS["pic"]}"><w:r><w:drawing><wp:inline>
+            <wp:extent cx="914400" cy="914400"/><wp:docPr id="90" name="Logo"/><a:graphic>
+            <a:graphicData uri="{NS["pic"]}"><pic:pic><pic:nvPicPr><pic:cNvPr id="90" name="Logo"/>
+            <pic:cNvPicPr/></pic:nvPicPr><pic:blipFill><a:blip r:link="{rid}"/><a:stretch>
+            <a:fillRect/></a:stretch></pic:blipFill><pic:spPr><a:xfrm><a:off x="0" y="0"/>
+            <a:ext cx="914400" cy="914400"/></a:xfrm><a:prstGeom prst="rect"/></pic:spPr>
+            </pic:pic></a:graphicData></a:graphic></wp:inline></w:drawing></w:r></w:p>'''
+        ),
+    )
+
+
+@needs("soffice")
+def test_printing_to_pdf_reads_and_fetches_nothing_a_document_links_to(tmp_path):
+    import http.server
+    import threading
+
+    from pypdf import PdfReader
+
+    fetched = []
+
+    class Server(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            fetched.append(self.path)
+            self.send_error(404)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Server)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        seal = tmp_path / "con-dau.png"
+        seal.write_bytes(red_square_png())
+        document = docx.Document(io.BytesIO(layout.build("synthesis", "party")))
+        linked_picture(document, seal.as_uri())
+        linked_picture(document, f"http://127.0.0.1:{server.server_port}/logo-so-khcn.png")
+        data = io.BytesIO()
+        document.save(data)
+        pdf = to_pdf(data.getvalue())
+    finally:
+        server.shutdown()
+    assert fetched == []
+    assert [image for page in PdfReader(io.BytesIO(pdf)).pages for image in page.images] == []
+
+
+def red_square_png(side: int = 40) -> bytes:
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    rows = b"".join(b"\x00" + b"\xc8\x10\x2e" * side for _ in range(side))
+    header = struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
 
 
 def test_the_command_line_makes_the_file_with_a_progress_bar_and_queues_nothing(

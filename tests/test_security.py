@@ -22,7 +22,9 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.messages import get_messages
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 from openpyxl import Workbook
@@ -448,7 +450,85 @@ def test_a_user_changes_their_own_password_and_the_old_one_stops_working(login):
 def test_the_published_demo_password_meets_the_rules():
     for user in User.objects.filter(is_demo=True):
         validate_password(DEMO_PASSWORD, user)
-    assert settings.AUTH_PASSWORD_VALIDATORS[1]["OPTIONS"] == {"min_length": 10}
+    rules = {rule["NAME"].rsplit(".", 1)[1]: rule for rule in settings.AUTH_PASSWORD_VALIDATORS}
+    assert rules["MinimumLengthValidator"]["OPTIONS"] == {"min_length": 10}
+    assert "OwnNameValidator" in rules
+
+
+def refusals(password, user) -> list[str]:
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        return error.messages
+    return []
+
+
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [
+        ("bancd12345", "Mật khẩu chứa tên đăng nhập (“bancd”)."),
+        ("Khcn-BanCD-2025", "Mật khẩu chứa tên đăng nhập (“bancd”)."),
+        ("tm.duc-1985-hn", "Mật khẩu chứa tên trong địa chỉ email (“tm.duc”)."),
+        ("Hanoi-TranMinhDuc", "Mật khẩu chứa họ và tên (“Trần Minh Đức”)."),
+        ("ĐỨC.hà.nội.1985", "Mật khẩu chứa một phần của họ và tên (“Đức”)."),
+        ("minh-hanoi-2025", "Mật khẩu chứa một phần của họ và tên (“Minh”)."),
+    ],
+)
+def test_a_password_holding_the_users_own_name_is_refused_on_the_change_password_page(
+    login, password, message
+):
+    User.objects.filter(username="bancd").update(email="tm.duc@hanoi.gov.vn")
+    response = change_password(login("bancd"), DEMO_PASSWORD, password)
+    assert response.status_code == 200
+    assert message in response.context["form"].errors["new_password2"]
+    assert User.objects.get(username="bancd").check_password(DEMO_PASSWORD)
+
+
+def test_a_password_little_more_than_short_names_is_refused():
+    user = User(username="le.ha", full_name="Lê Hà", email="lh.vanphong@hanoi.gov.vn")
+    little_more = (
+        "Mật khẩu gần như chỉ là tên đăng nhập, họ và tên hay địa chỉ email, "
+        "thêm chữ số hoặc ký hiệu."
+    )
+    assert refusals("Ha.Le-19900101", user) == [little_more]
+    assert refusals("HÀ.LÊ!!2025-07", user) == [little_more]
+    # Names of two letters are inside too many words to refuse every password that holds them.
+    assert refusals("Ha-Long-Bay-2025", user) == []
+
+
+def test_a_password_of_other_words_is_accepted_whatever_the_name():
+    bancd = User.objects.get(username="bancd")
+    assert refusals("Hoan-Kiem-Ho-Guom-9", bancd) == []
+    assert refusals("bancd12345", User(username="nguoi.khac")) == []
+
+
+def test_the_back_office_refuses_a_password_holding_the_new_users_name(login):
+    client = login("quantri")
+    data = {"username": "nguyen.hoa", "full_name": "Nguyễn Văn Hòa", "unit": ""}
+    refused = client.post(
+        "/admin/accounts/user/add/",
+        data | {"password1": "Hoa.Nguyen.2025", "password2": "Hoa.Nguyen.2025"},
+    )
+    assert refused.status_code == 200
+    assert "Mật khẩu chứa một phần của họ và tên (“Nguyễn”)." in refused.content.decode()
+    assert not User.objects.filter(username="nguyen.hoa").exists()
+    bancd = User.objects.get(username="bancd")
+    changed = client.post(
+        f"/admin/accounts/user/{bancd.pk}/password/",
+        {"password1": "bancd12345", "password2": "bancd12345"},
+    )
+    assert "Mật khẩu chứa tên đăng nhập (“bancd”)." in changed.content.decode()
+    assert User.objects.get(username="bancd").check_password(DEMO_PASSWORD)
+
+
+def test_createsuperuser_without_input_refuses_a_password_holding_the_username(monkeypatch):
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "quantri.hn-Ho-Tay-9")
+    with pytest.raises(CommandError, match="Mật khẩu chứa tên đăng nhập"):
+        call_command("createsuperuser", "--noinput", username="quantri.hn", email="")
+    assert not User.objects.filter(username="quantri.hn").exists()
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "Ho-Tay-Sen-Hong-2025")
+    call_command("createsuperuser", "--noinput", username="quantri.hn", email="", verbosity=0)
+    assert User.objects.get(username="quantri.hn").check_password("Ho-Tay-Sen-Hong-2025")
 
 
 # -- 7. uploads -----------------------------------------------------------------------------
@@ -470,6 +550,30 @@ def real_docx(macros=False) -> bytes:
     with zipfile.ZipFile(data, "a") as archive:
         archive.writestr("word/vbaProject.bin", b"\x00Attribute VB_Name")
     return data.getvalue()
+
+
+def with_relationship(data: bytes, rels: str, target: str, kind: str, external=True) -> bytes:
+    """The Office file with one more relationship in `rels` (a part's list of links)."""
+    mode = ' TargetMode="External"' if external else ""
+    link = (
+        f'<Relationship Id="rId99" Type="http://schemas.openxmlformats.org/officeDocument/'
+        f'2006/relationships/{kind}" Target="{target}"{mode}/>'
+    )
+    source, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    empty = (
+        '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.'
+        'openxmlformats.org/package/2006/relationships"></Relationships>'
+    )
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        names = source.namelist()
+        for name in names:
+            part = source.read(name)
+            if name == rels:
+                part = part.replace(b"</Relationships>", link.encode() + b"</Relationships>")
+            archive.writestr(name, part)
+        if rels not in names:
+            archive.writestr(rels, empty.replace("</Relationships>", link + "</Relationships>"))
+    return out.getvalue()
 
 
 def real_xlsx() -> bytes:
@@ -534,6 +638,62 @@ def test_a_file_whose_content_is_not_what_its_name_says_is_refused(name, content
     with pytest.raises(uploads.UnsafeUpload, match=message) as refused:
         uploads.check_content(SimpleUploadedFile(name, content))
     assert name in str(refused.value)
+
+
+REMOTE_TEMPLATE = with_relationship(
+    real_docx(),
+    "word/_rels/settings.xml.rels",
+    "http://203.0.113.9/mau/bien-ban.dotm",
+    "attachedTemplate",
+)
+LINKED_PICTURE = with_relationship(
+    real_docx(), "word/_rels/document.xml.rels", "file://///10.1.2.3/chia-se/con-dau.png", "image"
+)
+LINKED_WORKBOOK = with_relationship(
+    real_xlsx(),
+    "xl/worksheets/_rels/sheet1.xml.rels",
+    "http://203.0.113.9/bao-cao.png",
+    "image",
+)
+WEB_LINK = with_relationship(
+    real_docx(), "word/_rels/document.xml.rels", "https://dichvucong.hanoi.gov.vn/", "hyperlink"
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "target"),
+    [
+        ("bien-ban.docx", REMOTE_TEMPLATE, "http://203.0.113.9/mau/bien-ban.dotm"),
+        ("bien-ban.docx", LINKED_PICTURE, "file://///10.1.2.3/chia-se/con-dau.png"),
+        ("so-lieu.xlsx", LINKED_WORKBOOK, "http://203.0.113.9/bao-cao.png"),
+    ],
+    ids=["remote-template", "picture-on-a-network-share", "workbook-picture"],
+)
+def test_an_office_file_linking_content_from_outside_itself_is_refused(name, content, target):
+    with pytest.raises(uploads.UnsafeUpload) as refused:
+        uploads.check_content(SimpleUploadedFile(name, content))
+    assert f"{name} liên kết tới một tệp hoặc địa chỉ bên ngoài nó ({target})" in str(refused.value)
+
+
+def test_an_office_file_with_web_links_is_accepted():
+    uploads.check_content(SimpleUploadedFile("bien-ban.docx", WEB_LINK))
+
+
+def test_an_attachment_linking_a_remote_template_is_refused_and_not_stored(programme, login, media):
+    directive = give_directive(programme)
+    client = login("baocao.dongda")
+    response = client.post(
+        directive.get_absolute_url(),
+        {
+            "action": "report",
+            "unit": OrgUnit.objects.get(code="006").pk,
+            "text": "Đã nghiệm thu, gửi kèm biên bản",
+            "files": [SimpleUploadedFile("bien-ban-nghiem-thu.docx", REMOTE_TEMPLATE)],
+        },
+    )
+    assert any("bien-ban-nghiem-thu.docx liên kết tới" in m for m in messages_of(response))
+    assert not directive.attachments.exists() and not directive.updates.exists()
+    assert not any(media.rglob("*.docx"))
 
 
 def give_directive(programme):

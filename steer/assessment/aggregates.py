@@ -22,6 +22,7 @@ from steer.assessment.models import Figure
 from steer.assessment.rollup import Figure as Fig
 from steer.assessment.rollup import across_periods, up_the_tree
 from steer.core.bulk import insert_rows
+from steer.core.numbering import hold
 from steer.programmes.models import Indicator, Programme
 from steer.reporting.models import DataValue, FormLine, Submission
 from steer.reporting.periods import Period, PeriodType, codes_of_year
@@ -211,9 +212,18 @@ def _as_weights(rows: Iterable[tuple]) -> dict[str, dict[int, float]]:
 # -- full rebuild -----------------------------------------------------------------------------
 
 
+def hold_figures(programme_id: int) -> None:
+    """Queue the writers of a programme's figures until the caller's transaction ends. Two
+    reports approved at once share the units above them: unqueued, each read the other's
+    figures as they were before, and the second one's sums met the first one's rows on
+    figure_unique."""
+    hold(scope=f"figures:{programme_id}")
+
+
 @transaction.atomic
 def rebuild(programme: Programme, progress: Callable[[int, int], None] | None = None) -> int:
     """Recompute every figure of the programme from its approved values; returns the row count."""
+    hold_figures(programme.pk)
     Figure.objects.filter(indicator__programme=programme).delete()
     parent_of, units = parent_map(), lifetimes()
     indicators = weight_first(programme.indicators.all())
@@ -261,7 +271,10 @@ def refresh(indicator_ids: set[int], unit_id: int, code: str) -> None:
         chain.append(node)
         node = parent_of.get(node)
     yearly = yearly_indicators(indicator_ids)
+    if not indicators:
+        return
     with transaction.atomic():
+        hold_figures(indicators[0].programme_id)
         # In layers, each a few queries for all its indicators: an indicator weighted by
         # another of the report comes in a later layer and reads the weights just written.
         done: set[int] = set()

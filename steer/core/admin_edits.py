@@ -194,7 +194,8 @@ class EditCheckedAdmin(admin.ModelAdmin):
             request.edit_conflict = conflict
 
     def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change, **kwargs)
+        # By name: UserAdmin.get_form takes no `change` in its place.
+        form = super().get_form(request, obj, change=change, **kwargs)
         conflict = getattr(request, "edit_conflict", None)
         if conflict is None:
             return form

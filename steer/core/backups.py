@@ -14,6 +14,11 @@ milliseconds) and binary ones (the documents' Word and PDF files) in base64.
 
 A restore reads the rows with the models of the migrations the archive was made at, then
 migrates forward, so an archive of an older release restores into a newer one.
+
+`manifest.sig` signs the manifest (and through its sha256s every member) with an HMAC of the
+site's secret key: the checksum file shows damage, the signature shows that this installation
+made the archive. A restore refuses an archive without it, or signed with another key, unless
+told to trust the archive (one brought from another installation).
 """
 
 import base64
@@ -43,11 +48,13 @@ from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, router, tran
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone, translation
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.duration import duration_iso_string
 
 FORMAT = "steer-backup"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
+SIGNATURE = "manifest.sig"
 CHUNK = 1024 * 1024
 BATCH = 2000
 CONTENT_TYPE = "contenttypes.contenttype"
@@ -473,6 +480,8 @@ def create_backup(
             body = json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8")
             (work / MANIFEST).write_bytes(body)
             tar.add(work / MANIFEST, arcname=MANIFEST, recursive=False)
+            (work / SIGNATURE).write_text(json.dumps(signature(body)), encoding="utf-8")
+            tar.add(work / SIGNATURE, arcname=SIGNATURE, recursive=False)
         tick(total)
     digest = file_sha256(partial)
     os.replace(partial, target)
@@ -491,6 +500,61 @@ def create_backup(
         seconds=time.perf_counter() - started,
         missing_files=missing,
     )
+
+
+# -- signing the manifest -------------------------------------------------------------------
+
+
+def _secret_keys() -> list[str]:
+    """The site's secret key, then the ones it replaced (still trusted, as Django does)."""
+    return [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+
+
+def _key_id(secret: str) -> str:
+    """Names a secret key without giving it away: which installation signed an archive."""
+    return salted_hmac(
+        "steer.core.backups.key", "key", secret=secret, algorithm="sha256"
+    ).hexdigest()[:16]
+
+
+def _mac(body: bytes, secret: str) -> str:
+    return salted_hmac(
+        "steer.core.backups.manifest", body, secret=secret, algorithm="sha256"
+    ).hexdigest()
+
+
+def signature(body: bytes) -> dict:
+    """The signature of a manifest's bytes, with the site's secret key."""
+    secret = settings.SECRET_KEY
+    return {"algorithm": "hmac-sha256", "key": _key_id(secret), "hmac": _mac(body, secret)}
+
+
+def check_signature(name: str, body: bytes, signed: bytes | None) -> None:
+    """Refuse (BackupError) a manifest this installation did not sign."""
+    trust = "give --trust-archive to restore it all the same"
+    if signed is None:
+        raise BackupError(
+            f"The archive {name} is not signed, so nothing shows that this installation made "
+            f"it (it may come from a release before signed backups, or have been put together "
+            f"by someone else). If you know where it comes from, {trust}."
+        )
+    try:
+        found = json.loads(signed)
+        key, mac = str(found["key"]), str(found["hmac"])
+    except (ValueError, TypeError, KeyError) as error:
+        raise BackupError(f"The archive {name}'s signature cannot be read: {error}.") from None
+    secret = next((s for s in _secret_keys() if constant_time_compare(_key_id(s), key)), None)
+    if secret is None:
+        raise BackupError(
+            f"The archive {name} was signed by another installation (another secret key, "
+            f"{key}; this one's is {_key_id(settings.SECRET_KEY)}). Restore it with that "
+            f"installation's STEER_SECRET_KEY, or, if you know where it comes from, {trust}."
+        )
+    if not constant_time_compare(_mac(body, secret), mac):
+        raise BackupError(
+            f"The archive {name} was altered after it was made: its manifest does not match "
+            "its signature."
+        )
 
 
 # -- checking an archive --------------------------------------------------------------------
@@ -524,16 +588,19 @@ def _member_name(member: tarfile.TarInfo) -> str:
         or name.is_absolute()
         or ".." in name.parts
         or str(name) != member.name
-        or not (member.name == MANIFEST or name.parts[0] in ("data", "media"))
-        or len(name.parts) < (1 if member.name == MANIFEST else 2)
+        or not (member.name in (MANIFEST, SIGNATURE) or name.parts[0] in ("data", "media"))
+        or len(name.parts) < (1 if member.name in (MANIFEST, SIGNATURE) else 2)
     ):
         raise BackupError(f"The archive holds {member.name!r}, which a steer backup does not.")
     return member.name
 
 
-def unpack(path: Path, into: Path, progress: Progress | None = None) -> dict:
+def unpack(
+    path: Path, into: Path, progress: Progress | None = None, *, trust: bool = False
+) -> dict:
     """Check the archive and unpack it into a directory; returns its manifest. Refuses (raises
-    BackupError naming the problem) a damaged or altered archive."""
+    BackupError naming the problem) a damaged or altered archive, and unless `trust` is given
+    one this installation did not sign."""
     progress = progress or _quiet
     check_checksum(path)
     found: dict[str, dict] = {}
@@ -559,8 +626,12 @@ def unpack(path: Path, into: Path, progress: Progress | None = None) -> dict:
         raise BackupError(f"The archive {path.name} cannot be unpacked: {error}.") from None
     if MANIFEST not in found:
         raise BackupError(f"The archive {path.name} has no {MANIFEST}: it is not a steer backup.")
+    body = (into / MANIFEST).read_bytes()
+    if not trust:
+        signed = (into / SIGNATURE).read_bytes() if SIGNATURE in found else None
+        check_signature(path.name, body, signed)
     try:
-        manifest = json.loads((into / MANIFEST).read_text(encoding="utf-8"))
+        manifest = json.loads(body.decode("utf-8"))
     except (ValueError, UnicodeDecodeError) as error:
         raise BackupError(f"The archive's {MANIFEST} cannot be read: {error}.") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
@@ -572,6 +643,7 @@ def unpack(path: Path, into: Path, progress: Progress | None = None) -> dict:
         )
     expected = manifest.get("members") or {}
     del found[MANIFEST]
+    found.pop(SIGNATURE, None)
     problems = []
     for name in sorted(expected.keys() - found.keys()):
         problems.append(f"{name} is missing")
@@ -888,14 +960,15 @@ def restore_backup(
     *,
     using: str = DEFAULT_DB_ALIAS,
     force: bool = False,
+    trust: bool = False,
     progress: Progress | None = None,
     say: Callable[[str], None] | None = None,
 ) -> Restore:
     """Check the archive, then put its rows and files back: the schema migrated to the
     archive's state, every row loaded in one transaction and counted, the schema migrated to
     the code's, the files put under MEDIA_ROOT. Raises BackupError before changing anything
-    when the archive is damaged or altered, is newer than the code, or the database holds data
-    and `force` is not given."""
+    when the archive is damaged or altered, is newer than the code, was not signed by this
+    installation and `trust` is not given, or the database holds data and `force` is not given."""
     progress = progress or _quiet
     say = say or (lambda message: None)
     started = time.perf_counter()
@@ -907,7 +980,7 @@ def restore_backup(
     work_parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".restore-", dir=work_parent) as work:
         work = Path(work)
-        manifest = unpack(path, work, progress)
+        manifest = unpack(path, work, progress, trust=trust)
         placed = _placed_files(work / "media", Path(settings.MEDIA_ROOT))
         executor = MigrationExecutor(connection)
         loader = executor.loader

@@ -5,9 +5,13 @@ of a kind accepted there and its content is what the name says. A file named .pd
 a PDF does; a .docx, .xlsx, .odt or .ods must be a zip archive holding the parts of that kind of
 document (and no macros); a .doc or .xls an OLE compound file; a .jpg or .png the image it
 claims. An HTML page or a program renamed to any of these is refused.
+A .docx or .xlsx kept for others to download links to nothing outside itself but web links: a
+linked picture, frame or remote template is fetched by Word or Excel when a colleague opens it
+(a remote template can bring macros, a link to a network share gives away their Windows login).
 """
 
 import io
+import re
 import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -44,7 +48,8 @@ ODF_MIMETYPE = {
 class UnsafeUpload(ValueError):
     """A file refused; the message names it and says why. `code`: missing (no file), type (a
     name not accepted), size (over the limit), empty, mismatch (not what its name says),
-    damaged, oversized (as an archive), macros, or content (refused for what it holds)."""
+    damaged, oversized (as an archive), macros, links (to content outside the file), or content
+    (refused for what it holds)."""
 
     def __init__(self, message: str, code: str):
         super().__init__(message)
@@ -111,6 +116,43 @@ def has_ooxml_macros(archive: zipfile.ZipFile, content_types: bytes) -> bool:
     return any(n.endswith("vbaproject.bin") for n in names) or b"macroEnabled" in content_types
 
 
+_RELATIONSHIP = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*>")
+_EXTERNAL = re.compile(rb"""\bTargetMode\s*=\s*["']External["']""")
+_TYPE = re.compile(rb"""\bType\s*=\s*["']([^"']*)["']""")
+_TARGET = re.compile(rb"""\bTarget\s*=\s*["']([^"']*)["']""")
+
+
+def external_link(archive: zipfile.ZipFile) -> str | None:
+    """The first target outside the file that an Office Open XML part links to, web links
+    (hyperlinks) aside; "…" for a list of links too long to read whole (none is, in a real
+    document), which may hide one."""
+    for info in archive.infolist():
+        if not info.filename.lower().endswith(".rels"):
+            continue
+        if info.file_size > MAX_MANIFEST_BYTES:
+            return "…"
+        for tag in _RELATIONSHIP.findall(_part(archive, info.filename)):
+            kind = _TYPE.search(tag)
+            if _EXTERNAL.search(tag) and not (kind and kind.group(1).endswith(b"/hyperlink")):
+                target = _TARGET.search(tag)
+                return (target.group(1) if target else b"").decode("utf-8", "replace")[:120]
+    return None
+
+
+def check_links(data, name: str) -> None:
+    """A .docx/.xlsx that links to content outside itself is refused (see the module)."""
+    target = external_link(open_archive(data, name))
+    if target is not None:
+        raise UnsafeUpload(
+            _(
+                "%(name)s links to a file or address outside itself (%(target)s). Insert pictures "
+                "and other content into the document instead of linking them, and upload it again."
+            )
+            % {"name": name, "target": target},
+            "links",
+        )
+
+
 def check_office_archive(data, name: str, suffix: str) -> None:
     """A .docx/.xlsx/.odt/.ods: the archive holds that kind of document and no macros."""
     archive = open_archive(data, name)
@@ -162,6 +204,9 @@ def check_content(upload, allowed=DOCUMENT_TYPES) -> None:
                 raise _mismatch(name, suffix)
             upload.seek(0)
             check_office_archive(upload, name, suffix)
+            if suffix in OOXML_MAIN:
+                upload.seek(0)
+                check_links(upload, name)
             ok = True
         else:  # a type added to `allowed` without a rule here: refuse rather than trust the name
             ok = False

@@ -116,6 +116,23 @@ class ConversionFailed(Exception):
 
 
 FOLDER_PREFIX = "steer-pdf-"
+# LibreOffice's settings for its conversions: it loads nothing a document links to (a linked
+# picture, file: or http:, would be read from the server's disk or fetched from its network),
+# and its proxy is a closed port. The template check refuses such links; this holds for any
+# the check does not know.
+NO_LINKS = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry">
+<item oor:path="/org.openoffice.Office.Common/Security/Scripting">
+ <prop oor:name="BlockUntrustedRefererLinks" oor:op="fuse"><value>true</value></prop></item>
+<item oor:path="/org.openoffice.Inet/Settings">
+ <prop oor:name="ooInetProxyType" oor:op="fuse"><value>1</value></prop>
+ <prop oor:name="ooInetHTTPProxyName" oor:op="fuse"><value>127.0.0.1</value></prop>
+ <prop oor:name="ooInetHTTPProxyPort" oor:op="fuse"><value>9</value></prop>
+ <prop oor:name="ooInetHTTPSProxyName" oor:op="fuse"><value>127.0.0.1</value></prop>
+ <prop oor:name="ooInetHTTPSProxyPort" oor:op="fuse"><value>9</value></prop>
+ <prop oor:name="ooInetNoProxy" oor:op="fuse"><value></value></prop></item>
+</oor:items>
+"""
 BEAT_EVERY = 5  # seconds: while LibreOffice prints, on_wait is called this often
 PR_SET_PDEATHSIG = 1
 _prctl = ctypes.CDLL(None, use_errno=True).prctl if sys.platform.startswith("linux") else None
@@ -148,6 +165,8 @@ def to_pdf(docx: bytes, timeout: int = 180, on_wait: Callable[[], None] | None =
         source = folder / "document.docx"
         source.write_bytes(docx)
         # Its own profile: two conversions at once must not share (and lock) one.
+        (folder / "profile" / "user").mkdir(parents=True)
+        (folder / "profile" / "user" / "registrymodifications.xcu").write_text(NO_LINKS)
         profile = (folder / "profile").as_uri()
         command = [
             program,

@@ -13,7 +13,7 @@ from docxtpl import DocxTemplate
 
 from steer.core import conflicts, processes, uploads
 from steer.core.conflicts import Fields, plain
-from steer.core.numbering import allocate
+from steer.core.numbering import allocate, hold
 from steer.documents import content, fields, layout, sandbox
 from steer.documents.models import DocumentTemplate, Draft, Kind, Output, Style
 from steer.documents.render import (
@@ -135,6 +135,12 @@ def refusal_message(refusal: sandbox.Refusal) -> str:
     }
 
 
+def template_scope(layout_name: str, style: str) -> str:
+    """The counter of a template's versions; its lock queues every change of the version in use
+    (one at a time may hold the "in use" mark: template_one_current)."""
+    return f"template:{layout_name}:{style}"
+
+
 @transaction.atomic
 def upload_template(layout_name, style, upload, note: str, user) -> DocumentTemplate:
     data = template_content_of(upload)
@@ -143,7 +149,7 @@ def upload_template(layout_name, style, upload, note: str, user) -> DocumentTemp
     # The counter's lock also queues two uploads of the same template, so the second puts the
     # first out of use rather than both being "in use".
     version = allocate(
-        scope=f"template:{layout_name}:{style}",
+        scope=template_scope(layout_name, style),
         used=lambda: rows.aggregate(v=Max("version"))["v"],
     )
     rows.filter(is_current=True).update(is_current=False)
@@ -161,6 +167,9 @@ def upload_template(layout_name, style, upload, note: str, user) -> DocumentTemp
 @transaction.atomic
 def use_template(layout_name: str, style: str, template: DocumentTemplate | None) -> None:
     """Put a version back in use; None: the built-in template."""
+    # Queued behind another choice or upload of this template: otherwise each puts out of use
+    # only the version it saw in use, and the second "in use" mark breaks template_one_current.
+    hold(scope=template_scope(layout_name, style))
     DocumentTemplate.objects.filter(layout=layout_name, style=style, is_current=True).update(
         is_current=False
     )

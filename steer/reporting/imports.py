@@ -562,28 +562,31 @@ def write_entries(
     return plan
 
 
+def _submission_ids(keys: set[tuple[int, int, str]]) -> dict[tuple[int, int, str], int]:
+    """The reports of these (form, unit, period) keys that exist, by key."""
+    found = Submission.objects.filter(
+        form_id__in={k[0] for k in keys},
+        unit_id__in={k[1] for k in keys},
+        period__in={k[2] for k in keys},
+    ).values_list("pk", "form_id", "unit_id", "period")
+    return {(f, u, p): pk for pk, f, u, p in found if (f, u, p) in keys}
+
+
 def _write(plan: Plan, user, channel: str, source: str) -> None:
     writes = plan.writes
     if not writes:
         return
     now = timezone.now()
     keys = {(c.form_id, c.unit.pk, c.period) for c in writes}
-    submissions = {
-        (s.form_id, s.unit_id, s.period): s
-        for s in Submission.objects.filter(
-            form_id__in={k[0] for k in keys},
-            unit_id__in={k[1] for k in keys},
-            period__in={k[2] for k in keys},
-        )
-    }
+    submission_ids = _submission_ids(keys)
     missing = [
-        Submission(form_id=f, unit_id=u, period=p)
-        for f, u, p in keys
-        if (f, u, p) not in submissions
+        Submission(form_id=f, unit_id=u, period=p) for f, u, p in keys - submission_ids.keys()
     ]
-    for s in Submission.objects.bulk_create(missing):
-        submissions[(s.form_id, s.unit_id, s.period)] = s
-    submission_ids = {key: s.pk for key, s in submissions.items()}
+    if missing:
+        # The programme lock does not hold back the report page, which starts a report of its
+        # own (submission_for): one it started meanwhile is taken, not met on submission_unique.
+        Submission.objects.bulk_create(missing, ignore_conflicts=True)
+        submission_ids = _submission_ids(keys)
     user_id = user.pk
     updated_at = prepared(DataValue, "updated_at", now)
     at = prepared(ValueChange, "at", now)
@@ -663,6 +666,6 @@ def _write(plan: Plan, user, channel: str, source: str) -> None:
         ),
         history,
     )
-    touched = [submissions[k].pk for k in keys]
+    touched = [submission_ids[k] for k in keys]
     Submission.objects.filter(pk__in=touched).update(updated_at=now)
     refresh_violations(touched)

@@ -80,8 +80,11 @@ def notify(units, kind: str, text: str, url: str, key: str = "") -> int:
             Notification.objects.filter(user__in=users, key=key).values_list("user", flat=True)
         )
         users = [u for u in users if u not in told]
+    # With a key, one told meanwhile (two overdue runs at once) is skipped on notification_once;
+    # the count may then include them.
     Notification.objects.bulk_create(
-        Notification(user_id=u, kind=kind, text=text[:500], url=url, key=key) for u in users
+        (Notification(user_id=u, kind=kind, text=text[:500], url=url, key=key) for u in users),
+        ignore_conflicts=bool(key),
     )
     return len(users)
 

@@ -9,7 +9,8 @@ from steer.core.progress import ProgressBar
 class Command(BaseCommand):
     help = (
         "Put back a backup made by `manage.py backup`: the archive is checked against its "
-        "checksum first, the database must be empty (or --force), the schema is migrated, "
+        "checksum and its signature first (made with this installation's secret key, or "
+        "--trust-archive), the database must be empty (or --force), the schema is migrated, "
         "every row loaded in one transaction and the files put back under MEDIA_ROOT."
     )
     # The database may not have its tables yet: the restore makes them.
@@ -23,11 +24,23 @@ class Command(BaseCommand):
             action="store_true",
             help="replace what the database and MEDIA_ROOT hold with the archive's",
         )
+        parser.add_argument(
+            "--trust-archive",
+            action="store_true",
+            help="restore an archive this installation did not sign (another installation's, "
+            "or one made before backups were signed): only one whose origin you know",
+        )
 
-    def handle(self, *args, archive: Path, force: bool, **options):
+    def handle(self, *args, archive: Path, force: bool, trust_archive: bool, **options):
+        if trust_archive:
+            self.stdout.write("The archive's signature is not checked (--trust-archive).")
         try:
             result = restore_backup(
-                archive, force=force, progress=ProgressBar, say=self.stdout.write
+                archive,
+                force=force,
+                trust=trust_archive,
+                progress=ProgressBar,
+                say=self.stdout.write,
             )
         except BackupError as error:
             raise CommandError(f"{error}\nNothing was restored.") from None
