@@ -81,3 +81,21 @@ class SessionExpiryMiddleware:
         if SEEN_AT not in session or now - seen >= STAMP_EVERY:
             session[SEEN_AT] = now
         return None
+
+
+class NoStoreMiddleware:
+    """Cache-Control: private, no-store on every response whose view did not choose its own
+    caching: pages, htmx fragments, exports, downloads and the API hold data for the one who
+    asked, which no shared proxy may keep, nor a browser on an office's shared computer.
+
+    Static files are answered by WhiteNoise before this middleware, with their long public
+    caching; the chart library's view (the same for everyone) sets its own."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if "Cache-Control" not in response:
+            response["Cache-Control"] = "private, no-store"
+        return response
