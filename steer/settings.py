@@ -82,6 +82,7 @@ MIDDLEWARE = [
     "steer.core.middleware.SessionExpiryMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "steer.core.middleware.ControlCharacterMiddleware",
 ]
 
 ROOT_URLCONF = "steer.urls"

@@ -13,6 +13,7 @@ turn among the roles that reached the pattern: every parameter of every pattern 
 every value. Everything is sorted: the same requests every run.
 """
 
+import contextlib
 import itertools
 import time
 from collections import defaultdict
@@ -20,13 +21,15 @@ from html.parser import HTMLParser
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
-from django.urls import Resolver404, resolve
+from django.test import Client
+from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 
 from tests.pages import client_of
 
 pytestmark = [pytest.mark.django_db, pytest.mark.fuzz]
 
 ROLES = [
+    "anonymous",
     "quantri",
     "thuongtruc",
     "bancd",
@@ -64,6 +67,16 @@ HOSTILE = {
     "other units' codes": ["279", "006", "SKHCN"],
     "unknown codes": ["NOPE", "<script>"],
     "empty": ["", " "],
+}
+# In place of a part of a path (a code, a number): those its pattern lets through.
+HOSTILE_PARTS = {
+    "control characters": "\x00",
+    "CR/LF": "006\r\nSet-Cookie: x=1",
+    "other scripts' digits": "²",
+    "huge numbers": "99999999999999999999",
+    "very long text": TEXT * 100,
+    "other units' codes": "279",
+    "unknown codes": "NOPE",
 }
 # Sent as raw query text: bytes that are not UTF-8, a parameter given twice.
 RAW = {
@@ -113,29 +126,28 @@ def _internal(url: str, base: str) -> tuple[str, list[tuple[str, str]]] | None:
     return path, parse_qsl(parts.query, keep_blank_values=True)
 
 
-def _pattern(path: str) -> str | None:
+def _match(path: str):
+    """The URL pattern of a path the crawl may visit, None for others."""
     try:
         match = resolve(path)
     except Resolver404:
         return None
     if match.url_name in NOT_CRAWLED or match.app_name == "admin" or path.startswith("/api/"):
         return None
-    return match.route
+    return match
 
 
 class Crawl:
-    """What the roles reached: per page pattern, an example path, the parameters seen with
-    their example values, and the roles that reached it."""
+    """What the roles reached: per page pattern, the path each role reached it by, and the query
+    parameters seen in links and GET forms leading to it, with an example value."""
 
     def __init__(self):
-        self.paths: dict[str, str] = {}
+        self.reached: dict[str, dict[str, str]] = defaultdict(dict)
         self.parameters: dict[str, dict[str, str]] = defaultdict(dict)
-        self.roles: dict[str, list[str]] = defaultdict(list)
         self.failures: list[str] = []
         self.requests = 0
 
-    def get(self, client, role: str, path: str, query: str):
-        url = f"{path}?{query}" if query else path
+    def get(self, client, role: str, url: str):
         self.requests += 1
         try:
             response = client.get(url)
@@ -144,43 +156,43 @@ class Crawl:
             return None
         if response.status_code >= 500:
             self.failures.append(f"{role} GET {url[:300]!r}: {response.status_code}")
+        if "no-store" not in response.get("Cache-Control", ""):
+            self.failures.append(f"{role} GET {url[:300]!r}: no Cache-Control: no-store")
         return response
 
     def walk(self, role: str, client, start: list[str]):
-        seen: set[str] = set()
         queue = list(start)
         while queue:
-            url = queue.pop(0)
-            found = _internal(url, "/")
+            found = _internal(queue.pop(0), "/")
             if found is None:
                 continue
             path, query = found
-            pattern = _pattern(path)
-            if pattern is None or pattern in seen:
+            match = _match(path)
+            if match is None or role in self.reached[match.route]:
                 continue
-            seen.add(pattern)
-            self.paths.setdefault(pattern, path)
-            self.roles[pattern].append(role)
+            self.reached[match.route][role] = path
+            for name, value in query:
+                self.parameters[match.route].setdefault(name, value)
             followed = urlencode([(k, v) for k, v in query if k not in NOT_FOLLOWED_PARAMETERS])
-            response = self.get(client, role, path, followed)
-            if response is None or response.status_code != 200:
+            response = self.get(client, role, f"{path}?{followed}" if followed else path)
+            if response is None:
                 continue
-            if not response.get("Content-Type", "").startswith("text/html"):
+            if response.status_code in (301, 302):
+                queue.append(response["Location"])
+                continue
+            if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
                 continue
             page = _Page(path)
             page.feed(response.content.decode())
             for target, fields in page.targets:
                 found = _internal(target, path)
-                if found is None:
+                target_match = found and _match(found[0])
+                if not target_match:
                     continue
-                target_path, target_query = found
-                target_pattern = _pattern(target_path)
-                if target_pattern is None:
-                    continue
-                for name, value in target_query:
-                    self.parameters[target_pattern].setdefault(name, value)
+                for name, value in found[1]:
+                    self.parameters[target_match.route].setdefault(name, value)
                 for name in fields:
-                    self.parameters[target_pattern].setdefault(name, "")
+                    self.parameters[target_match.route].setdefault(name, "")
                 queue.append(target)
 
 
@@ -199,38 +211,61 @@ def _hostile_queries(name: str, siblings: dict[str, str]) -> list[tuple[str, str
     return queries
 
 
-def test_no_query_parameter_value_gives_a_server_error():
+def _hostile_paths(path: str) -> list[tuple[str, str, str]]:
+    """(part, class, path) for the path with each of its parts (a code, a number) replaced by
+    each hostile value that its URL pattern lets through."""
+    match = resolve(path)
+    name = f"{match.namespace}:{match.url_name}" if match.namespace else match.url_name
+    paths = []
+    for part in sorted(match.kwargs):
+        for kind, value in HOSTILE_PARTS.items():
+            with contextlib.suppress(NoReverseMatch):  # a value its pattern does not let through
+                paths.append((part, kind, reverse(name, kwargs={**match.kwargs, part: value})))
+    return paths
+
+
+def test_no_hostile_query_parameter_or_part_of_a_path_gives_a_server_error():
     started = time.monotonic()
     crawl = Crawl()
-    clients = {role: client_of(role) for role in ROLES}
+    clients = {role: client_of(role) if role != "anonymous" else Client() for role in ROLES}
     for role, client in clients.items():
         crawl.walk(role, client, ["/", "/units/", "/notifications/", "/account/tokens/"])
-    crawled = time.monotonic() - started
+    crawled, walked = time.monotonic() - started, crawl.requests
 
     turn = itertools.count()
     sent: set[tuple[str, str, str]] = set()
     for pattern in sorted(crawl.parameters):
-        if pattern not in crawl.paths:
-            continue
-        path, roles = crawl.paths[pattern], crawl.roles[pattern]
-        for name in sorted(crawl.parameters[pattern]):
+        reached = sorted(crawl.reached.get(pattern, {}).items())
+        for name in sorted(crawl.parameters[pattern]) if reached else []:
             for kind, query in _hostile_queries(name, crawl.parameters[pattern]):
-                role = roles[next(turn) % len(roles)]
-                crawl.get(clients[role], role, path, query)
+                role, path = reached[next(turn) % len(reached)]
+                crawl.get(clients[role], role, f"{path}?{query}")
                 sent.add((pattern, name, kind))
+    parts: set[tuple[str, str, str]] = set()
+    for pattern in sorted(crawl.reached):
+        reached = sorted(crawl.reached[pattern].items())
+        for part, kind, path in _hostile_paths(reached[0][1]):
+            role = reached[next(turn) % len(reached)][0]
+            crawl.get(clients[role], role, path)
+            parts.add((pattern, part, kind))
 
-    took = time.monotonic() - started
     print(
-        f"\n{len(crawl.paths)} page patterns, {len(sent)} (pattern, parameter, class) cases, "
-        f"{crawl.requests} requests; crawl {crawled:.0f} s, all {took:.0f} s"
+        f"\n{len(crawl.reached)} page patterns crawled ({walked} requests, {crawled:.0f} s); "
+        f"{len(sent)} (pattern, parameter, class) and {len(parts)} (pattern, part of the path, "
+        f"class) cases; {crawl.requests} requests in all, {time.monotonic() - started:.0f} s"
     )
     assert not crawl.failures, "\n".join(crawl.failures)
     reached = {(pattern, name) for pattern, name, _kind in sent}
     for pattern, name in [
         ("p/<slug:slug>/", "year"),
+        ("p/<slug:slug>/indicators/<str:code>/", "year"),
+        ("p/<slug:slug>/scorecard/<str:unit_code>/", "year"),
+        ("p/<slug:slug>/compare/", "year"),
         ("p/<slug:slug>/calendar/", "month"),
         ("p/<slug:slug>/directives/new/", "inspection"),
         ("p/<slug:slug>/export/", "period"),
         ("p/<slug:slug>/export/", "form"),
+        ("accounts/login/", "next"),
     ]:
         assert (pattern, name) in reached, f"the crawl never reached {name} on {pattern}"
+    assert len({pattern for pattern, _part, _kind in parts}) >= 20

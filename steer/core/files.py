@@ -29,9 +29,8 @@ def attachment_header(name: str, shown: str | None = None) -> str:
     read it (`shown`, or else `name`; RFC 6266/5987) for the browsers that read it, all current
     ones. Both through Django's content_disposition_header."""
     stem, dot, ext = str(name).rpartition(".")
-    if not dot:
-        stem, ext = ext, ""
-    ext = ascii_name(ext)[:10] if ext else ""
+    if not dot or not re.fullmatch(r"[A-Za-z0-9]{1,10}", ext):
+        stem, ext = str(name), ""
     plain = ascii_name(stem)[:100] + (f".{ext}" if ext else "")
     header = content_disposition_header(True, plain)
     display = _UNSAFE_IN_FILENAME.sub(" ", str(shown if shown is not None else name)).strip()

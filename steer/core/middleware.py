@@ -3,10 +3,12 @@ import time
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.utils import translation
 from django.utils.deprecation import MiddlewareMixin
 from django.utils.translation import gettext as _
+
+from steer.core.params import CONTROL, BadParameter
 
 
 class LanguageMiddleware(MiddlewareMixin):
@@ -99,3 +101,21 @@ class NoStoreMiddleware:
         if "Cache-Control" not in response:
             response["Cache-Control"] = "private, no-store"
         return response
+
+
+class ControlCharacterMiddleware:
+    """An address whose path holds a control character (%00, a line break) names no page: a
+    404 before any view looks its code up; a NUL in a query parameter (key or value) is refused
+    with a 400, whoever reads it, Django's admin included. PostgreSQL refuses a NUL in a query:
+    it was a server error. Other query values are judged by their readers
+    (steer.core.params)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if CONTROL.search(request.path):
+            raise Http404
+        if "\x00" in "".join(key + "".join(values) for key, values in request.GET.lists()):
+            raise BadParameter(_("The address holds a NUL character, which no page takes."))
+        return self.get_response(request)

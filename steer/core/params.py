@@ -28,7 +28,7 @@ from steer.reporting.periods import Period, PeriodError
 # (with the month before and after each).
 FIRST_YEAR, LAST_YEAR = 1900, 2999
 MAX_TEXT = 200
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _DIGITS = re.compile(r"-?[0-9]+")
 _MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
 
@@ -43,7 +43,7 @@ class NotFound(Http404):
 
 def shown(value: str) -> str:
     """A value as a message may quote it: control characters replaced, at most 40 characters."""
-    text = _CONTROL.sub("\ufffd", value)
+    text = CONTROL.sub("\ufffd", value)
     return text if len(text) <= 40 else text[:40] + "…"
 
 
@@ -58,7 +58,7 @@ def text_param(request, name: str, label) -> str | None:
             _("%(label)s is longer than %(limit)s characters.")
             % {"label": label, "limit": MAX_TEXT}
         )
-    if _CONTROL.search(raw):
+    if CONTROL.search(raw):
         raise BadParameter(
             _("%(label)s holds a control character (a line break, a tab or a NUL).")
             % {"label": label}
