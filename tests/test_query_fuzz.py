@@ -1,16 +1,21 @@
-"""No query parameter value gives a server error, on any page, for any role.
+"""No query parameter value and no part of a path gives a server error, on any page, for any role.
 
-The test signs in as each demo role, crawls the app from the start page and the main menu the way
-a person would (links, htmx fragments, GET forms), and notes every query parameter each page
-takes: those in its links and the fields of its GET forms. It then sends each page pattern, for
-each of its parameters, every class of hostile value (digits of other scripts, huge and tiny
-numbers, CR/LF and control characters, impossible dates, very long text, codes of units the role
-may not see, repeated parameters, bytes that are not UTF-8). Every answer must be below 500.
+The test crawls the app as each demo role and as a visitor not signed in, from the start page and
+the main menu the way a person would (links, redirects, htmx fragments, GET forms), and notes the
+query parameters each page takes: those of its links and the fields of its GET forms. It then
+sends each page pattern, for each of its parameters, every class of hostile value (digits of other
+scripts, huge and tiny numbers, CR/LF and control characters, impossible dates, very long text,
+codes of units the role may not see, unknown codes, parameters given twice, bytes that are not
+UTF-8), the pages htmx asks fragments of every other time as htmx; and each part of each pattern's
+path (a code, a number) replaced by what its pattern lets through. Every answer must be below 500
+and carry Cache-Control: no-store.
 
-To stay within its time (it runs on SQLite and on PostgreSQL in CI), the crawl visits each page
-pattern once per role, and each (pattern, parameter, value) is sent as one role only, taken in
-turn among the roles that reached the pattern: every parameter of every pattern still meets
-every value. Everything is sorted: the same requests every run.
+To stay within its time (CI runs it on SQLite and on PostgreSQL: about a minute each on an idle
+machine), the crawl visits each page pattern once per role, and each (pattern, parameter, value)
+is sent as one role only, taken in turn among the roles that reached the pattern: every parameter
+of every pattern still meets every value. Everything is sorted: the same requests every run.
+Django's back office is not crawled (its NUL case is tested in test_query_params.py); the API has
+its own schema fuzzing (test_api_fuzz.py).
 """
 
 import contextlib
@@ -92,14 +97,17 @@ class _Page(HTMLParser):
         super().__init__()
         self.url = url
         self.targets: list[tuple[str, list[str]]] = []  # (URL, names of the form's fields)
+        self.fragments: set[str] = set()  # URLs htmx asks for (a fragment of a page)
         self._form: list[str] | None = None
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         if tag == "a" and attrs.get("href"):
             self.targets.append((attrs["href"], []))
-        if attrs.get("hx-get") and tag != "form":
-            self.targets.append((attrs["hx-get"], []))
+        if attrs.get("hx-get"):
+            self.fragments.add(attrs["hx-get"])
+            if tag != "form":
+                self.targets.append((attrs["hx-get"], []))
         if tag == "form":
             method = (attrs.get("method") or "get").lower()
             if method == "get" or attrs.get("hx-get"):
@@ -144,13 +152,14 @@ class Crawl:
     def __init__(self):
         self.reached: dict[str, dict[str, str]] = defaultdict(dict)
         self.parameters: dict[str, dict[str, str]] = defaultdict(dict)
+        self.fragments: set[str] = set()  # patterns htmx asks a fragment of
         self.failures: list[str] = []
         self.requests = 0
 
-    def get(self, client, role: str, url: str):
+    def get(self, client, role: str, url: str, htmx: bool = False):
         self.requests += 1
         try:
-            response = client.get(url)
+            response = client.get(url, headers={"HX-Request": "true"} if htmx else {})
         except Exception as e:  # the test client re-raises what the view raised
             self.failures.append(f"{role} GET {url[:300]!r}: {type(e).__name__}: {e}"[:600])
             return None
@@ -193,6 +202,8 @@ class Crawl:
                     self.parameters[target_match.route].setdefault(name, value)
                 for name in fields:
                     self.parameters[target_match.route].setdefault(name, "")
+                if target in page.fragments:
+                    self.fragments.add(target_match.route)
                 queue.append(target)
 
 
@@ -232,14 +243,16 @@ def test_no_hostile_query_parameter_or_part_of_a_path_gives_a_server_error():
         crawl.walk(role, client, ["/", "/units/", "/notifications/", "/account/tokens/"])
     crawled, walked = time.monotonic() - started, crawl.requests
 
-    turn = itertools.count()
+    turn, every_other = itertools.count(), itertools.cycle([False, True])
     sent: set[tuple[str, str, str]] = set()
     for pattern in sorted(crawl.parameters):
         reached = sorted(crawl.reached.get(pattern, {}).items())
         for name in sorted(crawl.parameters[pattern]) if reached else []:
             for kind, query in _hostile_queries(name, crawl.parameters[pattern]):
                 role, path = reached[next(turn) % len(reached)]
-                crawl.get(clients[role], role, f"{path}?{query}")
+                # A page htmx also asks a fragment of: every other request as htmx's.
+                htmx = pattern in crawl.fragments and next(every_other)
+                crawl.get(clients[role], role, f"{path}?{query}", htmx)
                 sent.add((pattern, name, kind))
     parts: set[tuple[str, str, str]] = set()
     for pattern in sorted(crawl.reached):
@@ -250,7 +263,8 @@ def test_no_hostile_query_parameter_or_part_of_a_path_gives_a_server_error():
             parts.add((pattern, part, kind))
 
     print(
-        f"\n{len(crawl.reached)} page patterns crawled ({walked} requests, {crawled:.0f} s); "
+        f"\n{len(crawl.reached)} page patterns crawled, {len(crawl.fragments)} also as "
+        f"fragments ({walked} requests, {crawled:.0f} s); "
         f"{len(sent)} (pattern, parameter, class) and {len(parts)} (pattern, part of the path, "
         f"class) cases; {crawl.requests} requests in all, {time.monotonic() - started:.0f} s"
     )
