@@ -24,8 +24,8 @@ from django.utils.translation import gettext as _
 
 from steer.reporting.periods import Period, PeriodError
 
-# Years a page may be asked for: those of any programme, and months a calendar can show
-# (with the month before and after each).
+# The months a calendar may be asked for: any programme's, each with a month before and after
+# it that Python's dates hold (9999-12 has none after it).
 FIRST_YEAR, LAST_YEAR = 1900, 2999
 MAX_TEXT = 200
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
