@@ -117,6 +117,7 @@ urlpatterns = [
     path("p/<slug:slug>/", include(programme_urls)),
 ]
 
+handler400 = "steer.core.views.bad_request"
 handler403 = "steer.core.views.permission_denied"
 handler404 = "steer.core.views.page_not_found"
 handler500 = "steer.core.views.server_error"

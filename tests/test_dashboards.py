@@ -46,7 +46,7 @@ def test_the_final_year_says_not_achieved_rather_than_off_track(login):
 def test_a_year_outside_the_programme_is_not_found(login):
     client = login("bancd")
     assert client.get(f"{P}/", {"year": 2031}).status_code == 404
-    assert client.get(f"{P}/", {"year": "hai nghìn"}).status_code == 404
+    assert client.get(f"{P}/", {"year": "hai nghìn"}).status_code == 400
 
 
 def test_the_indicator_page_breaks_the_city_down_into_the_units_the_user_sees(login):

@@ -66,8 +66,12 @@ def test_the_calendar_shows_the_months_deadlines(programme, login):
     assert "Xử lý vướng mắc phần mềm thủ tục" in text
 
 
-def test_a_bad_month_shows_the_current_month(programme, login):
-    assert login("thuongtruc").get(f"/p/{programme.slug}/calendar/?month=abc").status_code == 200
+def test_a_bad_month_is_refused_with_how_to_write_it(programme, login):
+    page = login("thuongtruc").get(f"/p/{programme.slug}/calendar/?month=abc")
+    assert page.status_code == 400
+    assert "Tháng phải viết theo dạng năm-tháng, ví dụ 2025-04, không phải “abc”." in (
+        page.content.decode()
+    )
 
 
 def test_priorities_rank_a_short_list_with_reasons(programme, login):

@@ -11,7 +11,8 @@ from django.template import Context, Template
 from django.test import RequestFactory
 from openpyxl import load_workbook
 
-from steer.core.tables import Column, Status, Table, ascii_name, download, to_csv, to_xlsx
+from steer.core.files import ascii_name
+from steer.core.tables import Column, Status, Table, download, to_csv, to_xlsx
 
 TITLE = "Số sản phẩm OCOP được công nhận theo đơn vị"
 

@@ -6,7 +6,6 @@ from urllib.parse import quote
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
@@ -29,6 +28,7 @@ from steer.assessment.selectors import (
     top_objective,
 )
 from steer.assessment.trend import trend_spec
+from steer.core.params import not_found, object_param, text_param, year_param
 from steer.core.tables import Column, Table, download
 from steer.programmes.models import Indicator, Programme
 from steer.programmes.views import viewable_programme
@@ -43,12 +43,8 @@ MAX_COMPARED_INDICATORS = 40
 
 def _year(request, programme: Programme, root: OrgUnit) -> int:
     """The year asked for, or the latest with figures (a year outside the programme: 404)."""
-    raw = request.GET.get("year", "")
-    if not raw:
-        return default_year(programme, root)
-    if not raw.isdigit() or int(raw) not in programme.years():
-        raise Http404
-    return int(raw)
+    year = year_param(request, programme.years())
+    return default_year(programme, root) if year is None else year
 
 
 def _labels() -> dict[str, str]:
@@ -305,10 +301,9 @@ def follow_up(programme: Programme, access) -> dict:
 
 
 def _unit_for(request, programme, root) -> OrgUnit:
-    code = request.GET.get("unit", "")
-    if not code or code == root.code:
+    unit = object_param(request, "unit", _("Unit"), OrgUnit.objects.all())
+    if unit is None or unit == root:
         return root
-    unit = get_object_or_404(OrgUnit, code=code)
     access = access_for(request.user)
     access.require(access.can_view_reports(programme, unit))
     return unit
@@ -588,10 +583,8 @@ def compare(request, slug):
     access = access_for(request.user)
     root = programme_root(programme)
     year = _year(request, programme, root)
-    parent = root
-    if request.GET.get("parent"):
-        parent = get_object_or_404(OrgUnit, code=request.GET["parent"])
-        access.require(access.can_view_reports(programme, parent) or parent == root)
+    parent = object_param(request, "parent", _("Unit"), OrgUnit.objects.all()) or root
+    access.require(access.can_view_reports(programme, parent) or parent == root)
     child_ids = _visible_children(programme, access, parent)
     all_indicators = {
         i.pk: i for i in programme.indicators.select_related("group").order_by("order", "code")
@@ -606,10 +599,11 @@ def compare(request, slug):
     indicators.sort(key=lambda i: (i.group.order, i.order, i.code))
     groups = sorted({i.group for i in indicators}, key=lambda g: (g.order, g.code))
     group = None
-    if request.GET.get("group"):
-        group = next((g for g in groups if g.code == request.GET["group"]), None)
+    code = text_param(request, "group", _("Indicator group"))
+    if code:
+        group = next((g for g in groups if g.code == code), None)
         if group is None:
-            raise Http404
+            raise not_found(_("Indicator group"), code)
     if group is None and len(indicators) > MAX_COMPARED_INDICATORS and groups:
         group = groups[0]
     if group is not None:

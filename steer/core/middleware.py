@@ -3,10 +3,12 @@ import time
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.utils import translation
 from django.utils.deprecation import MiddlewareMixin
 from django.utils.translation import gettext as _
+
+from steer.core.params import CONTROL, BadParameter
 
 
 class LanguageMiddleware(MiddlewareMixin):
@@ -81,3 +83,42 @@ class SessionExpiryMiddleware:
         if SEEN_AT not in session or now - seen >= STAMP_EVERY:
             session[SEEN_AT] = now
         return None
+
+
+class NoStoreMiddleware:
+    """Cache-Control: private, no-store on every response whose view did not choose its own
+    caching: pages, htmx fragments, exports, downloads and the API hold data for the one who
+    asked, which no shared proxy may keep, nor a browser on an office's shared computer.
+
+    Static files are answered by WhiteNoise before this middleware, with their long public
+    caching; the chart library's view (the same for everyone) sets its own."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if "Cache-Control" not in response:
+            response["Cache-Control"] = "private, no-store"
+        return response
+
+
+class ControlCharacterMiddleware:
+    """An address whose path holds a control character (%00, a line break) names no page: a
+    404 before any view looks its code up; a NUL in a query parameter (key or value) is refused
+    with a 400, whoever reads it, Django's admin included. PostgreSQL refuses a NUL in a query:
+    it was a server error. Other query values are judged by their readers
+    (steer.core.params). The API is left to its schemas, which refuse these with its JSON
+    errors (steer.api.schemas)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path_info.startswith("/api/"):
+            return self.get_response(request)
+        if CONTROL.search(request.path):
+            raise Http404
+        if "\x00" in "".join(key + "".join(values) for key, values in request.GET.lists()):
+            raise BadParameter(_("The address holds a NUL character, which no page takes."))
+        return self.get_response(request)

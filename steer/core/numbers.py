@@ -2,28 +2,61 @@
 Pure: used by the templates (with the active language's separators) and by drafted documents
 (always the Vietnamese way: 1.234,5)."""
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 
 VIETNAMESE = str.maketrans({",": ".", ".": ","})
+# Digits before the decimal mark written out; a larger number (a runaway forecast) is written
+# 1,23E+45. And at most this many after it.
+MAX_DIGITS = 30
+MAX_DECIMALS = 20
 
 
-def number_text(value, decimals, separators) -> str:
-    """`value` with `decimals` places (None: as many as it has, trailing zeros dropped),
-    rounded half up as officials round, grouped by thousands; `separators` is a str.translate
-    table from Python's marks (",", ".") to the language's."""
-    value = Decimal(str(value))
+def number_text(value, decimals, separators, *, trim: bool = False) -> str:
+    """`value` with `decimals` places (None: as many as it has, at most MAX_DECIMALS), rounded
+    half up as officials round, grouped by thousands; `trim` drops trailing zeros after
+    rounding (as None does). `separators` is a str.translate table from Python's marks (",",
+    ".") to the language's. Not a number: "–"; infinite: "∞"; not numeric at all: as given."""
+    number = _decimal(value)
+    if number is None:
+        return str(value)
+    if number.is_nan():
+        return "–"
+    if number.is_infinite():
+        return "-∞" if number < 0 else "∞"
+    if number.adjusted() >= MAX_DIGITS:
+        return _scientific(number).translate(separators)
     if decimals is None:
-        normalized = value.normalize()
-        decimals = max(0, -normalized.as_tuple().exponent)
-    value = value.quantize(Decimal(1).scaleb(-int(decimals)), rounding=ROUND_HALF_UP)
-    text = format(value, f",.{int(decimals)}f")
+        decimals, trim = MAX_DECIMALS, True
+    places = max(0, min(int(decimals), MAX_DECIMALS))
+    if number.adjusted() < -places - 1:  # 1e-999999999: rounds to zero, and faster so
+        number = Decimal(0)
+    with localcontext(prec=MAX_DIGITS + MAX_DECIMALS + 2):
+        number = number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    text = format(number, f",.{places}f")
+    if trim and "." in text:
+        text = text.rstrip("0").rstrip(".")
     if text in ("-0", "0") or text.startswith("-0.") and not text.strip("-0."):
         text = text.lstrip("-")
     return text.translate(separators)
 
 
+def _decimal(value) -> Decimal | None:
+    if isinstance(value, Decimal):
+        return value
+    try:
+        # An int as is (str() refuses one of 5,000 digits), a float by its shortest digits.
+        return Decimal(value) if isinstance(value, int) else Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def _scientific(number: Decimal) -> str:
+    mantissa, exponent = format(number, ".2E").split("E")
+    return f"{mantissa.rstrip('0').rstrip('.')}E{exponent}"
+
+
 def vietnamese(value, decimals=None) -> str:
     """62,86; 1.234; 1.234,5 (decimals=None: at most 2 places, trailing zeros dropped)."""
     if decimals is None:
-        value = Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        return number_text(value, 2, VIETNAMESE, trim=True)
     return number_text(value, decimals, VIETNAMESE)

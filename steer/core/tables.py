@@ -15,20 +15,19 @@ import csv
 import datetime
 import io
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, NamedTuple
 
 from django.http import Http404, HttpResponse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import get_language
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from steer.core import charts as chart_lib
+from steer.core.files import attachment
 from steer.reporting.safety import safe_text
 
 KINDS = ("text", "number", "percent", "integer", "date", "status")
@@ -248,32 +247,6 @@ def to_xlsx(table: Table) -> bytes:
     return out.getvalue()
 
 
-def ascii_name(name: str) -> str:
-    """A name fit for a file or an HTML id: ASCII letters, digits, - and _ (Đống Đa → Dong-Da)."""
-    text = str(name).replace("đ", "d").replace("Đ", "D")
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    text = re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-_")
-    return text or "download"
-
-
-_UNSAFE_IN_FILENAME = re.compile(r'[\x00-\x1f\x7f\\/:*?"<>|]+')
-
-
-def _attachment(content, content_type: str, name: str, title: str, ext: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    # filename: ASCII from the name for every client; filename*: the Vietnamese title for
-    # browsers that read RFC 6266/5987 (all current ones).
-    plain = f"{ascii_name(name)}.{ext}"
-    header = content_disposition_header(True, plain)
-    display = _UNSAFE_IN_FILENAME.sub(" ", str(title)).strip()[:100]
-    if display:
-        utf8 = content_disposition_header(True, f"{display}.{ext}")
-        if "filename*=" in utf8:
-            header += "; " + utf8.split("; ", 1)[1]
-    response["Content-Disposition"] = header
-    return response
-
-
 TABLE_FORMATS = {
     "csv": (to_csv, "text/csv; charset=utf-8"),
     "xlsx": (to_xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
@@ -303,13 +276,14 @@ def download(
     wanted = request.GET.get("download")
     if wanted is None:
         return None
-    name, _, ext = wanted.rpartition(".")
+    name, _dot, ext = wanted.rpartition(".")
     if ext in TABLE_FORMATS and name in tables:
         table = tables[name]
         write, content_type = TABLE_FORMATS[ext]
-        return _attachment(write(table), content_type, name, table.title, ext)
+        return attachment(write(table), content_type, f"{name}.{ext}", f"{table.title}.{ext}")
     if ext in CHART_FORMATS and charts and name in charts:
         spec = chart_lib.localised(charts[name], get_language())
         render, content_type = CHART_FORMATS[ext]
-        return _attachment(render(spec), content_type, name, _chart_title(spec, name), ext)
+        title = _chart_title(spec, name)
+        return attachment(render(spec), content_type, f"{name}.{ext}", f"{title}.{ext}")
     raise Http404

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_safe
 
 from steer.accounts.access import access_for
 from steer.core import charts
+from steer.core.params import BadParameter, NotFound
 
 
 @login_required
@@ -40,12 +41,18 @@ def vega_bundle(request, version):
     return response
 
 
+def bad_request(request, exception=None):
+    message = str(exception) if isinstance(exception, BadParameter) else ""
+    return render(request, "core/400.html", {"message": message}, status=400)
+
+
 def permission_denied(request, exception=None):
     return render(request, "core/403.html", status=403)
 
 
 def page_not_found(request, exception=None):
-    return render(request, "core/404.html", status=404)
+    message = str(exception) if isinstance(exception, NotFound) else ""
+    return render(request, "core/404.html", {"message": message}, status=404)
 
 
 def server_error(request):

@@ -9,7 +9,6 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -17,7 +16,7 @@ from django.views.decorators.http import require_POST
 from steer.accounts.access import access_for
 from steer.core import conflicts, once
 from steer.core.conflicts import EditConflict, EditForm
-from steer.core.tables import ascii_name
+from steer.core.files import attachment_header
 from steer.core.widgets import DayInput
 from steer.documents import content, layout, services
 from steer.documents.models import DocumentTemplate, Draft, Kind, Layout, Output, Style
@@ -294,9 +293,7 @@ def output_file(request, slug, pk, fmt):
     if data is None:
         raise Http404
     response = HttpResponse(bytes(data), content_type=CONTENT_TYPES[fmt])
-    # The name holds a unit's code, which administrators type: ASCII letters and digits only.
-    name = f"{ascii_name(output.file_stem())}.{fmt}"
-    response["Content-Disposition"] = content_disposition_header(True, name)
+    response["Content-Disposition"] = attachment_header(f"{output.file_stem()}.{fmt}")
     return response
 
 
@@ -374,5 +371,5 @@ def template_file(request, layout_name, style, version):
     else:
         data, name = layout.build(layout_name, style), f"mau-{layout_name}-{style}-goc.docx"
     response = HttpResponse(data, content_type=CONTENT_TYPES["docx"])
-    response["Content-Disposition"] = content_disposition_header(True, name)
+    response["Content-Disposition"] = attachment_header(name)
     return response

@@ -5,7 +5,7 @@ import io
 import math
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -14,7 +14,9 @@ from steer.composite import CompositeError
 from steer.composite.audit import cronbach_by_group, indicator_stats
 from steer.composite.explain import change_decomposition, strengths_weaknesses, what_if
 from steer.composite.uncertainty import run_sensitivity
-from steer.core.tables import Column, Table, ascii_name, download
+from steer.core.files import attachment
+from steer.core.params import BadParameter, int_param
+from steer.core.tables import Column, Table, download
 from steer.programmes.views import viewable_programme
 from steer.ranking import charts
 from steer.ranking.compute import ASSUMPTIONS, compute, previous_scores
@@ -243,14 +245,16 @@ def ranking_unit(request, slug, code, year, unit_code):
                 "of its predecessors' scores, %(score)s."
             ) % {"unit": unit.name, "year": previous.year, "score": _round(last.scores[unit_code])}
     target, plan, plan_error = None, None, ""
-    if "target" in request.GET:
-        try:
-            target = int(request.GET["target"])
+    units = len(result.aggregated.units)
+    try:
+        # A field of the page's form: its error is shown beside it, not as an error page.
+        target = int_param(request, "target", _("The rank to reach"), 1, units)
+        if target is not None:
             plan = what_if(result, unit_code, target, data=ranking.data)
-        except ValueError:
-            plan_error = _("Give the rank to reach as a whole number.")
-        except CompositeError as e:
-            plan_error = str(e)
+    except BadParameter as e:
+        plan_error = str(e)
+    except CompositeError as e:
+        plan_error = str(e)
     context = {
         "programme": programme,
         "framework": framework,
@@ -266,7 +270,7 @@ def ranking_unit(request, slug, code, year, unit_code):
         "target": target,
         "plan": plan,
         "plan_error": plan_error,
-        "units": len(result.aggregated.units),
+        "units": units,
     }
     return render(request, "ranking/unit.html", context)
 
@@ -308,11 +312,8 @@ def annex(request, slug, code, year):
             )
     buffer = io.BytesIO()
     book.save(buffer)
-    response = HttpResponse(
+    return attachment(
         buffer.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        f"{framework}-phu-luc.xlsx",
     )
-    response["Content-Disposition"] = (
-        f'attachment; filename="{ascii_name(str(framework))}-phu-luc.xlsx"'
-    )
-    return response

@@ -3,18 +3,18 @@ import hashlib
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from steer.accounts.access import access_for
 from steer.core import once
-from steer.core.files import file_download
+from steer.core.files import attachment, file_download
+from steer.core.params import choice_param, object_param, period_param, text_param
 from steer.core.uploads import DOCUMENT_TYPES, UnsafeUpload, accept
 from steer.programmes.views import viewable_programme
 from steer.reporting import workflow
@@ -109,12 +109,7 @@ def form_status_view(request, slug, form_code):
     form = get_object_or_404(ReportForm, programme=programme, code=form_code)
     access = access_for(request.user)
     periods = form.periods()
-    try:
-        period = Period.parse(request.GET["period"]) if request.GET.get("period") else None
-    except PeriodError:
-        period = None
-    if period not in periods:
-        period = _default_period(form)
+    period = period_param(request, periods) or _default_period(form)
     deadline, rows = form_status(form, period, access.report_units(programme))
     can_remind = access.can_accept(programme)
     if request.method == "POST":
@@ -340,17 +335,15 @@ def check_value(request, slug, form_code, period_code, unit_code):
 def report_workbook(request, slug, form_code, period_code, unit_code):
     programme, form, period, unit = _report(request, slug, form_code, period_code, unit_code)
     data = build_workbook(form, unit, period, report_rows(form, unit, period))
-    name = f"{form.code}_{period.code}_{unit.code}_{slugify(unit.name)}.xlsx"
-    response = HttpResponse(data, content_type=WRITERS["xlsx"][2])
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    name = f"{form.code}_{period.code}_{unit.code}_{unit.name}.xlsx"
+    return attachment(data, WRITERS["xlsx"][2], name)
 
 
 @login_required
 def value_history(request, slug, form_code, period_code, unit_code):
     programme, form, period, unit = _report(request, slug, form_code, period_code, unit_code)
     access = access_for(request.user)
-    key = request.GET.get("key", "")
+    key = text_param(request, "key", _("Figure"))
     row = next((r for r in report_rows(form, unit, period) if r.key == key), None)
     if row is None:
         raise Http404
@@ -546,19 +539,17 @@ def import_preview(request, slug, pk):
 def export_values(request, slug):
     programme = viewable_programme(request, slug)
     access = access_for(request.user)
-    fmt = request.GET.get("format", "csv")
-    if fmt not in WRITERS:
-        raise Http404
+    fmt = choice_param(request, "format", _("File format"), WRITERS) or "csv"
+    form = object_param(request, "form", _("Report form"), programme.report_forms.all())
+    period = period_param(request)
     values = DataValue.objects.filter(
         indicator__programme=programme, unit__in=access.report_units(programme)
     )
-    form = request.GET.get("form")
     if form:
-        values = values.filter(submission__form__code=form)
-    if request.GET.get("period"):
-        values = values.filter(period=request.GET["period"].upper())
+        values = values.filter(submission__form=form)
+    if period:
+        values = values.filter(period=period.code)
     writer, extension, content_type = WRITERS[fmt]
-    response = HttpResponse(writer(values), content_type=content_type)
-    name = f"{programme.slug}_{form or 'all'}_{request.GET.get('period', 'all')}.{extension}"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    form_code = form.code if form else "all"
+    name = f"{programme.slug}_{form_code}_{period.code if period else 'all'}.{extension}"
+    return attachment(writer(values), content_type, name)

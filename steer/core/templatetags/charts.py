@@ -15,8 +15,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 from steer.core import charts as chart_lib
+from steer.core.files import ascii_name
 from steer.core.numbers import number_text
-from steer.core.tables import ascii_name
 from steer.core.templatetags.steer import dmy, separators_of
 
 register = template.Library()

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from steer.accounts.access import access_for
 from steer.core import once
 from steer.core.files import file_download
+from steer.core.params import object_param
 from steer.core.tables import Column, Table, download
 from steer.core.widgets import DayInput
 from steer.programmes.models import PlanItem
@@ -189,9 +190,10 @@ def directive_new(request, slug):
     access.require(access.can_direct(programme))
     today = timezone.localdate()
     initial = {"given_on": today}
-    inspection = access.inspections(programme).filter(pk=request.GET.get("inspection") or 0)
+    inspection = object_param(
+        request, "inspection", _("Inspection"), access.inspections(programme), field="pk"
+    )
     if inspection:
-        inspection = inspection.get()
         visited = [v.unit for v in inspection.visits.select_related("unit")]
         ended = [u for u in visited if u.valid_to and u.valid_to < today]
         # Those that took the place of an inspected unit that has ended since; they did not

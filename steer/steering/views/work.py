@@ -19,6 +19,7 @@ from steer.assessment.attainment import Status
 from steer.assessment.labels import PLAN_LABELS
 from steer.assessment.plan_status import PlanStatus, plan_status
 from steer.assessment.selectors import assess, programme_root
+from steer.core.params import int_param, month_param
 from steer.core.tables import Column, Table, download
 from steer.programmes.models import PlanItem
 from steer.programmes.views import viewable_programme
@@ -269,21 +270,13 @@ def timeline(request, slug):
     return render(request, "steering/timeline.html", context)
 
 
-def _month(request, today) -> dt.date:
-    try:
-        year, month = map(int, request.GET.get("month", "").split("-"))
-        return dt.date(year, month, 1)
-    except ValueError:
-        return today.replace(day=1)
-
-
 @login_required
 def calendar(request, slug):
     """The month's deadlines: directives, plan items, reports, inspections."""
     programme = viewable_programme(request, slug)
     access = access_for(request.user)
     today = timezone.localdate()
-    first = _month(request, today)
+    first = month_param(request) or today.replace(day=1)
     last = first.replace(day=cal.monthrange(first.year, first.month)[1])
     days: dict[dt.date, list[dict]] = defaultdict(list)
     for d in access.directives(programme).filter(deadline__range=(first, last)):
@@ -448,10 +441,7 @@ def priorities_view(request, slug):
     programme = viewable_programme(request, slug)
     access = access_for(request.user)
     today = timezone.localdate()
-    try:
-        limit = max(3, min(50, int(request.GET.get("limit", 10))))
-    except ValueError:
-        limit = 10
+    limit = int_param(request, "limit", _("How many"), 3, 50) or 10
     found = candidates(programme, access, today)
     ranked = priorities.rank(found, limit)
     rows = [
