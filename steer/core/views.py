@@ -41,7 +41,9 @@ def vega_bundle(request, version):
 
 
 def permission_denied(request, exception=None):
-    return render(request, "core/403.html", status=403)
+    # A service's refusal says why (e.g. "Only the inspection team records findings.").
+    reason = str(exception) if exception is not None and exception.args else ""
+    return render(request, "core/403.html", {"reason": reason}, status=403)
 
 
 def page_not_found(request, exception=None):

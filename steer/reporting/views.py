@@ -248,11 +248,8 @@ def report_entry(request, slug, form_code, period_code, unit_code):
                 if action == "save":
                     return once.Outcome(request.path, _("Saved as a draft."))
             try:
-                moved = workflow.act(
-                    workflow.submission_for(form, unit, period.code),
-                    request.user,
-                    action,
-                    request.POST.get("reason", ""),
+                moved = workflow.act_on_report(
+                    form, unit, period.code, request.user, action, request.POST.get("reason", "")
                 )
             except workflow.WorkflowError as e:  # the figures saved with it stay saved
                 return once.Outcome(request.path, str(e), messages.ERROR)

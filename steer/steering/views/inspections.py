@@ -11,7 +11,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -471,15 +470,11 @@ def inspection_detail(request, slug, pk):
                     messages.error(request, str(e))
         elif action == "attach":
             evidence_form = EvidenceForm(request.POST, request.FILES, prefix="evidence")
-            if not can_inspect:
-                messages.error(request, _("Only the inspection team attaches files to it."))
-            elif evidence_form.is_valid():
+            if evidence_form.is_valid():
                 files = evidence_form.cleaned_data["files"]
 
                 def attach() -> once.Outcome:
-                    with transaction.atomic():
-                        services.check_files(files)
-                        services.attach(inspection, request.user, files)
+                    services.attach_to_inspection(inspection, request.user, files)
                     return once.Outcome(
                         inspection.get_absolute_url(), _("The files were attached.")
                     )
