@@ -834,3 +834,39 @@ def run(writes: dict, name: str, where: str, role: str, expected, settings, tmp_
 @pytest.mark.parametrize(("name", "where", "role", "expected"), cases(PAGE_MATRIX))
 def test_page_write(name, where, role, expected, settings, tmp_path):
     run(PAGE_WRITES, name, where, role, expected, settings, tmp_path)
+
+
+# Signing in and out and choosing the language take a POST from anyone, by design (the sign-in's
+# throttle is in test_security.py).
+OPEN_TO_ALL = {"login", "logout", "set_language"}
+
+
+def _url_names(patterns, skip=("admin/", "api/")):
+    for p in patterns:
+        if hasattr(p, "url_patterns"):
+            if not str(p.pattern).startswith(skip):
+                yield from _url_names(p.url_patterns, skip)
+        elif p.name:
+            yield p.name
+
+
+def test_every_page_either_writes_in_the_matrix_or_refuses_a_post(client):
+    """A view that takes a POST has rows above; every other answers a POST with 405 (so a new
+    view fails here until it has rows, or is marked read-only with require_safe)."""
+    from django.urls import get_resolver, resolve
+
+    from steer.core.charts import BUNDLE_VERSION
+    from tests.test_access_matrix import MATRIX as READS
+
+    writing = {write.url_name for write in PAGE_WRITES.values()}
+    names = set(_url_names(get_resolver().url_patterns))
+    assert writing <= names
+    pages = {"health": "/health/", "vega_bundle": f"/assets/vega-{BUNDLE_VERSION}.js"}
+    for page in READS:  # require_safe answers before the view looks anything up
+        pages.setdefault(resolve(page.split("?")[0]).url_name, page)
+    client.force_login(user("quantri"))
+    answers = {}
+    for name in sorted(names - writing - OPEN_TO_ALL):
+        assert name in pages, f"{name}: no page of it in test_access_matrix.MATRIX"
+        answers[name] = client.post(pages[name], {"action": "save"}).status_code
+    assert answers == dict.fromkeys(answers, 405)

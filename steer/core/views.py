@@ -11,6 +11,7 @@ from steer.core import charts
 
 
 @login_required
+@require_safe
 def home(request):
     programmes = list(access_for(request.user).programmes())
     if len(programmes) == 1:
@@ -18,6 +19,7 @@ def home(request):
     return render(request, "core/home.html", {"programmes": programmes})
 
 
+@require_safe
 def health(request):
     return HttpResponse("ok", content_type="text/plain")
 

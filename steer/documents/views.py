@@ -12,7 +12,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from steer.accounts.access import access_for
 from steer.core import conflicts, once
@@ -275,6 +275,7 @@ def _outputs_context(draft) -> dict:
 
 
 @login_required
+@require_safe
 def draft_outputs(request, slug, pk):
     """The list of files, polled by the page while one is being made."""
     _programme, _access, draft = _draft(request, slug, pk)
@@ -282,6 +283,7 @@ def draft_outputs(request, slug, pk):
 
 
 @login_required
+@require_safe
 def output_file(request, slug, pk, fmt):
     programme = viewable_programme(request, slug)
     access = access_for(request.user)
@@ -361,6 +363,7 @@ def template_use(request, layout_name, style, version):
 
 
 @login_required
+@require_safe
 def template_file(request, layout_name, style, version):
     access = access_for(request.user)
     access.require(access.can_manage_templates())

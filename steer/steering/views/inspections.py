@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_safe
 
 from steer.accounts.access import access_for
 from steer.accounts.models import User
@@ -287,6 +288,7 @@ def _team(inspection: Inspection) -> list[tuple[str, list[InspectionMember]]]:
 
 
 @login_required
+@require_safe
 def inspection_list(request, slug):
     programme = viewable_programme(request, slug)
     access = access_for(request.user)
