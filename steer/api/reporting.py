@@ -121,6 +121,13 @@ def _check_or_write(programme, entries, user, *, dry_run: bool):
 
 
 def _problems(error: Rejected):
+    if error.problems and all(p.forbidden for p in error.problems):
+        return Refused(
+            403,
+            "forbidden",
+            _("You may not enter these figures; nothing was written."),
+            error.problems,
+        )
     conflicts = [p for p in error.problems if p.conflict]
     if conflicts and len(conflicts) == len(error.problems):
         return Refused(
