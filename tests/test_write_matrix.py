@@ -24,9 +24,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from steer.accounts.models import User
@@ -953,6 +955,305 @@ def test_every_api_write_is_in_the_matrix():
     assert operations == {write.url_name for write in API_WRITES.values()}
 
 
+# -- the back office --------------------------------------------------------------------------
+
+PROGRAMME, REFERENCE = "programme content", "reference data"
+# Every model of the back office: programme content, edited by the programme's editors
+# (administrator, standing agency); reference data (units, people), by administrators.
+ADMIN_MODELS = {
+    "programmes.programme": PROGRAMME,
+    "programmes.objective": PROGRAMME,
+    "programmes.indicatorgroup": PROGRAMME,
+    "programmes.indicator": PROGRAMME,
+    "programmes.planitem": PROGRAMME,
+    "reporting.breakdown": PROGRAMME,
+    "reporting.reportform": PROGRAMME,
+    "reporting.validationrule": PROGRAMME,
+    "ranking.framework": PROGRAMME,
+    "units.orgunit": REFERENCE,
+    "units.unittype": REFERENCE,
+    "units.unitgroup": REFERENCE,
+    "units.unitlineage": REFERENCE,
+    "accounts.user": REFERENCE,
+}
+# What makes a copy or a new row unique, and the field a change edits.
+UNIQUE = {
+    "programmes.programme": {"slug": "99-ctr-tu", "symbol": "99-CTr/TU"},
+    "programmes.objective": {"code": "MT9"},
+    "programmes.indicatorgroup": {"code": "N9"},
+    "programmes.indicator": {"code": "CT99"},
+    "programmes.planitem": {"code": "NV99"},
+    "reporting.breakdown": {"code": "nhom-tuoi"},
+    "reporting.reportform": {"code": "BC-THANG"},
+    "reporting.validationrule": {"code": "R99"},
+    "ranking.framework": {"code": "cds-cap-xa"},
+    "units.orgunit": {"code": "99999"},
+    "units.unittype": {"code": "dac-khu"},
+    "units.unitgroup": {"code": "xa-bien-gioi"},
+    "units.unitlineage": {"successor": "SNV"},
+    "accounts.user": {"username": "chuyenvien.moi"},
+}
+EDITED = {
+    "programmes.programme": "summary",
+    "programmes.objective": "description",
+    "programmes.indicatorgroup": "name",
+    "programmes.indicator": "note",
+    "programmes.planitem": "expected_product",
+    "reporting.breakdown": "name",
+    "reporting.reportform": "instructions",
+    "reporting.validationrule": "name",
+    "ranking.framework": "methodology",
+    "units.orgunit": "name",
+    "units.unittype": "name",
+    "units.unitgroup": "description",
+    "units.unitlineage": "legal_basis",
+    "accounts.user": "position",
+}
+
+
+def model_of(label: str):
+    from django.apps import apps
+
+    return apps.get_model(label)
+
+
+def admin_url(label: str, view: str, *args) -> str:
+    app, name = label.split(".")
+    return reverse(f"admin:{app}_{name}_{view}", args=args)
+
+
+def unique(label: str) -> dict:
+    values = dict(UNIQUE[label])
+    if label == "units.unitlineage":
+        values["successor"] = unit(values["successor"])
+    return values
+
+
+def own(label: str):
+    """The model's first row (in Programme 07 where rows belong to a programme), editable."""
+    model = model_of(label)
+    rows = model.objects.order_by("pk")
+    if any(f.name == "programme" for f in model._meta.fields):
+        rows = rows.filter(programme__slug="07-ctr-tu")
+    if label == "programmes.programme":
+        rows = rows.filter(slug="07-ctr-tu")
+    obj = rows.first()
+    if label == "ranking.framework":  # a frozen method is read-only: this one is not yet
+        model.objects.filter(pk=obj.pk).update(frozen_at=None, frozen_by=None)
+        obj.refresh_from_db()
+    return obj
+
+
+def in_programme(model) -> bool:
+    return model is not Programme and any(f.name == "programme" for f in model._meta.fields)
+
+
+def copy_of(obj, **changes):
+    """A new row like `obj`, with its links to units, unit types and the like."""
+    links = {
+        f.name: list(getattr(obj, f.name).values_list("pk", flat=True))
+        for f in obj._meta.many_to_many
+        if not in_programme(f.related_model)
+    }
+    obj.pk = obj.id = None
+    obj._state.adding = True
+    for name, value in changes.items():
+        setattr(obj, name, value)
+    obj.save()
+    for name, pks in links.items():
+        getattr(obj, name).set(pks)
+    return obj
+
+
+def other_programme() -> Programme:
+    """A programme nobody but the administrator has a role in."""
+    return copy_of(own("programmes.programme"), slug="08-ctr-tu", symbol="08-CTr/TU")
+
+
+def moved(obj, programme):
+    """A copy of `obj` in the programme, with copies there of the rows of its own programme
+    it needs (an indicator's group, the group's objective); those it may do without, none."""
+    changes = {"programme": programme}
+    for f in obj._meta.fields:
+        if f.is_relation and in_programme(f.related_model) and f.name != "programme":
+            needed = getattr(obj, f.name)
+            changes[f.name] = None if f.null or needed is None else moved(needed, programme)
+    return copy_of(obj, **changes)
+
+
+def in_other_programme(label: str):
+    programme = other_programme()
+    return programme if label == "programmes.programme" else moved(own(label), programme)
+
+
+def doomed(label: str):
+    """A copy of the model's row, to delete; a programme copied is given to the standing
+    agency, as the programme copy page does."""
+    from steer.accounts.models import Role, RoleGrant
+
+    obj = copy_of(own(label), **unique(label))
+    if label == "programmes.programme":
+        RoleGrant.objects.create(user=user("thuongtruc"), role=Role.STANDING_AGENCY, programme=obj)
+    return obj
+
+
+def without_inlines(data: dict) -> dict:
+    prefixes = [key[: -len("-TOTAL_FORMS")] for key in data if key.endswith("-TOTAL_FORMS")]
+    rows = tuple(f"{prefix}-" for prefix in prefixes)
+    data = {k: v for k, v in data.items() if not (k.startswith(rows) and k[-1:] != "S")}
+    for prefix in prefixes:
+        data[f"{prefix}-TOTAL_FORMS"] = data[f"{prefix}-INITIAL_FORMS"] = "0"
+    return data
+
+
+def admin_add(label: str, where: str):
+    def make(t, _where):
+        if label == "accounts.user":
+            url = admin_url(label, "add")
+            data = t.form(url, username=None) | {
+                "username": "chuyenvien.moi",
+                "password1": "Hồ-Gươm-2030-xanh",
+                "password2": "Hồ-Gươm-2030-xanh",
+                "full_name": "Vũ Thị Hằng",
+            }
+            return Send(url, data)
+        obj = own(label)
+        data = without_inlines(t.form(admin_url(label, "change", obj.pk), _seen=None))
+        data.pop("_seen")
+        values = {k: getattr(v, "pk", v) for k, v in unique(label).items()}
+        data |= {k: str(v) for k, v in values.items()}
+        if where == "other programme":
+            programme = other_programme()
+            data["programme"] = str(programme.pk)
+            model = model_of(label)
+            for f in model._meta.fields:  # the rows it refers to, copied into that programme
+                if f.is_relation and in_programme(f.related_model) and data.get(f.name):
+                    needed = f.related_model.objects.get(pk=data[f.name])
+                    data[f.name] = "" if f.null else str(moved(needed, programme).pk)
+            for f in model._meta.many_to_many:
+                if in_programme(f.related_model):
+                    data.pop(f.name, None)
+        return Send(admin_url(label, "add"), data)
+
+    return make
+
+
+def admin_change(label: str, where: str):
+    def make(t, _where):
+        obj = own(label) if where == "-" else in_other_programme(label)
+        url = admin_url(label, "change", obj.pk)
+        data = t.form(url, _seen=None)
+        edited = EDITED[label]
+        return Send(url, data | {edited: (data.get(edited) or "") + " (cập nhật)"})
+
+    return make
+
+
+def admin_delete(label: str, where: str):
+    def make(t, _where):
+        obj = doomed(label) if where == "-" else in_other_programme(label)
+        return Send(admin_url(label, "delete", obj.pk), {"post": "yes"})
+
+    return make
+
+
+def admin_action(label: str, action: str, where: str):
+    def make(t, _where):
+        if action == "delete_selected":
+            obj = doomed(label) if where == "-" else in_other_programme(label)
+        else:
+            obj = own(label) if where == "-" else in_other_programme(label)
+        data = {"action": action, "_selected_action": [str(obj.pk)], "index": "0", "post": "yes"}
+        return Send(admin_url(label, "changelist"), data)
+
+    return make
+
+
+def admin_password(t, where):
+    obj = user("xem.thuongtin")
+    url = reverse("admin:auth_user_password_change", args=[obj.pk])
+    data = t.form(url, password1=None) | {
+        "password1": "Hồ-Gươm-2030-xanh",
+        "password2": "Hồ-Gươm-2030-xanh",
+    }
+    return Send(url, data)
+
+
+BACK = (W, 302, 302, 302, 302, 302)  # the administrator, then those the back office sends away
+EXPECTED = {
+    # category, operation, object: anonymous, administrator, standing agency, the rest
+    (PROGRAMME, "add", "-"): (L, W, W, *BACK[1:]),
+    (PROGRAMME, "add", "other programme"): (L, W, N, *BACK[1:]),
+    (PROGRAMME, "change", "-"): (L, W, W, *BACK[1:]),
+    (PROGRAMME, "change", "other programme"): (L, W, 302, *BACK[1:]),
+    (PROGRAMME, "delete", "-"): (L, W, W, *BACK[1:]),
+    (PROGRAMME, "delete", "other programme"): (L, W, 302, *BACK[1:]),
+    (PROGRAMME, "delete_selected", "-"): (L, W, W, *BACK[1:]),
+    (PROGRAMME, "delete_selected", "other programme"): (L, W, N, *BACK[1:]),
+    (REFERENCE, "add", "-"): (L, W, 403, *BACK[1:]),
+    (REFERENCE, "change", "-"): (L, W, 403, *BACK[1:]),
+    (REFERENCE, "delete", "-"): (L, W, 403, *BACK[1:]),
+    (REFERENCE, "delete_selected", "-"): (L, W, N, *BACK[1:]),
+}
+
+
+def _admin_writes():
+    writes, matrix = {}, {}
+    for label, kind in ADMIN_MODELS.items():
+        model = model_of(label)._meta
+        for op, build in (
+            ("add", admin_add),
+            ("change", admin_change),
+            ("delete", admin_delete),
+            ("delete_selected", None),
+        ):
+            for (k, o, where), outcomes in EXPECTED.items():
+                if (k, o) != (kind, op) or (
+                    where != "-" and (label == "programmes.programme" and op == "add")
+                ):
+                    continue
+                name = f"{op} {label}"
+                view = "changelist" if op == "delete_selected" else op
+                make = build(label, where) if build else admin_action(label, op, where)
+                writes[(name, where)] = Write(
+                    f"{model.app_label}_{model.model_name}_{view}", model.db_table, make
+                )
+                matrix[(name, where)] = outcomes
+    return writes, matrix
+
+
+ADMIN_WRITES, ADMIN_MATRIX = _admin_writes()
+# The user's own table for the user list: a user other than the administrator (403 for the
+# standing agency, who may not even read it).
+ADMIN_MATRIX[("delete_selected accounts.user", "-")] = (L, W, 403, *BACK[1:])
+ADMIN_WRITES[("freeze ranking.framework", "-")] = Write(
+    "ranking_framework_changelist",
+    "ranking_framework",
+    admin_action("ranking.framework", "freeze", "-"),
+)
+ADMIN_MATRIX[("freeze ranking.framework", "-")] = (L, W, W, *BACK[1:])
+ADMIN_WRITES[("freeze ranking.framework", "other programme")] = Write(
+    "ranking_framework_changelist",
+    "ranking_framework",
+    admin_action("ranking.framework", "freeze", "other programme"),
+)
+ADMIN_MATRIX[("freeze ranking.framework", "other programme")] = (L, W, N, *BACK[1:])
+ADMIN_WRITES[("set a user's password", "another's")] = Write(
+    "auth_user_password_change", T["User"], admin_password
+)
+ADMIN_MATRIX[("set a user's password", "another's")] = (L, W, 403, *BACK[1:])
+ADMIN_WRITES[("change one's password in the back office", "own")] = Write(
+    "password_change", T["User"], password("/admin/password_change/")
+)
+ADMIN_MATRIX[("change one's password in the back office", "own")] = (L, W, W, *BACK[1:])
+
+
+@pytest.mark.parametrize(("name", "where", "role", "expected"), cases(ADMIN_MATRIX))
+def test_back_office_write(name, where, role, expected, settings, tmp_path):
+    writes = {name: ADMIN_WRITES[(name, where)]}
+    run(writes, name, where, role, expected, settings, tmp_path)
+
+
 # Signing in and out and choosing the language take a POST from anyone, by design (the sign-in's
 # throttle is in test_security.py).
 OPEN_TO_ALL = {"login", "logout", "set_language"}
@@ -987,3 +1288,39 @@ def test_every_page_either_writes_in_the_matrix_or_refuses_a_post(client):
         assert name in pages, f"{name}: no page of it in test_access_matrix.MATRIX"
         answers[name] = client.post(pages[name], {"action": "save"}).status_code
     assert answers == dict.fromkeys(answers, 405)
+
+
+def test_every_back_office_write_is_in_the_matrix(rf):
+    """Every model and every action of the back office has rows above; its pages that only
+    show something answer a POST with 405."""
+    from steer.core.admin_site import site
+
+    assert set(ADMIN_MODELS) == {model._meta.label_lower for model in site._registry}
+    request = rf.get("/admin/")
+    request.user = user("quantri")
+    shown_only = {"changelist", "add", "history", "delete", "change"}
+    rows = {name for name, _where in ADMIN_WRITES}
+    for model, model_admin in site._registry.items():
+        label = model._meta.label_lower
+        for action in model_admin.get_actions(request):
+            assert f"{action} {label}" in rows, f"no row for the action {action} of {label}"
+        app, name = label.split(".")
+        extra = {
+            pattern.name.removeprefix(f"{app}_{name}_")
+            for pattern in model_admin.get_urls()
+            if pattern.name and pattern.name.removeprefix(f"{app}_{name}_") not in shown_only
+        }
+        assert extra <= {"auth_user_password_change"}, f"{label}: {extra} have no rows"
+    client = Client()
+    client.force_login(user("quantri"))
+    unit_type = ContentType.objects.get_for_model(OrgUnit).pk
+    shown = [
+        "/admin/",
+        "/admin/units/",
+        admin_url("units.orgunit", "history", unit("006").pk),
+        "/admin/password_change/done/",
+        "/admin/jsi18n/",
+        "/admin/autocomplete/",
+        f"/admin/r/{unit_type}/{unit('006').pk}/",
+    ]
+    assert {page: client.post(page).status_code for page in shown} == dict.fromkeys(shown, 405)

@@ -194,7 +194,7 @@ class EditCheckedAdmin(admin.ModelAdmin):
             request.edit_conflict = conflict
 
     def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change, **kwargs)
+        form = super().get_form(request, obj, change=change, **kwargs)
         conflict = getattr(request, "edit_conflict", None)
         if conflict is None:
             return form
