@@ -2,8 +2,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from steer.accounts import views as account_views
+from steer.api import api as steer_api
 from steer.api import views as api_views
-from steer.api.api import api
 from steer.assessment import views as assessment_views
 from steer.core import views as core_views
 from steer.core.admin_site import site as admin_site
@@ -98,7 +98,7 @@ urlpatterns = [
     ),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin_site.urls),
-    path("api/v1/", api.urls),
+    path("api/v1/", steer_api.urls()),
     path("account/tokens/", api_views.token_list, name="api_tokens"),
     path("notifications/", work.notifications, name="notifications"),
     path("units/", unit_views.unit_list, name="unit_list"),

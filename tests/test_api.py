@@ -240,6 +240,37 @@ def test_a_malformed_body_gets_a_clear_error_not_a_server_error(bearer):
     assert response.json()["detail"]
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "code", "words"),
+    [
+        ("delete", f"{P}/values", 405, "DELETE"),  # an operation's path, another method
+        ("put", f"{API}/me", 405, "PUT"),
+        ("post", f"{API}/docs", 405, "POST"),  # the documentation is only read
+        ("get", f"{API}/programmes/07-ctr-tu/khong-co", 404, "/khong-co"),
+    ],
+)
+def test_a_wrong_method_or_address_is_answered_in_json_in_vietnamese(
+    bearer, method, path, code, words
+):
+    response = getattr(bearer("thuongtruc", scope="read"), method)(path)
+    assert response.status_code == code
+    body = response.json()
+    assert body["code"] == {405: "method_not_allowed", 404: "not_found"}[code]
+    assert words in body["detail"] and body["problems"] == []
+    assert ("không" in body["detail"]) and "not" not in body["detail"].split()
+    if code == 405:
+        assert "GET" in response["Allow"]
+
+
+def test_a_session_write_without_its_csrf_token_is_refused_in_vietnamese():
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(User.objects.get(username="baocao.dongda"))
+    response = client.post(f"{P}/values", {"values": []}, content_type="application/json")
+    assert response.status_code == 403
+    assert response.json()["code"] == "csrf_failed"
+    assert "CSRF" in response.json()["detail"] and "Check" not in response.json()["detail"]
+
+
 # -- values -----------------------------------------------------------------------------------
 
 
@@ -295,7 +326,7 @@ def test_one_bad_value_refuses_the_whole_batch_and_names_it(bearer, quarterly):
 def test_a_reporter_cannot_write_another_units_values(bearer, quarterly):
     body = {"values": [{"unit": "279", "period": "2024Q3", "indicator": "CT15", "value": "3"}]}
     response = bearer("baocao.dongda").post(f"{P}/values", body, content_type="application/json")
-    assert response.status_code == 422
+    assert (response.status_code, response.json()["code"]) == (403, "forbidden")
     assert "Thường Tín" in response.json()["problems"][0]["message"]
     assert not DataValue.objects.filter(unit__code="279", period="2024Q3").exists()
 

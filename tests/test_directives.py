@@ -4,6 +4,7 @@ evidence by the steering side; every change recorded; bad input refused, nothing
 import datetime as dt
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
@@ -86,7 +87,7 @@ def test_a_bad_directive_is_refused_and_nothing_is_saved(programme, overrides, m
 
 
 def test_a_reporter_may_not_give_directives(programme):
-    with pytest.raises(services.SteeringError):
+    with pytest.raises(PermissionDenied, match="chỉ đạo"):
         give(programme, user=User.objects.get(username="baocao.dongda"))
 
 

@@ -15,7 +15,7 @@ from steer.accounts.models import Role, RoleGrant, User
 from steer.core.conflicts import EditConflict
 from steer.core.models import Counter
 from steer.documents.models import Draft
-from steer.reporting.models import ValidationRule
+from steer.reporting.models import Submission, ValidationRule
 from steer.steering import services
 from steer.steering.models import Event, Inspection, Notification, Recommendation
 from steer.units.models import OrgUnit
@@ -335,14 +335,12 @@ def test_every_back_office_change_form_refuses_a_save_over_anothers(
 def test_a_report_step_refused_because_another_moved_it_says_who(quarterly):
     from django.urls import reverse
 
-    from steer.reporting import workflow
-
     entry = reverse(
         "report_entry", args=[quarterly.programme.slug, quarterly.code, "2024Q3", "006"]
     )
     reporter = client_of("baocao.dongda")
     reporter.post(entry, {"action": "submit", "v-CT15": "12", "v-CT18": "97"})
-    submission = workflow.submission_for(quarterly, OrgUnit.objects.get(code="006"), "2024Q3")
+    submission = Submission.objects.get(form=quarterly, unit__code="006", period="2024Q3")
     assert submission.state == "submitted"
     head, agency = client_of("lanhdao.dongda"), client_of("thuongtruc")
     returning = form_on(agency, entry, reason=None) | {

@@ -4,11 +4,11 @@ from django.utils.translation import gettext_lazy as _
 
 from steer.accounts.access import access_for
 from steer.accounts.models import RoleGrant, User
-from steer.core.admin_rules import AdministratorsOnlyAdmin
+from steer.core.admin_rules import AdministratorsOnlyAdmin, AdministratorsOnlyInline
 from steer.core.admin_site import site
 
 
-class RoleGrantInline(admin.TabularInline):
+class RoleGrantInline(AdministratorsOnlyInline, admin.TabularInline):
     model = RoleGrant
     extra = 0
 

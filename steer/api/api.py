@@ -6,12 +6,15 @@ app's own pages, with their session (and its CSRF token). Every call applies the
 pages (steer.accounts.access); errors come back as {"detail", "code", "problems"}.
 """
 
+import functools
 import logging
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponseNotAllowed
+from django.urls import re_path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_safe
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
@@ -166,13 +169,23 @@ def _invalid(request, exc: ValidationError):
 
 @api.exception_handler(HttpError)
 def _http_error(request, exc: HttpError):
-    code = {400: "bad_request", 405: "method_not_allowed"}.get(exc.status_code, "error")
-    detail = str(exc)
+    # Ninja's own, in English: a body its parser refused ("Cannot parse request body"), and a
+    # write from a session without its CSRF token ("CSRF check Failed").
     if exc.status_code == 400:
-        # Ninja's only 400: the parser refused the body ("Cannot parse request body").
         cause = exc.__cause__
         detail = str(cause) if isinstance(cause, BadJson) else _("The request body is not JSON.")
-    return error(request, exc.status_code, code, detail)
+        return error(request, 400, "bad_request", detail)
+    if exc.status_code == 403:
+        return error(
+            request,
+            403,
+            "csrf_failed",
+            _(
+                "A write from a signed-in session must send its CSRF token (the X-CSRFToken "
+                "header); a program signs in with an access token instead."
+            ),
+        )
+    return error(request, exc.status_code, "error", _("The request was refused."))
 
 
 @api.exception_handler(Exception)
@@ -187,6 +200,53 @@ def require_write(request) -> None:
     row = getattr(request, "access_token", None)
     if isinstance(row, AccessToken) and row.scope != AccessToken.Scope.WRITE:
         raise Refused(403, "read_only", _("This access token is read only."))
+
+
+def _in_json(view):
+    """Django answers a method a path does not take itself, in English text: in the API's
+    shape and the caller's language instead."""
+
+    @functools.wraps(view)
+    def answer(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if not isinstance(response, HttpResponseNotAllowed):
+            return response
+        allowed = response["Allow"]
+        refusal = error(
+            request,
+            405,
+            "method_not_allowed",
+            _("This address does not take %(method)s; it takes %(allowed)s.")
+            % {"method": request.method, "allowed": allowed},
+        )
+        refusal["Allow"] = allowed
+        return refusal
+
+    return answer
+
+
+def _no_such_path(request, *args, **kwargs):
+    return error(
+        request,
+        404,
+        "not_found",
+        _("The API has no such address: %(path)s") % {"path": request.path},
+    )
+
+
+# The documentation's pages, which are only read.
+PAGES = {"openapi-json", "openapi-view", "api-root"}
+
+
+def urls():
+    """The API's URLs, every answer in its shape ({"detail", "code", "problems"}), also those
+    Django would give as text or a page: a method the address does not take (405), an address
+    the API does not have (404)."""
+    patterns, app_name, namespace = api.urls
+    for pattern in patterns:
+        view = require_safe(pattern.callback) if pattern.name in PAGES else pattern.callback
+        pattern.callback = _in_json(view)
+    return [*patterns, re_path(r"", _no_such_path)], app_name, namespace
 
 
 def register() -> None:

@@ -6,7 +6,6 @@ every value is checked, and one problem refuses the whole batch.
 
 import datetime as dt
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
@@ -122,6 +121,13 @@ def _check_or_write(programme, entries, user, *, dry_run: bool):
 
 
 def _problems(error: Rejected):
+    if error.problems and all(p.forbidden for p in error.problems):
+        return Refused(
+            403,
+            "forbidden",
+            _("You may not enter these figures; nothing was written."),
+            error.problems,
+        )
     conflicts = [p for p in error.problems if p.conflict]
     if conflicts and len(conflicts) == len(error.problems):
         return Refused(
@@ -359,17 +365,10 @@ def submission_action(
     require_write(request)
     programme = programme_for(request, slug)
     form_row, unit_row, period_row = _report(request, programme, form, period, unit)
-    access = access_for(request.user)
     try:
-        with transaction.atomic():
-            sub = Submission.objects.filter(
-                form=form_row, unit=unit_row, period=period_row.code
-            ).first()
-            if sub is None:
-                # A report nobody has started can be submitted by those who enter its values.
-                access.require(access.can_enter_values(programme, unit_row.pk))
-                sub = workflow.submission_for(form_row, unit_row, period_row.code)
-            sub = workflow.act(sub, request.user, body.action, body.reason)
+        sub = workflow.act_on_report(
+            form_row, unit_row, period_row.code, request.user, body.action, body.reason
+        )
     except workflow.WorkflowError as e:
         raise Refused(409, "conflict", str(e)) from None
     return submission_detail(sub, request.user)

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from steer.accounts.access import access_for
 from steer.assessment import charts
@@ -162,6 +163,7 @@ def _visible_children(programme: Programme, access, unit: OrgUnit) -> list[int]:
 
 
 @login_required
+@require_safe
 def overview(request, slug):
     programme = viewable_programme(request, slug)
     access = access_for(request.user)
@@ -310,6 +312,7 @@ def _unit_for(request, programme, root) -> OrgUnit:
 
 
 @login_required
+@require_safe
 def indicator_page(request, slug, code):
     programme = viewable_programme(request, slug)
     access = access_for(request.user)
@@ -462,6 +465,7 @@ def _indicators_of(programme: Programme, unit: OrgUnit, lineage) -> list[Indicat
 
 
 @login_required
+@require_safe
 def scorecard(request, slug, unit_code):
     programme = viewable_programme(request, slug)
     access = access_for(request.user)
@@ -578,6 +582,7 @@ def scorecard(request, slug, unit_code):
 
 
 @login_required
+@require_safe
 def compare(request, slug):
     programme = viewable_programme(request, slug)
     access = access_for(request.user)

@@ -1,11 +1,20 @@
 """ModelAdmin bases that defer to the one permission rule (steer.accounts.access); both check
 edits against someone else's meanwhile (steer.core.admin_edits)."""
 
+from django.utils.decorators import method_decorator
+from django.views.decorators.http import require_safe
+
 from steer.accounts.access import access_for
 from steer.core.admin_edits import EditCheckedAdmin
 
 
-class AdministratorsOnlyAdmin(EditCheckedAdmin):
+class SteerModelAdmin(EditCheckedAdmin):
+    @method_decorator(require_safe)
+    def history_view(self, request, object_id, extra_context=None):
+        return super().history_view(request, object_id, extra_context)
+
+
+class AdministratorsOnlyAdmin(SteerModelAdmin):
     """Reference data (units, people): administrators change it, the standing agency reads it."""
 
     def has_module_permission(self, request):
@@ -24,7 +33,25 @@ class AdministratorsOnlyAdmin(EditCheckedAdmin):
         return access_for(request.user).can_manage_units()
 
 
-class ProgrammeContentAdmin(EditCheckedAdmin):
+class AdministratorsOnlyInline:
+    """Inline rows of reference data (a user's roles, a unit's predecessors), as the row they
+    sit in. Without it an inline falls back on Django's per-model permissions, which steer
+    does not grant: an administrator did not see a user's roles."""
+
+    def has_view_permission(self, request, obj=None):
+        return access_for(request.user).can_use_admin()
+
+    def has_add_permission(self, request, obj=None):
+        return access_for(request.user).can_manage_units()
+
+    def has_change_permission(self, request, obj=None):
+        return access_for(request.user).can_manage_units()
+
+    def has_delete_permission(self, request, obj=None):
+        return access_for(request.user).can_manage_units()
+
+
+class ProgrammeContentAdmin(SteerModelAdmin):
     """Rows that belong to a programme: editable by those who may edit that programme."""
 
     programme_path = "programme"

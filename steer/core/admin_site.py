@@ -3,8 +3,10 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_safe
 
 from steer.accounts.access import access_for
 
@@ -18,6 +20,21 @@ class SteerAdminSite(admin.AdminSite):
 
     def has_permission(self, request) -> bool:
         return request.user.is_active and access_for(request.user).can_use_admin()
+
+    @method_decorator(require_safe)
+    def index(self, request, extra_context=None):
+        return super().index(request, extra_context)
+
+    @method_decorator(require_safe)
+    def app_index(self, request, app_label, extra_context=None):
+        return super().app_index(request, app_label, extra_context)
+
+    def get_urls(self):
+        urls = super().get_urls()
+        for pattern in urls:  # Django's redirect to an object's page on the site
+            if getattr(pattern, "name", None) == "view_on_site":
+                pattern.callback = require_safe(pattern.callback)
+        return urls
 
     def login(self, request, extra_context=None):
         """No sign-in form of its own: the site's one (with its throttle) signs people in."""

@@ -12,6 +12,7 @@ from steer.core.params import BadParameter, NotFound
 
 
 @login_required
+@require_safe
 def home(request):
     programmes = list(access_for(request.user).programmes())
     if len(programmes) == 1:
@@ -19,6 +20,7 @@ def home(request):
     return render(request, "core/home.html", {"programmes": programmes})
 
 
+@require_safe
 def health(request):
     return HttpResponse("ok", content_type="text/plain")
 
@@ -47,7 +49,9 @@ def bad_request(request, exception=None):
 
 
 def permission_denied(request, exception=None):
-    return render(request, "core/403.html", status=403)
+    # A service's refusal says why (e.g. "Only the inspection team records findings.").
+    reason = str(exception) if exception is not None and exception.args else ""
+    return render(request, "core/403.html", {"reason": reason}, status=403)
 
 
 def page_not_found(request, exception=None):

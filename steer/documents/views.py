@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from steer.accounts.access import access_for
 from steer.core import conflicts, once
@@ -274,6 +274,7 @@ def _outputs_context(draft) -> dict:
 
 
 @login_required
+@require_safe
 def draft_outputs(request, slug, pk):
     """The list of files, polled by the page while one is being made."""
     _programme, _access, draft = _draft(request, slug, pk)
@@ -281,6 +282,7 @@ def draft_outputs(request, slug, pk):
 
 
 @login_required
+@require_safe
 def output_file(request, slug, pk, fmt):
     programme = viewable_programme(request, slug)
     access = access_for(request.user)
@@ -358,6 +360,7 @@ def template_use(request, layout_name, style, version):
 
 
 @login_required
+@require_safe
 def template_file(request, layout_name, style, version):
     access = access_for(request.user)
     access.require(access.can_manage_templates())

@@ -3,6 +3,7 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from steer.accounts.access import access_for
 from steer.core import once
@@ -35,6 +36,7 @@ def _final_targets(programme: Programme) -> dict[int, Target]:
 
 
 @login_required
+@require_safe
 def tree(request, slug):
     programme = viewable_programme(request, slug)
     access = access_for(request.user)
@@ -67,6 +69,7 @@ def tree(request, slug):
 
 
 @login_required
+@require_safe
 def plan_item_list(request, slug):
     programme = viewable_programme(request, slug)
     access = access_for(request.user)
@@ -95,6 +98,7 @@ def plan_item_list(request, slug):
 
 
 @login_required
+@require_safe
 def plan_item_detail(request, slug, code):
     programme = viewable_programme(request, slug)
     access = access_for(request.user)

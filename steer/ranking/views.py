@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 from openpyxl import Workbook
 
 from steer.composite import CompositeError
@@ -43,6 +44,7 @@ def _ranking_or_error(framework: Framework):
 
 
 @login_required
+@require_safe
 def ranking_list(request, slug):
     programme = viewable_programme(request, slug)
     frameworks = Framework.objects.filter(programme=programme).order_by("code", "-year")
@@ -61,6 +63,7 @@ def _round(x):
 
 
 @login_required
+@require_safe
 def ranking_detail(request, slug, code, year):
     framework = _framework(request, slug, code, year)
     programme = framework.programme
@@ -220,6 +223,7 @@ def _flags(stat) -> dict[str, str]:
 
 
 @login_required
+@require_safe
 def ranking_unit(request, slug, code, year, unit_code):
     framework = _framework(request, slug, code, year)
     programme = framework.programme
@@ -276,6 +280,7 @@ def ranking_unit(request, slug, code, year, unit_code):
 
 
 @login_required
+@require_safe
 def annex(request, slug, code, year):
     """The methodology annex as a workbook: the method, iMeta, iData and every stage."""
     framework = _framework(request, slug, code, year)

@@ -81,6 +81,8 @@ class Problem:
     message: str
     # Someone else changed the value meanwhile (the API answers 409 when only these remain).
     conflict: bool = False
+    # The user may not enter this unit's figures (the API answers 403 when only these remain).
+    forbidden: bool = False
 
     def __str__(self) -> str:
         return f"{self.where}: {self.message}" if self.where else self.message
@@ -272,9 +274,9 @@ def plan_entries(programme: Programme, entries: list[Entry], user, *, only=None)
     plan = Plan(programme)
     problems = plan.problems
 
-    def problem(where: str, message: str, conflict: bool = False) -> None:
+    def problem(where: str, message: str, conflict: bool = False, forbidden=False) -> None:
         if len(problems) < MAX_PROBLEMS:
-            problems.append(Problem(where, message, conflict))
+            problems.append(Problem(where, message, conflict, forbidden))
 
     if not entries:
         problem("", _("The file holds no values."))
@@ -343,6 +345,7 @@ def plan_entries(programme: Programme, entries: list[Entry], user, *, only=None)
                 problem(
                     where,
                     _("you may not enter figures for %(unit)s.") % {"unit": unit.name},
+                    forbidden=True,
                 )
             continue
         option = entry.option.strip()

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from steer.accounts.access import access_for
 from steer.core import once
@@ -80,6 +80,7 @@ def _default_period(form: ReportForm) -> Period:
 
 
 @login_required
+@require_safe
 def report_list(request, slug):
     programme = viewable_programme(request, slug)
     access = access_for(request.user)
@@ -243,11 +244,8 @@ def report_entry(request, slug, form_code, period_code, unit_code):
                 if action == "save":
                     return once.Outcome(request.path, _("Saved as a draft."))
             try:
-                moved = workflow.act(
-                    workflow.submission_for(form, unit, period.code),
-                    request.user,
-                    action,
-                    request.POST.get("reason", ""),
+                moved = workflow.act_on_report(
+                    form, unit, period.code, request.user, action, request.POST.get("reason", "")
                 )
             except workflow.WorkflowError as e:  # the figures saved with it stay saved
                 return once.Outcome(request.path, str(e), messages.ERROR)
@@ -332,6 +330,7 @@ def check_value(request, slug, form_code, period_code, unit_code):
 
 
 @login_required
+@require_safe
 def report_workbook(request, slug, form_code, period_code, unit_code):
     programme, form, period, unit = _report(request, slug, form_code, period_code, unit_code)
     data = build_workbook(form, unit, period, report_rows(form, unit, period))
@@ -398,6 +397,7 @@ def value_history(request, slug, form_code, period_code, unit_code):
 
 
 @login_required
+@require_safe
 def evidence_file(request, slug, pk):
     programme = viewable_programme(request, slug)
     evidence = get_object_or_404(
@@ -536,6 +536,7 @@ def import_preview(request, slug, pk):
 
 
 @login_required
+@require_safe
 def export_values(request, slug):
     programme = viewable_programme(request, slug)
     access = access_for(request.user)

@@ -7,6 +7,7 @@ reason. Each step is one transaction that writes its event row.
 
 import copy
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import capfirst
@@ -65,11 +66,7 @@ def act(submission: Submission, user, action: str, reason: str = "") -> Submissi
         .select_related("form__programme", "unit")
         .get(pk=submission.pk)
     )
-    if action not in allowed_actions(submission, user):
-        raise WorkflowError(
-            _moved_meanwhile(submission, user, action)
-            or _("This step is not possible for this report now, or not for you.")
-        )
+    _check_allowed(submission, user, action)
     if action in (Action.SUBMIT, Action.APPROVE, Action.ACCEPT):
         # A report the form does not ask for (a unit in a period it did not exist in) never
         # moves towards the figures; returning or reopening one takes it away from them.
@@ -116,10 +113,32 @@ def act(submission: Submission, user, action: str, reason: str = "") -> Submissi
     return submission
 
 
+def _check_allowed(submission: Submission, user, action: str) -> None:
+    """Refuse a step the user may never take on this report (PermissionDenied) or may not take
+    in the state it is in now (WorkflowError)."""
+    if action in allowed_actions(submission, user):
+        return
+    if not _may_ever(submission, user, action):
+        raise PermissionDenied(_("Your role does not allow this step on this report."))
+    raise WorkflowError(
+        _moved_meanwhile(submission, user, action)
+        or _("This step is not possible for this report now.")
+    )
+
+
+def _may_ever(submission: Submission, user, action: str) -> bool:
+    for state in State.values:
+        other = copy.copy(submission)
+        other.state = state
+        if action in allowed_actions(other, user):
+            return True
+    return False
+
+
 def _moved_meanwhile(submission: Submission, user, action: str) -> str | None:
     """Why a step the user could take from the report's previous state is refused: someone
     moved the report on since the page was shown."""
-    last = submission.events.select_related("user").last()
+    last = submission.events.select_related("user").last() if submission.pk else None
     if last is None:
         return None
     before = copy.copy(submission)
@@ -136,8 +155,15 @@ def _moved_meanwhile(submission: Submission, user, action: str) -> str | None:
     }
 
 
-def submission_for(form, unit, period_code: str) -> Submission:
-    submission, _created = Submission.objects.get_or_create(
-        form=form, unit=unit, period=period_code
-    )
-    return submission
+@transaction.atomic
+def act_on_report(form, unit, period_code: str, user, action: str, reason: str = "") -> Submission:
+    """Carry out one step on a unit's report for a period. A report nobody has started yet is
+    made only once the user may take the step, and undone with the step if it is refused for
+    another reason: a refused step leaves no empty report behind."""
+    submission = Submission.objects.filter(form=form, unit=unit, period=period_code).first()
+    if submission is None:
+        _check_allowed(Submission(form=form, unit=unit, period=period_code), user, action)
+        submission, _created = Submission.objects.get_or_create(
+            form=form, unit=unit, period=period_code
+        )
+    return act(submission, user, action, reason)

@@ -1,13 +1,15 @@
 """Every change to a steering record goes through here: checked (who may, in which state),
 done in one transaction, recorded as an Event, and told to the people concerned.
 
-A refused change raises SteeringError with a message for the user and changes nothing.
+A refused change changes nothing and says why: PermissionDenied (403) when the user's role
+does not allow it, SteeringError with a message for the user otherwise.
 """
 
 import datetime as dt
 from pathlib import Path
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -112,6 +114,15 @@ def attach(subject, user, files) -> list[Attachment]:
     ]
 
 
+@transaction.atomic
+def attach_to_inspection(inspection: Inspection, user, files) -> list[Attachment]:
+    """The inspection's evidence (minutes, the conclusion notice), attached by its team."""
+    if not access_for(user).can_inspect(inspection.programme):
+        raise PermissionDenied(_("Only the inspection team attaches files to it."))
+    check_files(files)
+    return attach(inspection, user, files)
+
+
 # -- plan items -------------------------------------------------------------------------------
 
 
@@ -121,7 +132,7 @@ def report_progress(item: PlanItem, user, *, files=(), today=None, **fields) -> 
     _lock(item)
     access = access_for(user)
     if not access.can_report_on(item.programme, [item.lead_unit_id]):
-        raise SteeringError(_("Only the lead unit reports progress on this item."))
+        raise PermissionDenied(_("Only the lead unit reports progress on this item."))
     if item.state == PlanItem.State.CANCELLED:
         raise SteeringError(_("The item was cancelled: no more progress is reported on it."))
     today = today or timezone.localdate()
@@ -208,7 +219,7 @@ def change_deadline(
     seen = item.deadline if seen is None else seen
     _lock(item)
     if not access_for(user).can_edit_programme(item.programme):
-        raise SteeringError(_("Only the standing agency moves a deadline."))
+        raise PermissionDenied(_("Only the standing agency moves a deadline."))
     if item.deadline != seen:
         raise SteeringError(_deadline_moved(item, seen))
     if not reason.strip():
@@ -257,7 +268,7 @@ def give_directive(
 ) -> Directive:
     access = access_for(user)
     if not access.can_direct(programme):
-        raise SteeringError(_("You may not give directives in this programme."))
+        raise PermissionDenied(_("You may not give directives in this programme."))
     today = today or timezone.localdate()
     assignees = list(assignees)
     if not assignees:
@@ -307,7 +318,7 @@ def report_on_directive(
     if unit.pk not in assignees:
         raise SteeringError(_("%(unit)s is not assigned this directive.") % {"unit": unit})
     if not access_for(user).can_report_on(directive.programme, [unit.pk]):
-        raise SteeringError(_("You may not report for %(unit)s.") % {"unit": unit})
+        raise PermissionDenied(_("You may not report for %(unit)s.") % {"unit": unit})
     if not text.strip():
         raise SteeringError(_("Write what was done."))
     check_files(files)
@@ -333,7 +344,7 @@ def close_directive(directive: Directive, user, note: str, *, files=(), today=No
     directive = Directive.objects.select_for_update().get(pk=directive.pk)
     _open(directive)
     if not access_for(user).can_direct(directive.programme):
-        raise SteeringError(_("Only the steering side may close a directive."))
+        raise PermissionDenied(_("Only the steering side may close a directive."))
     check_files(files)
     if not files and not directive.attachments.exists():
         raise SteeringError(_("A directive is closed on evidence: attach it first."))
@@ -355,7 +366,7 @@ def return_directive(directive: Directive, user, reason: str) -> None:
     directive = Directive.objects.select_for_update().get(pk=directive.pk)
     _open(directive)
     if not access_for(user).can_direct(directive.programme):
-        raise SteeringError(_("Only the steering side may return a directive."))
+        raise PermissionDenied(_("Only the steering side may return a directive."))
     if directive.state != Directive.State.REPORTED_DONE:
         who, at = _last_event(directive)
         if who is None:
@@ -395,7 +406,7 @@ def return_directive(directive: Directive, user, reason: str) -> None:
 def plan_inspection(programme: Programme, user, *, units, members, **fields) -> Inspection:
     """The inspection plan: team (dicts of name, position, role, user), units, dates, purpose."""
     if not access_for(user).can_inspect(programme):
-        raise SteeringError(_("You may not plan inspections in this programme."))
+        raise PermissionDenied(_("You may not plan inspections in this programme."))
     units, members = list(units), list(members)
     if not units:
         raise SteeringError(_("Choose at least one unit to inspect."))
@@ -437,7 +448,7 @@ def record_visit(
     """The findings at one unit. `seen`: the findings as the form showed them
     (steer.core.conflicts); changed meanwhile by someone else, nothing is saved."""
     if not access_for(user).can_inspect(inspection.programme):
-        raise SteeringError(_("Only the inspection team records findings."))
+        raise PermissionDenied(_("Only the inspection team records findings."))
     _lock(inspection)
     visit = inspection.visits.select_for_update().filter(unit=unit).first()
     if visit is None:
@@ -478,7 +489,7 @@ def conclude(
     seen: dict | None = None,
 ) -> None:
     if not access_for(user).can_inspect(inspection.programme):
-        raise SteeringError(_("Only the inspection team concludes the inspection."))
+        raise PermissionDenied(_("Only the inspection team concludes the inspection."))
     _lock(inspection)
     conflicts.check(
         seen=seen,
@@ -517,7 +528,9 @@ def conclude(
 @transaction.atomic
 def raise_recommendation(programme: Programme, user, unit: OrgUnit, **fields) -> Recommendation:
     if not access_for(user).can_raise_for(programme, unit.pk):
-        raise SteeringError(_("You may not raise recommendations for %(unit)s.") % {"unit": unit})
+        raise PermissionDenied(
+            _("You may not raise recommendations for %(unit)s.") % {"unit": unit}
+        )
     if not (fields.get("content") or "").strip():
         raise SteeringError(_("Write the recommendation."))
     if fields.get("category") not in Recommendation.Category.values:
@@ -543,7 +556,7 @@ ANSWER = Fields(Recommendation, ["response", "responded_on"])
 
 def _check_handler(rec: Recommendation, user) -> None:
     if not access_for(user).can_synthesise(rec.programme):
-        raise SteeringError(_("Only the standing agency handles recommendations."))
+        raise PermissionDenied(_("Only the standing agency handles recommendations."))
 
 
 def check_can_handle(rec: Recommendation, user) -> None:
@@ -608,7 +621,7 @@ def answer(
 def synthesise(programme: Programme, user, title: str, note: str, today=None) -> Synthesis:
     """A synthesis for the city of every open recommendation not yet in one."""
     if not access_for(user).can_synthesise(programme):
-        raise SteeringError(_("Only the standing agency prepares the synthesis."))
+        raise PermissionDenied(_("Only the standing agency prepares the synthesis."))
     if not title.strip():
         raise SteeringError(_("Give the synthesis a title."))
     pending = Recommendation.objects.filter(

@@ -1,11 +1,11 @@
 from django.contrib import admin
 
-from steer.core.admin_rules import AdministratorsOnlyAdmin
+from steer.core.admin_rules import AdministratorsOnlyAdmin, AdministratorsOnlyInline
 from steer.core.admin_site import site
 from steer.units.models import OrgUnit, UnitGroup, UnitLineage, UnitType
 
 
-class LineageInline(admin.TabularInline):
+class LineageInline(AdministratorsOnlyInline, admin.TabularInline):
     model = UnitLineage
     fk_name = "successor"
     extra = 0

@@ -1,6 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_safe
 
 from steer.accounts.access import access_for
 from steer.units.forms import UnitFilterForm
@@ -8,6 +9,7 @@ from steer.units.models import OrgUnit
 
 
 @login_required
+@require_safe
 def unit_list(request):
     access = access_for(request.user)
     units = access.units().select_related("unit_type", "parent")
@@ -25,6 +27,7 @@ def unit_list(request):
 
 
 @login_required
+@require_safe
 def unit_detail(request, code):
     access = access_for(request.user)
     unit = get_object_or_404(OrgUnit.objects.select_related("unit_type", "parent"), code=code)

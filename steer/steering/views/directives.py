@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
+from django.views.decorators.http import require_safe
 
 from steer.accounts.access import access_for
 from steer.core import once
@@ -108,6 +109,7 @@ class DirectiveFilter(forms.Form):
 
 
 @login_required
+@require_safe
 def directive_list(request, slug):
     programme = viewable_programme(request, slug)
     access = access_for(request.user)
@@ -348,6 +350,7 @@ def _can_see_subject(access, programme, subject) -> bool:
 
 
 @login_required
+@require_safe
 def attachment_file(request, slug, pk):
     """An evidence file, to whoever may see the record it backs."""
     programme = viewable_programme(request, slug)

@@ -11,12 +11,12 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_safe
 
 from steer.accounts.access import access_for
 from steer.accounts.models import User
@@ -288,6 +288,7 @@ def _team(inspection: Inspection) -> list[tuple[str, list[InspectionMember]]]:
 
 
 @login_required
+@require_safe
 def inspection_list(request, slug):
     programme = viewable_programme(request, slug)
     access = access_for(request.user)
@@ -471,15 +472,11 @@ def inspection_detail(request, slug, pk):
                     messages.error(request, str(e))
         elif action == "attach":
             evidence_form = EvidenceForm(request.POST, request.FILES, prefix="evidence")
-            if not can_inspect:
-                messages.error(request, _("Only the inspection team attaches files to it."))
-            elif evidence_form.is_valid():
+            if evidence_form.is_valid():
                 files = evidence_form.cleaned_data["files"]
 
                 def attach() -> once.Outcome:
-                    with transaction.atomic():
-                        services.check_files(files)
-                        services.attach(inspection, request.user, files)
+                    services.attach_to_inspection(inspection, request.user, files)
                     return once.Outcome(
                         inspection.get_absolute_url(), _("The files were attached.")
                     )

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_safe
 
 from steer.accounts.access import access_for
 from steer.core import once
@@ -422,6 +423,7 @@ def recommendation_detail(request, slug, number):
 
 
 @login_required
+@require_safe
 def synthesis_detail(request, slug, pk):
     programme = viewable_programme(request, slug)
     access = access_for(request.user)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.http import require_safe
 
 from steer.accounts.access import access_for
 from steer.assessment.attainment import Status
@@ -98,6 +99,7 @@ def _recommendation_table(name: str, title: str, rows) -> Table:
 
 
 @login_required
+@require_safe
 def my_work(request, slug):
     """What is assigned to my unit and due; on the steering side, what waits for me."""
     programme = viewable_programme(request, slug)
@@ -188,6 +190,7 @@ def overdue_reports(programme, access, today) -> list[dict]:
 
 
 @login_required
+@require_safe
 def overdue(request, slug):
     """Everything overdue that the user may see: directives, plan items, reports."""
     programme = viewable_programme(request, slug)
@@ -230,6 +233,7 @@ def overdue(request, slug):
 
 
 @login_required
+@require_safe
 def timeline(request, slug):
     """Plan items from start to deadline, the original deadline marked where it moved."""
     programme = viewable_programme(request, slug)
@@ -271,6 +275,7 @@ def timeline(request, slug):
 
 
 @login_required
+@require_safe
 def calendar(request, slug):
     """The month's deadlines: directives, plan items, reports, inspections."""
     programme = viewable_programme(request, slug)
@@ -437,6 +442,7 @@ def candidates(programme, access, today) -> list[priorities.Candidate]:
 
 
 @login_required
+@require_safe
 def priorities_view(request, slug):
     programme = viewable_programme(request, slug)
     access = access_for(request.user)
