@@ -1,0 +1,8 @@
+"""The array types of the composite engine, in numpy's own typing."""
+
+import numpy as np
+from numpy.typing import NDArray
+
+Floats = NDArray[np.float64]  # values, scores, weights: float64, NaN where missing
+Bools = NDArray[np.bool_]  # masks
+Indices = NDArray[np.intp]  # positions
