@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field, fields
 import numpy as np
 
 from steer.composite import CompositeError
+from steer.composite.arrays import Floats
 from steer.composite.pipeline import Result, Stage
 from steer.composite.stats import kurtosis, skewness
 from steer.composite.tables import Data, Framework
@@ -326,6 +327,29 @@ def correlations(
     default of blanking (NaN) every r with p > `pval`; off by default, and flags then ignore
     the blanked pairs.
     """
+    stage, grouplev, codes = _correlated_level(result, dset, level, grouplev)
+    rule = _PairRule(p_values or na_insignificant, na_insignificant, pval)
+    within = _within_pairs(result.framework, stage, codes, grouplev, rule)
+    with_ancestors = _ancestor_pairs(result.framework, stage, codes, rule)
+    denominators = [] if data is None else _denominator_pairs(result, data, rule)
+    return Correlations(
+        dset=dset,
+        level=level,
+        grouplev=grouplev,
+        within=within,
+        with_ancestors=with_ancestors,
+        collinear=[p for p in within if p.r > thresh_high],
+        negative=[p for p in within if p.r < thresh_low],
+        denominators=denominators,
+        denominator_flags=[p for p in denominators if abs(p.r) > thresh_denom],
+    )
+
+
+def _correlated_level(
+    result: Result, dset: str, level: int, grouplev: int | None
+) -> tuple[Stage, int | None, list[str]]:
+    """The stage, the grouping level (default: the parents' level, None at the top) and the
+    codes at `level`, once checked."""
     framework = result.framework
     if dset not in result.stages:
         raise CompositeError(f"correlations: no stage {dset} (have {', '.join(result.stages)}).")
@@ -343,53 +367,67 @@ def correlations(
     if len(codes) < len(framework.level(level)):
         missing = [c for c in framework.level(level) if c not in stage.codes]
         raise CompositeError(f"correlations: {dset} lacks {', '.join(missing)}.")
-    want_p = p_values or na_insignificant
+    return stage, grouplev, codes
 
-    def pair(a: str, b: str, x: np.ndarray, y: np.ndarray, group) -> Pair:
+
+@dataclass(frozen=True)
+class _PairRule:
+    """How a pair's correlation is taken: with its p-value or not, blanked when insignificant
+    or not."""
+
+    p_values: bool
+    na_insignificant: bool
+    pval: float
+
+    def pair(self, a: str, b: str, x: Floats, y: Floats, group: str | None) -> Pair:
         both = ~np.isnan(x) & ~np.isnan(y)
         n = int(both.sum())
         r = _pearson(x[both], y[both])
-        p = correlation_p_value(r, n) if want_p else math.nan
-        if na_insignificant and not p <= pval:
+        p = correlation_p_value(r, n) if self.p_values else math.nan
+        if self.na_insignificant and not p <= self.pval:
             r = math.nan
         return Pair(a, b, r, n, p, group)
 
+
+def _within_pairs(
+    framework: Framework, stage: Stage, codes: list[str], grouplev: int | None, rule: _PairRule
+) -> list[Pair]:
+    """Each unordered pair of codes sharing their ancestor at `grouplev` (all, without it)."""
     within = []
     for i, a in enumerate(codes):
         for b in codes[i + 1 :]:
             ga = _ancestor(framework, a, grouplev) if grouplev else None
             gb = _ancestor(framework, b, grouplev) if grouplev else None
             if ga == gb:
-                within.append(pair(a, b, stage.column(a), stage.column(b), ga))
-    with_ancestors = []
+                within.append(rule.pair(a, b, stage.column(a), stage.column(b), ga))
+    return within
+
+
+def _ancestor_pairs(
+    framework: Framework, stage: Stage, codes: list[str], rule: _PairRule
+) -> list[Pair]:
+    """Each code with its parent and every ancestor above that the stage holds."""
+    pairs = []
     for a in codes:
         parent = framework.nodes[a].parent
         while parent is not None:
             if parent in stage.codes:
                 lev = framework.nodes[parent].level
-                with_ancestors.append(
-                    pair(a, parent, stage.column(a), stage.column(parent), str(lev))
-                )
+                pairs.append(rule.pair(a, parent, stage.column(a), stage.column(parent), str(lev)))
             parent = framework.nodes[parent].parent
-    denominators = []
-    if data is not None:
-        raw = result.stages["Raw"]
-        rows = _rows_of(data, raw.units)
-        for a in raw.codes:
-            for d in framework.denominators:
-                if d in data.columns:
-                    denominators.append(pair(a, d, raw.column(a), data.columns[d][rows], None))
-    return Correlations(
-        dset=dset,
-        level=level,
-        grouplev=grouplev,
-        within=within,
-        with_ancestors=with_ancestors,
-        collinear=[p for p in within if p.r > thresh_high],
-        negative=[p for p in within if p.r < thresh_low],
-        denominators=denominators,
-        denominator_flags=[p for p in denominators if abs(p.r) > thresh_denom],
-    )
+    return pairs
+
+
+def _denominator_pairs(result: Result, data: Data, rule: _PairRule) -> list[Pair]:
+    """Every indicator of the Raw stage with every denominator of the data."""
+    raw = result.stages["Raw"]
+    rows = _rows_of(data, raw.units)
+    pairs = []
+    for a in raw.codes:
+        for d in result.framework.denominators:
+            if d in data.columns:
+                pairs.append(rule.pair(a, d, raw.column(a), data.columns[d][rows], None))
+    return pairs
 
 
 def _ancestor(framework: Framework, code: str, level: int) -> str | None:

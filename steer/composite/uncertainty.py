@@ -54,6 +54,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 import numpy as np
 
@@ -526,8 +527,40 @@ class _Model:
         )
 
 
-def _alternatives(assumptions: Assumptions, options: Options, framework: Framework):
+class _Alternatives(NamedTuple):
+    """Each assumption's alternatives as the Options fields they set, with their labels."""
+
+    treatments: list[dict]
+    normalisations: list[dict]
+    aggregations: list[str]
+    labels: dict[str, tuple[str, ...]]
+    changes: dict[str, tuple[dict, ...]]
+
+
+def _alternatives(
+    assumptions: Assumptions, options: Options, framework: Framework
+) -> _Alternatives:
     """Check the assumptions; each alternative as the Options fields it sets, and labels."""
+    _check_assumptions(assumptions, framework)
+    treatments, treatment_labels = _treatment_alternatives(assumptions.winmax, options)
+    normalisations, normalisation_labels = _normalisation_alternatives(
+        assumptions.normalisations, options
+    )
+    aggregations, aggregation_changes = _aggregation_alternatives(assumptions.aggregations, options)
+    labels = {
+        "treatment": tuple(treatment_labels),
+        "normalisation": tuple(normalisation_labels),
+        "aggregation": tuple(aggregations),
+    }
+    changes = {
+        "treatment": tuple(treatments),
+        "normalisation": tuple(normalisations),
+        "aggregation": tuple(aggregation_changes),
+    }
+    return _Alternatives(treatments, normalisations, aggregations, labels, changes)
+
+
+def _check_assumptions(assumptions: Assumptions, framework: Framework) -> None:
     noise = assumptions.weight_noise
     if not isinstance(noise, int | float) or not 0 <= noise < 1:
         raise CompositeError(
@@ -545,8 +578,10 @@ def _alternatives(assumptions: Assumptions, options: Options, framework: Framewo
         if not isinstance(value, tuple | list) or not value:
             raise CompositeError(f"{name}: give a tuple of one or more alternatives.")
 
-    treatments, treatment_labels = [], []
-    for alt in assumptions.winmax:
+
+def _treatment_alternatives(alternatives: tuple, options: Options) -> tuple[list[dict], list[str]]:
+    treatments, labels = [], []
+    for alt in alternatives:
         if alt is None:
             changes = {}
         elif alt == NO_TREATMENT or alt is False:
@@ -560,10 +595,15 @@ def _alternatives(assumptions: Assumptions, options: Options, framework: Framewo
             )
         resolved = replace(options, **changes)
         treatments.append(changes)
-        treatment_labels.append(f"winmax {resolved.winmax}" if resolved.treat else "no treatment")
+        labels.append(f"winmax {resolved.winmax}" if resolved.treat else "no treatment")
+    return treatments, labels
 
-    normalisations, normalisation_labels = [], []
-    for alt in assumptions.normalisations:
+
+def _normalisation_alternatives(
+    alternatives: tuple, options: Options
+) -> tuple[list[dict], list[str]]:
+    normalisations, labels = [], []
+    for alt in alternatives:
         if alt is None:
             changes = {}
         elif isinstance(alt, str):
@@ -586,10 +626,15 @@ def _alternatives(assumptions: Assumptions, options: Options, framework: Framewo
                 f"normalisation '{resolved.f_n}' is not one of {', '.join(NORMALISE)}."
             )
         normalisations.append(changes)
-        normalisation_labels.append(_normalisation_label(resolved))
+        labels.append(_normalisation_label(resolved))
+    return normalisations, labels
 
-    aggregations, aggregation_changes = [], []
-    for alt in assumptions.aggregations:
+
+def _aggregation_alternatives(
+    alternatives: tuple, options: Options
+) -> tuple[list[str], list[dict]]:
+    aggregations, changes = [], []
+    for alt in alternatives:
         how = options.f_ag if alt is None else alt
         if how not in AGGREGATIONS:
             raise CompositeError(
@@ -597,18 +642,8 @@ def _alternatives(assumptions: Assumptions, options: Options, framework: Framewo
                 "computes these three at every level)."
             )
         aggregations.append(how)
-        aggregation_changes.append({} if alt is None else {"f_ag": alt})
-    labels = {
-        "treatment": tuple(treatment_labels),
-        "normalisation": tuple(normalisation_labels),
-        "aggregation": tuple(aggregations),
-    }
-    changes = {
-        "treatment": tuple(treatments),
-        "normalisation": tuple(normalisations),
-        "aggregation": tuple(aggregation_changes),
-    }
-    return treatments, normalisations, aggregations, labels, changes
+        changes.append({} if alt is None else {"f_ag": alt})
+    return aggregations, changes
 
 
 def _normalisation_label(options: Options) -> str:
@@ -704,70 +739,129 @@ def _simulate(
     what the per-unit statistics read."""
     runs = choice.shape[0]
     n = int(model.ranked.sum())
-    rank = RANKERS[ranking]
     shape = (len(model.treatments), len(model.normalisations), len(model.aggregations))
     variant_id = np.ravel_multi_index(tuple(choice.T), shape)
     order = np.argsort(variant_id, kind="stable")
-    effective = model.effective(weights)
-    ranks = np.empty((n, runs), dtype=_rank_type(n))
-    scores = np.empty((runs, n)) if keep else None
-    y = np.empty(runs) if want_y else None
-    nominal = model.nominal_rank.astype(np.int32)
-
+    out = _Runs(
+        ranks=np.empty((n, runs), dtype=_rank_type(n)),
+        order=order,
+        scores=np.empty((runs, n)) if keep else None,
+        y=np.empty(runs) if want_y else None,
+    )
+    worker = _ChunkWorker(
+        model, weights, model.effective(weights), out, fast, RANKERS[ranking], chunk
+    )
     jobs = []
     bounds = np.flatnonzero(np.diff(variant_id[order])) + 1
     for start, stop in zip(np.r_[0, bounds], np.r_[bounds, runs], strict=True):
         variant = model.variant(*np.unravel_index(variant_id[order[start]], shape))
         for lo in range(start, stop, chunk):
-            jobs.append((variant, lo, min(stop, lo + chunk)))
-
-    # The products are cut into slices of units small enough for OpenBLAS to run them in the
-    # worker's own thread: a threaded product leaves its helper threads spinning for a while
-    # after it returns, which would take the cores from the workers.
-    indicators = len(model.framework.indicators)
-    width = max(8, BLAS_MNK // (chunk * max(1, indicators)))
-    local = threading.local()
-
-    def work(job) -> None:
-        variant, lo, hi = job
-        if not hasattr(local, "scores"):
-            local.scores = np.empty((chunk, n))
-            local.fast = np.empty((chunk, n))
-            local.ranks = np.empty((chunk, n), dtype=ranks.dtype)
-        s = local.scores[: hi - lo]
-        runs_here = order[lo:hi]
-        if fast and variant.fast_pos.size:
-            w = effective[runs_here]
-            full = variant.fast_pos.size == n
-            target = s if full else local.fast[: hi - lo, : variant.fast_pos.size]
-            for j in range(0, target.shape[1], width):
-                np.matmul(w, variant.fast_t[:, j : j + width], out=target[:, j : j + width])
-            copies, originals = variant.twins
-            if copies.size:
-                target[:, copies] = target[:, originals]
-            if not full:
-                s[:, variant.fast_pos] = target
-        slow = variant.slow_pos if fast else np.arange(n)
-        if slow.size:
-            values = variant.slow_values if fast else _all_values(variant, n)
-            s[:, slow] = model.levels(values, weights[runs_here])
-            if np.isnan(s[:, slow]).any():
-                raise CompositeError("A unit lost its index score in a run; this is a bug.")
-        out = local.ranks[: hi - lo]
-        rank(s, out)
-        ranks[:, lo:hi] = out.T
-        if scores is not None:
-            scores[lo:hi] = _back(s, variant.aggregation)
-        if y is not None:
-            y[runs_here] = np.abs(out.astype(np.int32) - nominal).mean(axis=1)
-
+            jobs.append(_Job(variant, lo, min(stop, lo + chunk)))
     if threads <= 1 or len(jobs) <= 1:
         for job in jobs:
-            work(job)
+            worker.work(job)
     else:
         with ThreadPoolExecutor(threads) as pool:
-            list(pool.map(work, jobs))
-    return _Runs(ranks=ranks, order=order, scores=scores, y=y)
+            list(pool.map(worker.work, jobs))
+    return out
+
+
+class _Job(NamedTuple):
+    """Runs lo..hi (processing order) of one variant: at most a chunk."""
+
+    variant: _Variant
+    lo: int
+    hi: int
+
+
+@dataclass
+class _Scratch:
+    """A worker thread's own arrays, a chunk of runs × the ranked units."""
+
+    scores: np.ndarray
+    fast: np.ndarray
+    ranks: np.ndarray
+
+
+@dataclass
+class _ChunkWorker:
+    """Scores and ranks a job's runs into the shared outputs (`out`, each job its own columns
+    and rows); each thread keeps scratch arrays of its own."""
+
+    model: _Model
+    weights: np.ndarray  # runs × nodes, re-scaled
+    effective: np.ndarray  # runs × indicators
+    out: _Runs
+    fast: bool
+    rank: Callable
+    chunk: int = CHUNK
+    local: threading.local = field(default_factory=threading.local)
+    nominal: np.ndarray = field(init=False)  # the ranked units' nominal ranks, int32
+
+    def __post_init__(self) -> None:
+        self.nominal = self.model.nominal_rank.astype(np.int32)
+
+    @property
+    def n(self) -> int:
+        return self.out.ranks.shape[0]
+
+    @property
+    def width(self) -> int:
+        """Units per slice of the matrix product. The products are cut into slices small
+        enough for OpenBLAS to run them in the worker's own thread: a threaded product leaves
+        its helper threads spinning for a while after it returns, which would take the cores
+        from the workers."""
+        indicators = len(self.model.framework.indicators)
+        return max(8, BLAS_MNK // (self.chunk * max(1, indicators)))
+
+    def scratch(self) -> _Scratch:
+        mine = getattr(self.local, "scratch", None)
+        if mine is None:
+            shape = (self.chunk, self.n)
+            mine = _Scratch(np.empty(shape), np.empty(shape), np.empty(shape, self.out.ranks.dtype))
+            self.local.scratch = mine
+        return mine
+
+    def work(self, job: _Job) -> None:
+        variant, lo, hi = job
+        scratch = self.scratch()
+        s = scratch.scores[: hi - lo]
+        runs_here = self.out.order[lo:hi]
+        if self.fast and variant.fast_pos.size:
+            self.fast_scores(variant, s, scratch.fast, runs_here)
+        self.slow_scores(variant, s, runs_here)
+        ranks = scratch.ranks[: hi - lo]
+        self.rank(s, ranks)
+        self.out.ranks[:, lo:hi] = ranks.T
+        if self.out.scores is not None:
+            self.out.scores[lo:hi] = _back(s, variant.aggregation)
+        if self.out.y is not None:
+            self.out.y[runs_here] = np.abs(ranks.astype(np.int32) - self.nominal).mean(axis=1)
+
+    def fast_scores(
+        self, variant: _Variant, s: np.ndarray, spare: np.ndarray, runs_here: np.ndarray
+    ) -> None:
+        """The complete units' scores: a matrix product with the runs' effective weights."""
+        w = self.effective[runs_here]
+        full = variant.fast_pos.size == self.n
+        target = s if full else spare[: s.shape[0], : variant.fast_pos.size]
+        width = self.width
+        for j in range(0, target.shape[1], width):
+            np.matmul(w, variant.fast_t[:, j : j + width], out=target[:, j : j + width])
+        copies, originals = variant.twins
+        if copies.size:
+            target[:, copies] = target[:, originals]
+        if not full:
+            s[:, variant.fast_pos] = target
+
+    def slow_scores(self, variant: _Variant, s: np.ndarray, runs_here: np.ndarray) -> None:
+        """The other units' scores (every unit's, fast=False), level by level."""
+        slow = variant.slow_pos if self.fast else np.arange(self.n)
+        if slow.size:
+            values = variant.slow_values if self.fast else _all_values(variant, self.n)
+            s[:, slow] = self.model.levels(values, self.weights[runs_here])
+            if np.isnan(s[:, slow]).any():
+                raise CompositeError("A unit lost its index score in a run; this is a bug.")
 
 
 def _all_values(variant: _Variant, n: int) -> np.ndarray:

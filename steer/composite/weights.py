@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from steer.composite import CompositeError
+from steer.composite.arrays import Floats
 from steer.composite.audit import pca
 from steer.composite.audit import pca_weights as pc1_weights
 from steer.composite.pipeline import Result, aggregate_level, aggregate_tree
@@ -240,40 +241,14 @@ def optimise_weights(
     values differ by at most tol·(|f₀| + tol) (R's reltol rule, f₀ the starting value) or
     after max_iter iterations. Weights at other levels stay as in the run."""
     framework = result.framework
-    _check_level(framework, level, "optimise_weights")
-    if against not in AGAINST:
-        raise CompositeError(f"against is one of {', '.join(AGAINST)}, not '{against}'.")
-    if isinstance(max_iter, bool) or not isinstance(max_iter, int) or max_iter < 1:
-        raise CompositeError(f"max_iter is a whole number >= 1, not {max_iter!r}.")
-    if not (isinstance(tol, int | float) and tol > 0):
-        raise CompositeError(f"tol is a positive number, not {tol!r}.")
-    options = result.options
+    _check_search(framework, level, against, max_iter, tol)
     index = framework.level(framework.top_level)[0]
     if against == "parent":
         groups = {p: framework.children(p) for p in framework.level(level + 1)}
     else:
         groups = {index: framework.level(level)}
     targets = _targets(target, framework, groups)
-    base = dict(result.weights)
-    columns = _columns(result, base)
-    units = result.stages["Normalised"].units
-
-    def correlations(codes: list[str], w: np.ndarray) -> np.ndarray:
-        if against == "parent":
-            block = np.column_stack([columns[c] for c in codes])
-            score = aggregate_level(
-                block, w, options.f_ag, options.p, (units, codes), options.copeland_missing
-            )
-            return np.array([_pearson(columns[c], score) for c in codes])
-        cols = _columns(result, base | dict(zip(codes, w.tolist(), strict=True)))
-        return np.array([_pearson(cols[c], cols[index]) for c in codes])
-
-    def objective(codes: list[str], t: np.ndarray, w: np.ndarray) -> float:
-        r = correlations(codes, w)
-        if np.isnan(r).any() or not r.sum() > 0:
-            return math.inf
-        return float(np.mean((t - r / r.sum()) ** 2))
-
+    balance = _Balance.of(result, against)
     out = WeightOptimisation(
         weights={},
         level=level,
@@ -286,37 +261,95 @@ def optimise_weights(
         iterations={},
         converged={},
     )
-    optimised = {}
+    optimised: dict[str, float] = {}
     for group, codes in groups.items():
         t = np.array([targets[c] for c in codes])
-        w0 = np.array([base[c] for c in codes])
-        out.correlations_before |= dict(zip(codes, correlations(codes, w0).tolist(), strict=True))
-        out.objective_before[group] = objective(codes, t, w0)
+        w0 = np.array([balance.base[c] for c in codes])
+        before = balance.correlations(codes, w0)
+        out.correlations_before |= dict(zip(codes, before.tolist(), strict=True))
+        out.objective_before[group] = balance.objective(codes, t, w0)
         if len(codes) == 1:
             optimised[codes[0]] = 1.0
             out.correlations[codes[0]] = out.correlations_before[codes[0]]
             out.objective[group], out.iterations[group], out.converged[group] = 0.0, 0, True
             continue
-
-        def f(theta, codes=codes, t=t):
-            return objective(codes, t, _softmax(theta))
-
-        theta0 = np.log(t[1:] / t[0])
-        if not math.isfinite(f(theta0)):
-            raise CompositeError(
-                f"Optimised weights ({group}): the correlations of {', '.join(codes)} with "
-                f"{'their parent' if against == 'parent' else 'the index'} cannot be computed "
-                "or do not sum to a positive number."
-            )
-        theta, value, iterations, converged = nelder_mead(f, theta0, max_iter, tol)
+        theta, value, iterations, converged = _search(balance, group, codes, t, max_iter, tol)
         w = _softmax(theta)
         optimised |= dict(zip(codes, w.tolist(), strict=True))
-        out.correlations |= dict(zip(codes, correlations(codes, w).tolist(), strict=True))
+        out.correlations |= dict(zip(codes, balance.correlations(codes, w).tolist(), strict=True))
         out.objective[group] = value
         out.iterations[group] = iterations
         out.converged[group] = converged
-    out.weights = checked_weights(base | optimised, framework, "Optimised weights")
+    out.weights = checked_weights(balance.base | optimised, framework, "Optimised weights")
     return out
+
+
+def _check_search(
+    framework: Framework, level: int, against: str, max_iter: int, tol: float
+) -> None:
+    _check_level(framework, level, "optimise_weights")
+    if against not in AGAINST:
+        raise CompositeError(f"against is one of {', '.join(AGAINST)}, not '{against}'.")
+    if isinstance(max_iter, bool) or not isinstance(max_iter, int) or max_iter < 1:
+        raise CompositeError(f"max_iter is a whole number >= 1, not {max_iter!r}.")
+    if not (isinstance(tol, int | float) and tol > 0):
+        raise CompositeError(f"tol is a positive number, not {tol!r}.")
+
+
+@dataclass(frozen=True)
+class _Balance:
+    """What optimise_weights balances: the correlations of a group's nodes with their parent's
+    score (or the index) under given weights, and how far their shares are from the targets.
+    Weights outside the group stay as in the run (`base`)."""
+
+    result: Result
+    against: str
+    base: dict[str, float]
+    columns: dict[str, Floats]  # every node's column with the run's weights
+
+    @classmethod
+    def of(cls, result: Result, against: str) -> "_Balance":
+        base = dict(result.weights)
+        return cls(result, against, base, _columns(result, base))
+
+    def correlations(self, codes: list[str], w: Floats) -> Floats:
+        columns, options = self.columns, self.result.options
+        if self.against == "parent":
+            units = self.result.stages["Normalised"].units
+            block = np.column_stack([columns[c] for c in codes])
+            score = aggregate_level(
+                block, w, options.f_ag, options.p, (units, codes), options.copeland_missing
+            )
+            return np.array([_pearson(columns[c], score) for c in codes])
+        index = self.result.index
+        cols = _columns(self.result, self.base | dict(zip(codes, w.tolist(), strict=True)))
+        return np.array([_pearson(cols[c], cols[index]) for c in codes])
+
+    def objective(self, codes: list[str], t: Floats, w: Floats) -> float:
+        """mean((t − r/Σr)²), infinite when a correlation is missing or they do not sum to a
+        positive number."""
+        r = self.correlations(codes, w)
+        if np.isnan(r).any() or not r.sum() > 0:
+            return math.inf
+        return float(np.mean((t - r / r.sum()) ** 2))
+
+
+def _search(
+    balance: _Balance, group: str, codes: list[str], t: Floats, max_iter: int, tol: float
+) -> tuple[Floats, float, int, bool]:
+    """The Nelder–Mead search over the log-weight ratios of one group, from the targets."""
+
+    def f(theta: Floats) -> float:
+        return balance.objective(codes, t, _softmax(theta))
+
+    theta0 = np.log(t[1:] / t[0])
+    if not math.isfinite(f(theta0)):
+        raise CompositeError(
+            f"Optimised weights ({group}): the correlations of {', '.join(codes)} with "
+            f"{'their parent' if balance.against == 'parent' else 'the index'} cannot be "
+            "computed or do not sum to a positive number."
+        )
+    return nelder_mead(f, theta0, max_iter, tol)
 
 
 def optimised_weights(result: Result, level: int, **kwargs) -> dict[str, float]:
