@@ -6,3 +6,5 @@ from numpy.typing import NDArray
 Floats = NDArray[np.float64]  # values, scores, weights: float64, NaN where missing
 Bools = NDArray[np.bool_]  # masks
 Indices = NDArray[np.intp]  # positions
+Integers = NDArray[np.int_]  # counts
+Ranks = NDArray[np.unsignedinteger]  # ranks of the Monte Carlo runs: uint16 (or uint32)

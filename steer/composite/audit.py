@@ -16,22 +16,27 @@ Pure NumPy, no pandas and no Django: results are dataclasses holding plain Pytho
 """
 
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from steer.composite import CompositeError
-from steer.composite.arrays import Floats
+from steer.composite.arrays import Floats, Integers
 from steer.composite.pipeline import Result, Stage
 from steer.composite.stats import kurtosis, skewness
 from steer.composite.tables import Data, Framework
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 # COINr's default thresholds (get_stats, get_corr_flags, get_denom_corr).
 T_AVAIL, T_NONZERO, T_UNIQUE, T_SKEW, T_KURT = 0.65, 0.5, 0.5, 2.0, 3.5
 T_COLLINEAR, T_NEGATIVE, T_DENOMINATOR = 0.9, -0.4, 0.6
 
 
-def as_columns(rows: list) -> dict[str, list]:
+def as_columns(rows: Sequence["DataclassInstance"]) -> dict[str, list[object]]:
     """A list of dataclass rows → a dict of lists (one per field), ready for a table."""
     if not rows:
         return {}
@@ -156,7 +161,7 @@ def _share(count: int, total: int) -> float:
 # -- correlations -----------------------------------------------------------------------------
 
 
-def pairwise_correlation(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def pairwise_correlation(x: Floats) -> tuple[Floats, Integers]:
     """Pearson correlations of the columns of x over the pairwise-complete rows (R's
     `cor(use = "pairwise.complete.obs")`: means and spreads over the rows both columns have),
     and the number of such rows. NaN where fewer than 2 rows or a column is constant there."""
@@ -172,7 +177,7 @@ def pairwise_correlation(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return r, n
 
 
-def _pearson(a: np.ndarray, b: np.ndarray) -> float:
+def _pearson(a: Floats, b: Floats) -> float:
     if a.size < 2:
         return math.nan
     da, db = a - a.mean(), b - b.mean()
@@ -182,7 +187,7 @@ def _pearson(a: np.ndarray, b: np.ndarray) -> float:
     return max(-1.0, min(1.0, float(np.dot(da, db)) / ss))
 
 
-def pairwise_covariance(x: np.ndarray) -> np.ndarray:
+def pairwise_covariance(x: Floats) -> Floats:
     """Covariances (n − 1) of the columns over the pairwise-complete rows (R's `cov(use =
     "pairwise.complete.obs")`); a variance uses every value its column has."""
     k = x.shape[1]
@@ -279,7 +284,7 @@ class Correlations:
     denominators: list[Pair] = field(default_factory=list)  # every indicator × denominator
     denominator_flags: list[Pair] = field(default_factory=list)  # |r| > thresh_denom
 
-    def as_dicts(self) -> dict[str, list[dict]]:
+    def as_dicts(self) -> dict[str, list[dict[str, object]]]:
         return {
             name: [asdict(p) for p in getattr(self, name)]
             for name in (
@@ -437,7 +442,7 @@ def _ancestor(framework: Framework, code: str, level: int) -> str | None:
     return cursor
 
 
-def _rows_of(data: Data, units: list[str]) -> np.ndarray:
+def _rows_of(data: Data, units: list[str]) -> Integers:
     index = {u: i for i, u in enumerate(data.units)}
     missing = [u for u in units if u not in index]
     if missing:
@@ -448,7 +453,7 @@ def _rows_of(data: Data, units: list[str]) -> np.ndarray:
 # -- Cronbach's alpha -------------------------------------------------------------------------
 
 
-def cronbach_alpha(matrix: np.ndarray) -> float:
+def cronbach_alpha(matrix: Floats) -> float:
     """Cronbach's alpha of the columns of a units × items matrix (COINr's `get_cronbach`):
     α = k/(k−1)·(1 − tr C / ΣC), C the pairwise-complete covariance matrix (n − 1).
     NaN when there are fewer than 2 items or the covariances cannot all be computed."""
@@ -509,7 +514,7 @@ class PCA:
         )
 
 
-def pca(matrix: np.ndarray, codes: list[str] | None = None) -> PCA:
+def pca(matrix: Floats, codes: list[str] | None = None) -> PCA:
     """Principal components of the columns (COINr's `get_PCA`, prcomp with center and scale):
     rows with a missing value dropped (and counted), columns centred and scaled (sd n − 1),
     eigen decomposition of their correlation matrix.
@@ -581,7 +586,8 @@ def pca_by_group(
     if not 2 <= level <= framework.top_level:
         raise CompositeError(f"pca_by_group: level {level} is not in 2..{framework.top_level}.")
     stage = result.stages[dset]
-    out, weights = {}, {}
+    out: dict[str, PCA] = {}
+    weights: dict[str, float] = {}
     for parent in framework.level(level):
         kids = framework.children(parent)
         absent = [k for k in kids if k not in stage.codes]

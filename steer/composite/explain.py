@@ -14,8 +14,9 @@ pipeline's normalisation and aggregation with the same formulas (`pipeline.aggre
 """
 
 import math
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, fields
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -31,6 +32,9 @@ from steer.composite.pipeline import (
 )
 from steer.composite.stats import min_ranks
 from steer.composite.tables import Data, Framework
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 # Normalisations whose result for a unit depends on the other units only through a few numbers
 # (the "goalposts"): min and max, mean and sd, …
@@ -335,7 +339,9 @@ def _chain_scores(
     return s_b, s_c
 
 
-def _attribute(start, end, codes, method: _Method, exact: bool) -> list[Contribution]:
+def _attribute(
+    start: Floats, end: Floats, codes: list[str], method: _Method, exact: bool
+) -> list[Contribution]:
     """Each indicator's share of S(end) − S(start) (see change_decomposition)."""
     weights = _effective(end, codes, method)
     at_start = _effective(start, codes, method)
@@ -367,7 +373,7 @@ def _same(a: float, b: float) -> bool:
     return a == b or (math.isnan(a) and math.isnan(b))
 
 
-def _option_changes(last: Result, now: Result, names) -> list[str]:
+def _option_changes(last: Result, now: Result, names: Iterable[str]) -> list[str]:
     pairs = ((n, getattr(last.options, n), getattr(now.options, n)) for n in names)
     return [f"{n}: {a!r} → {b!r}" for n, a, b in pairs if a != b]
 
@@ -380,11 +386,11 @@ def _method_changes(last: Result, now: Result) -> list[str]:
         if a is None or not math.isclose(a, b, rel_tol=1e-12):
             out.append(f"weight of {code}: {'-' if a is None else f'{a:.4g}'} → {b:.4g}")
     for code in now.framework.indicators:
-        a, b = last.framework.nodes[code], now.framework.nodes[code]
-        if a.direction != b.direction:
-            out.append(f"direction of {code}: {a.direction} → {b.direction}")
-        if a.parent != b.parent:
-            out.append(f"parent of {code}: {a.parent} → {b.parent}")
+        old, new = last.framework.nodes[code], now.framework.nodes[code]
+        if old.direction != new.direction:
+            out.append(f"direction of {code}: {old.direction} → {new.direction}")
+        if old.parent != new.parent:
+            out.append(f"parent of {code}: {old.parent} → {new.parent}")
     return out
 
 
@@ -859,7 +865,7 @@ def _combination(s: _Scene, candidates: list[_Candidate]) -> tuple[list[Move], d
     return combination, changes
 
 
-def _rivals(scores: np.ndarray, i: int) -> list[float]:
+def _rivals(scores: Floats, i: int) -> list[float]:
     """The other units' scores, highest first."""
     others = np.delete(scores, i)
     return [float(v) for v in np.sort(others[~np.isnan(others)])[::-1]]
@@ -869,12 +875,12 @@ def _effort_key(move: Move) -> float:
     return math.inf if move.relative_effort is None else move.relative_effort
 
 
-def _normalise_value(v: float, post: tuple, options) -> float:
+def _normalise_value(v: float, post: tuple[float, ...], options: Options) -> float:
     lo, hi = options.l_u
     return (v - post[0]) / (post[1] - post[0]) * (hi - lo) + lo
 
 
-def _bisect(ok, start: float, end: float) -> float | None:
+def _bisect(ok: Callable[[float], bool], start: float, end: float) -> float | None:
     """The smallest v in (start, end] with ok(v), ok being monotone (False then True); None
     when even ok(end) fails. Converges to the last representable step."""
     if not ok(end):
@@ -891,7 +897,9 @@ def _bisect(ok, start: float, end: float) -> float | None:
     return good
 
 
-def _to_raw(result: Result, i: int, code: str, x: float, data: Data | None, notes: list[str]):
+def _to_raw(
+    result: Result, i: int, code: str, x: float, data: Data | None, notes: list[str]
+) -> float | None:
     """A value as it entered normalisation → the raw value (undoing the treatment's log and
     the denominator); None when the denominator of the unit cannot be found."""
     stages = result.stages
@@ -934,6 +942,6 @@ def _at(stage: Stage, unit: str, code: str) -> float:
     return float(stage.values[stage.units.index(unit), stage.codes.index(code)])
 
 
-def as_rows(items: list) -> list[dict]:
+def as_rows(items: Sequence["DataclassInstance"]) -> list[dict[str, object]]:
     """Dataclass rows → plain dicts (for JSON or a template)."""
     return [{f.name: getattr(r, f.name) for f in fields(r)} for r in items]

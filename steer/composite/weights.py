@@ -12,7 +12,9 @@ parents…). Note that `audit.pca_by_group` counts by the parents' level instead
 """
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypedDict, Unpack
 
 import numpy as np
 
@@ -36,7 +38,7 @@ def checked_weights(
 ) -> dict[str, float]:
     """`weights` (every child of every aggregate) rescaled to sum to 1 within each parent;
     a missing, negative or non-finite weight, or all-zero weights under a parent, refused."""
-    out = {}
+    out: dict[str, float] = {}
     for parent in _parents(framework):
         kids = framework.children(parent)
         absent = [k for k in kids if k not in weights]
@@ -60,7 +62,7 @@ def checked_weights(
     return out
 
 
-def _check_level(framework: Framework, level, name: str) -> None:
+def _check_level(framework: Framework, level: object, name: str) -> None:
     top = framework.top_level
     if isinstance(level, bool) or not isinstance(level, int) or not 1 <= level < top:
         raise CompositeError(
@@ -68,7 +70,7 @@ def _check_level(framework: Framework, level, name: str) -> None:
         )
 
 
-def _columns(result: Result, weights: dict[str, float]) -> dict[str, np.ndarray]:
+def _columns(result: Result, weights: dict[str, float]) -> dict[str, Floats]:
     """Every node's column, re-aggregated from the normalised indicators with `weights`."""
     norm = result.stages["Normalised"]
     return aggregate_tree(norm.values, norm.units, result.framework, weights, result.options)
@@ -152,7 +154,7 @@ class WeightOptimisation:
     converged: dict[str, bool]
 
 
-def _pearson(a: np.ndarray, b: np.ndarray) -> float:
+def _pearson(a: Floats, b: Floats) -> float:
     both = ~(np.isnan(a) | np.isnan(b))
     if both.sum() < 2:
         return math.nan
@@ -178,14 +180,14 @@ def level_correlations(
     columns = _columns(result, weights)
     index = framework.level(framework.top_level)[0]
     return {
-        c: _pearson(
-            columns[c], columns[framework.nodes[c].parent if against == "parent" else index]
-        )
+        c: _pearson(columns[c], columns[framework.parent(c) if against == "parent" else index])
         for c in framework.level(level)
     }
 
 
-def _targets(target, framework: Framework, groups: dict[str, list[str]]) -> dict[str, float]:
+def _targets(
+    target: str | dict[str, float], framework: Framework, groups: dict[str, list[str]]
+) -> dict[str, float]:
     codes = [c for kids in groups.values() for c in kids]
     if isinstance(target, str):
         if target != "equal":
@@ -208,7 +210,7 @@ def _targets(target, framework: Framework, groups: dict[str, list[str]]) -> dict
         raw = {c: float(target[c]) for c in codes}
     else:
         raise CompositeError("target is 'equal' or a dict code → relative importance.")
-    out = {}
+    out: dict[str, float] = {}
     for kids in groups.values():
         total = sum(raw[k] for k in kids)
         out |= {k: raw[k] / total for k in kids}
@@ -219,7 +221,7 @@ def optimise_weights(
     result: Result,
     level: int,
     *,
-    target="equal",
+    target: str | dict[str, float] = "equal",
     against: str = "parent",
     max_iter: int = 500,
     tol: float = 1e-8,
@@ -352,18 +354,34 @@ def _search(
     return nelder_mead(f, theta0, max_iter, tol)
 
 
-def optimised_weights(result: Result, level: int, **kwargs) -> dict[str, float]:
+class _Search(TypedDict, total=False):
+    """optimise_weights' keyword arguments."""
+
+    target: str | dict[str, float]
+    against: str
+    max_iter: int
+    tol: float
+
+
+def optimised_weights(result: Result, level: int, **kwargs: Unpack[_Search]) -> dict[str, float]:
     """`optimise_weights(...).weights`: ready for Options(weights=...)."""
     return optimise_weights(result, level, **kwargs).weights
 
 
-def _softmax(theta: np.ndarray) -> np.ndarray:
+def _softmax(theta: Floats) -> Floats:
     z = np.concatenate(([0.0], np.asarray(theta, dtype=np.float64)))
     e = np.exp(z - z.max())
-    return e / e.sum()
+    weights: Floats = e / e.sum()
+    return weights
 
 
-def nelder_mead(f, x0: np.ndarray, max_iter: int = 500, tol: float = 1e-8, step: float = 0.5):
+def nelder_mead(
+    f: Callable[[Floats], float],
+    x0: Floats,
+    max_iter: int = 500,
+    tol: float = 1e-8,
+    step: float = 0.5,
+) -> tuple[Floats, float, int, bool]:
     """Minimise f from x0 by the Nelder–Mead simplex (reflection 1, expansion 2, contraction
     ½, shrink ½; the first simplex x0 and x0 + step along each axis). Stops when the
     objective values of the simplex differ by at most tol·(|f(x0)| + tol) (R's optim reltol
