@@ -7,7 +7,9 @@ from decimal import ROUND_HALF_UP, Decimal
 VIETNAMESE = str.maketrans({",": ".", ".": ","})
 
 
-def number_text(value, decimals, separators) -> str:
+def number_text(
+    value: Decimal | float | str, decimals: int | str | None, separators: dict[int, str]
+) -> str:
     """`value` with `decimals` places (None: as many as it has, trailing zeros dropped),
     rounded half up as officials round, grouped by thousands; `separators` is a str.translate
     table from Python's marks (",", ".") to the language's."""
@@ -22,7 +24,7 @@ def number_text(value, decimals, separators) -> str:
     return text.translate(separators)
 
 
-def vietnamese(value, decimals=None) -> str:
+def vietnamese(value: Decimal | float | str, decimals: int | None = None) -> str:
     """62,86; 1.234; 1.234,5 (decimals=None: at most 2 places, trailing zeros dropped)."""
     if decimals is None:
         value = Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
