@@ -842,23 +842,18 @@ class _ChunkWorker:
     rank: Callable[[Floats, Ranks], None]
     chunk: int = CHUNK
     local: threading.local = field(default_factory=threading.local)
-    nominal: NDArray[np.int32] = field(init=False)  # the ranked units' nominal ranks, int32
+    n: int = field(init=False)  # ranked units
+    nominal: NDArray[np.int32] = field(init=False)  # their nominal ranks
+    # Units per slice of the matrix product. The products are cut into slices small enough for
+    # OpenBLAS to run them in the worker's own thread: a threaded product leaves its helper
+    # threads spinning for a while after it returns, which would take the cores from the workers.
+    width: int = field(init=False)
 
     def __post_init__(self) -> None:
+        self.n = int(self.out.ranks.shape[0])
         self.nominal = self.model.nominal_rank.astype(np.int32)
-
-    @property
-    def n(self) -> int:
-        return int(self.out.ranks.shape[0])
-
-    @property
-    def width(self) -> int:
-        """Units per slice of the matrix product. The products are cut into slices small
-        enough for OpenBLAS to run them in the worker's own thread: a threaded product leaves
-        its helper threads spinning for a while after it returns, which would take the cores
-        from the workers."""
         indicators = len(self.model.framework.indicators)
-        return max(8, BLAS_MNK // (self.chunk * max(1, indicators)))
+        self.width = max(8, BLAS_MNK // (self.chunk * max(1, indicators)))
 
     def scratch(self) -> _Scratch:
         mine = getattr(self.local, "scratch", None)
