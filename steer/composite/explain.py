@@ -674,31 +674,31 @@ class _Scene:
         costs: dict[str, float],
         data: Data | None,
     ) -> "_Scene":
-        what = "what_if"
-        i = _unit_row(result, unit, what)
-        scores, ranks = result.scores(), result.ranks()
-        score = float(scores[i])
-        if math.isnan(score):
-            raise CompositeError(f"{what}: {unit} has no index score.")
-        rank = int(ranks[i])
-        n_units = int((~np.isnan(scores)).sum())
-        if not isinstance(target_rank, int | np.integer) or not 1 <= target_rank <= n_units:
-            raise CompositeError(f"{what}: the target rank must be a whole number in 1..{n_units}.")
-        if target_rank >= rank:
-            raise CompositeError(
-                f"{what}: {unit} already ranks {rank}; the target rank must be better (a "
-                f"smaller number than {rank}), not {target_rank}."
-            )
+        i, score, rank = _standing(result, unit, target_rank)
         eps = margin * abs(result.options.l_u[1] - result.options.l_u[0])
-        target_score = _rivals(scores, i)[target_rank - 1] + eps
+        target_score = _rivals(result.scores(), i)[target_rank - 1] + eps
         method, codes, prepared = _Method.of(result), result.framework.indicators, _prepared(result)
         x = prepared.values[:, [prepared.codes.index(c) for c in codes]]
         posts = _goalposts(x, codes, method)
-        row = _normalise(x, codes, posts, method)[i]
         return cls(
-            result, unit, i, rank, score, int(target_rank), target_score, target_score - score,
-            eps, method, codes, prepared.units, x, posts, row, costs, data,
-        )  # fmt: skip
+            result=result,
+            unit=unit,
+            i=i,
+            rank=rank,
+            score=score,
+            target_rank=int(target_rank),
+            target_score=target_score,
+            gap=target_score - score,
+            eps=eps,
+            method=method,
+            codes=codes,
+            units=prepared.units,
+            x=x,
+            posts=posts,
+            row=_normalise(x, codes, posts, method)[i],
+            costs=costs,
+            data=data,
+        )
 
     @property
     def lo(self) -> float:
@@ -725,7 +725,7 @@ class _Scene:
         lead = float(scores_y[self.i]) - _rivals(scores_y, self.i)[self.target_rank - 1]
         return int(min_ranks(scores_y)[self.i]), lead
 
-    def move(self, code: str, weight: float, notes: list[str] | None = None) -> Move:
+    def move(self, code: str, weight: float) -> Move:
         """A move on `code` from where the unit stands, nothing needed yet."""
         j = self.codes.index(code)
         return Move(
@@ -741,8 +741,27 @@ class _Scene:
             relative_effort=None,
             feasible=False,
             rank_after=None,
-            notes=notes if notes is not None else [],
         )
+
+
+def _standing(result: Result, unit: str, target_rank: int) -> tuple[int, float, int]:
+    """The unit's row, index score and rank, once the target rank is checked."""
+    what = "what_if"
+    i = _unit_row(result, unit, what)
+    scores, ranks = result.scores(), result.ranks()
+    score = float(scores[i])
+    if math.isnan(score):
+        raise CompositeError(f"{what}: {unit} has no index score.")
+    rank = int(ranks[i])
+    n_units = int((~np.isnan(scores)).sum())
+    if not isinstance(target_rank, int | np.integer) or not 1 <= target_rank <= n_units:
+        raise CompositeError(f"{what}: the target rank must be a whole number in 1..{n_units}.")
+    if target_rank >= rank:
+        raise CompositeError(
+            f"{what}: {unit} already ranks {rank}; the target rank must be better (a "
+            f"smaller number than {rank}), not {target_rank}."
+        )
+    return i, score, rank
 
 
 def _single_move(s: _Scene, code: str) -> Move:
