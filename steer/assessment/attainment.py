@@ -20,6 +20,7 @@ The rule (also in docs/assessment.md):
 lower is better (a rank, for example).
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -115,7 +116,7 @@ def judge(
     return Judgement(status, expected, target, gap)
 
 
-def tally(statuses) -> dict[Status, int]:
+def tally(statuses: Iterable[str]) -> dict[Status, int]:
     """How many of each status, every status present (zero when absent)."""
     counts = dict.fromkeys(Status, 0)
     for status in statuses:

@@ -68,7 +68,7 @@ def linear(
         s = math.sqrt(residual / (n - 2))
         half = t90(n - 2) * s * math.sqrt(1 + 1 / n + (at - mean_t) ** 2 / sxx)
         low, high = value - half, value + half
-    value, low, high = (_clip(x, bounds) for x in (value, low, high))
+    value, low, high = _clamp(value, bounds), _clip(low, bounds), _clip(high, bounds)
     reaches = shortfall = year_reached = None
     if target is not None:
         sign = 1.0 if higher_is_better else -1.0
@@ -79,8 +79,10 @@ def linear(
 
 
 def _clip(x: float | None, bounds: tuple[float | None, float | None]) -> float | None:
-    if x is None:
-        return None
+    return None if x is None else _clamp(x, bounds)
+
+
+def _clamp(x: float, bounds: tuple[float | None, float | None]) -> float:
     lo, hi = bounds
     if lo is not None:
         x = max(lo, x)
@@ -89,7 +91,9 @@ def _clip(x: float | None, bounds: tuple[float | None, float | None]) -> float |
     return x
 
 
-def _year_reached(points, slope, intercept, target, sign) -> int | None:
+def _year_reached(
+    points: list[tuple[float, float]], slope: float, intercept: float, target: float, sign: float
+) -> int | None:
     """The first whole year at whose end the line is at or past the target, at today's pace."""
     last_time = points[-1][0]
     if sign * (intercept + slope * last_time - target) >= 0:

@@ -35,15 +35,16 @@ def across_units(
     if method == "weighted_mean":
         weights = weights or {}
         pairs = [(v, weights.get(unit)) for unit, v in values.items()]
-        pairs = [(v, w) for v, w in pairs if w is not None and w > 0]
-        total = sum(w for _, w in pairs)
-        return sum(v * w for v, w in pairs) / total if total else None
+        weighed = [(v, w) for v, w in pairs if w is not None and w > 0]
+        total = sum(w for _, w in weighed)
+        return sum(v * w for v, w in weighed) / total if total else None
     # "none": figures of different units do not combine; a single reporter's figure stands.
     return next(iter(values.values())) if len(values) == 1 else None
 
 
-def across_periods(values: Iterable[tuple[object, float]], method: str) -> float | None:
-    """Combine a unit's figures of several periods ((sort key, value) pairs) into one."""
+def across_periods(values: Iterable[tuple[int, float]], method: str) -> float | None:
+    """Combine a unit's figures of several periods ((number in the year, value) pairs) into
+    one."""
     if method not in PERIOD_METHODS:
         raise ValueError(f"unknown method {method!r}")
     ordered = sorted(values, key=lambda kv: kv[0])
@@ -103,7 +104,9 @@ def backward(
     return _carry(values, moves, additive)
 
 
-def _carry(values, moves, additive) -> dict[int, float]:
+def _carry(
+    values: Mapping[int, float], moves: Iterable[tuple[int, int, float]], additive: bool
+) -> dict[int, float]:
     totals: dict[int, float] = {}
     weights: dict[int, float] = {}
     for source, destination, share in moves:
@@ -149,9 +152,10 @@ def up_the_tree(
 
     def depth_of(unit: int) -> int:
         if unit not in depth:
-            seen, node, steps = set(), unit, 0
-            while (node := parent_of.get(node)) is not None and node not in seen:
-                seen.add(node)
+            seen, cursor, steps = set(), unit, 0
+            while (parent := parent_of.get(cursor)) is not None and parent not in seen:
+                seen.add(parent)
+                cursor = parent
                 steps += 1
             depth[unit] = steps
         return depth[unit]

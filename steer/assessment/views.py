@@ -28,7 +28,7 @@ from steer.assessment.selectors import (
     programme_root,
     top_objective,
 )
-from steer.assessment.trend import trend_spec
+from steer.assessment.trend_chart import trend_spec
 from steer.core.params import not_found, object_param, text_param, year_param
 from steer.core.tables import Column, Table, download
 from steer.programmes.models import Indicator, Programme

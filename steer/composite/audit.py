@@ -16,21 +16,27 @@ Pure NumPy, no pandas and no Django: results are dataclasses holding plain Pytho
 """
 
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from steer.composite import CompositeError
+from steer.composite.arrays import Floats, Integers
 from steer.composite.pipeline import Result, Stage
 from steer.composite.stats import kurtosis, skewness
 from steer.composite.tables import Data, Framework
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 # COINr's default thresholds (get_stats, get_corr_flags, get_denom_corr).
 T_AVAIL, T_NONZERO, T_UNIQUE, T_SKEW, T_KURT = 0.65, 0.5, 0.5, 2.0, 3.5
 T_COLLINEAR, T_NEGATIVE, T_DENOMINATOR = 0.9, -0.4, 0.6
 
 
-def as_columns(rows: list) -> dict[str, list]:
+def as_columns(rows: Sequence["DataclassInstance"]) -> dict[str, list[object]]:
     """A list of dataclass rows → a dict of lists (one per field), ready for a table."""
     if not rows:
         return {}
@@ -155,7 +161,7 @@ def _share(count: int, total: int) -> float:
 # -- correlations -----------------------------------------------------------------------------
 
 
-def pairwise_correlation(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def pairwise_correlation(x: Floats) -> tuple[Floats, Integers]:
     """Pearson correlations of the columns of x over the pairwise-complete rows (R's
     `cor(use = "pairwise.complete.obs")`: means and spreads over the rows both columns have),
     and the number of such rows. NaN where fewer than 2 rows or a column is constant there."""
@@ -171,7 +177,7 @@ def pairwise_correlation(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return r, n
 
 
-def _pearson(a: np.ndarray, b: np.ndarray) -> float:
+def _pearson(a: Floats, b: Floats) -> float:
     if a.size < 2:
         return math.nan
     da, db = a - a.mean(), b - b.mean()
@@ -181,7 +187,7 @@ def _pearson(a: np.ndarray, b: np.ndarray) -> float:
     return max(-1.0, min(1.0, float(np.dot(da, db)) / ss))
 
 
-def pairwise_covariance(x: np.ndarray) -> np.ndarray:
+def pairwise_covariance(x: Floats) -> Floats:
     """Covariances (n − 1) of the columns over the pairwise-complete rows (R's `cov(use =
     "pairwise.complete.obs")`); a variance uses every value its column has."""
     k = x.shape[1]
@@ -278,7 +284,7 @@ class Correlations:
     denominators: list[Pair] = field(default_factory=list)  # every indicator × denominator
     denominator_flags: list[Pair] = field(default_factory=list)  # |r| > thresh_denom
 
-    def as_dicts(self) -> dict[str, list[dict]]:
+    def as_dicts(self) -> dict[str, list[dict[str, object]]]:
         return {
             name: [asdict(p) for p in getattr(self, name)]
             for name in (
@@ -326,6 +332,29 @@ def correlations(
     default of blanking (NaN) every r with p > `pval`; off by default, and flags then ignore
     the blanked pairs.
     """
+    stage, grouplev, codes = _correlated_level(result, dset, level, grouplev)
+    rule = _PairRule(p_values or na_insignificant, na_insignificant, pval)
+    within = _within_pairs(result.framework, stage, codes, grouplev, rule)
+    with_ancestors = _ancestor_pairs(result.framework, stage, codes, rule)
+    denominators = [] if data is None else _denominator_pairs(result, data, rule)
+    return Correlations(
+        dset=dset,
+        level=level,
+        grouplev=grouplev,
+        within=within,
+        with_ancestors=with_ancestors,
+        collinear=[p for p in within if p.r > thresh_high],
+        negative=[p for p in within if p.r < thresh_low],
+        denominators=denominators,
+        denominator_flags=[p for p in denominators if abs(p.r) > thresh_denom],
+    )
+
+
+def _correlated_level(
+    result: Result, dset: str, level: int, grouplev: int | None
+) -> tuple[Stage, int | None, list[str]]:
+    """The stage, the grouping level (default: the parents' level, None at the top) and the
+    codes at `level`, once checked."""
     framework = result.framework
     if dset not in result.stages:
         raise CompositeError(f"correlations: no stage {dset} (have {', '.join(result.stages)}).")
@@ -343,53 +372,67 @@ def correlations(
     if len(codes) < len(framework.level(level)):
         missing = [c for c in framework.level(level) if c not in stage.codes]
         raise CompositeError(f"correlations: {dset} lacks {', '.join(missing)}.")
-    want_p = p_values or na_insignificant
+    return stage, grouplev, codes
 
-    def pair(a: str, b: str, x: np.ndarray, y: np.ndarray, group) -> Pair:
+
+@dataclass(frozen=True)
+class _PairRule:
+    """How a pair's correlation is taken: with its p-value or not, blanked when insignificant
+    or not."""
+
+    p_values: bool
+    na_insignificant: bool
+    pval: float
+
+    def pair(self, a: str, b: str, x: Floats, y: Floats, group: str | None) -> Pair:
         both = ~np.isnan(x) & ~np.isnan(y)
         n = int(both.sum())
         r = _pearson(x[both], y[both])
-        p = correlation_p_value(r, n) if want_p else math.nan
-        if na_insignificant and not p <= pval:
+        p = correlation_p_value(r, n) if self.p_values else math.nan
+        if self.na_insignificant and not p <= self.pval:
             r = math.nan
         return Pair(a, b, r, n, p, group)
 
+
+def _within_pairs(
+    framework: Framework, stage: Stage, codes: list[str], grouplev: int | None, rule: _PairRule
+) -> list[Pair]:
+    """Each unordered pair of codes sharing their ancestor at `grouplev` (all, without it)."""
     within = []
     for i, a in enumerate(codes):
         for b in codes[i + 1 :]:
             ga = _ancestor(framework, a, grouplev) if grouplev else None
             gb = _ancestor(framework, b, grouplev) if grouplev else None
             if ga == gb:
-                within.append(pair(a, b, stage.column(a), stage.column(b), ga))
-    with_ancestors = []
+                within.append(rule.pair(a, b, stage.column(a), stage.column(b), ga))
+    return within
+
+
+def _ancestor_pairs(
+    framework: Framework, stage: Stage, codes: list[str], rule: _PairRule
+) -> list[Pair]:
+    """Each code with its parent and every ancestor above that the stage holds."""
+    pairs = []
     for a in codes:
         parent = framework.nodes[a].parent
         while parent is not None:
             if parent in stage.codes:
                 lev = framework.nodes[parent].level
-                with_ancestors.append(
-                    pair(a, parent, stage.column(a), stage.column(parent), str(lev))
-                )
+                pairs.append(rule.pair(a, parent, stage.column(a), stage.column(parent), str(lev)))
             parent = framework.nodes[parent].parent
-    denominators = []
-    if data is not None:
-        raw = result.stages["Raw"]
-        rows = _rows_of(data, raw.units)
-        for a in raw.codes:
-            for d in framework.denominators:
-                if d in data.columns:
-                    denominators.append(pair(a, d, raw.column(a), data.columns[d][rows], None))
-    return Correlations(
-        dset=dset,
-        level=level,
-        grouplev=grouplev,
-        within=within,
-        with_ancestors=with_ancestors,
-        collinear=[p for p in within if p.r > thresh_high],
-        negative=[p for p in within if p.r < thresh_low],
-        denominators=denominators,
-        denominator_flags=[p for p in denominators if abs(p.r) > thresh_denom],
-    )
+    return pairs
+
+
+def _denominator_pairs(result: Result, data: Data, rule: _PairRule) -> list[Pair]:
+    """Every indicator of the Raw stage with every denominator of the data."""
+    raw = result.stages["Raw"]
+    rows = _rows_of(data, raw.units)
+    pairs = []
+    for a in raw.codes:
+        for d in result.framework.denominators:
+            if d in data.columns:
+                pairs.append(rule.pair(a, d, raw.column(a), data.columns[d][rows], None))
+    return pairs
 
 
 def _ancestor(framework: Framework, code: str, level: int) -> str | None:
@@ -399,7 +442,7 @@ def _ancestor(framework: Framework, code: str, level: int) -> str | None:
     return cursor
 
 
-def _rows_of(data: Data, units: list[str]) -> np.ndarray:
+def _rows_of(data: Data, units: list[str]) -> Integers:
     index = {u: i for i, u in enumerate(data.units)}
     missing = [u for u in units if u not in index]
     if missing:
@@ -410,7 +453,7 @@ def _rows_of(data: Data, units: list[str]) -> np.ndarray:
 # -- Cronbach's alpha -------------------------------------------------------------------------
 
 
-def cronbach_alpha(matrix: np.ndarray) -> float:
+def cronbach_alpha(matrix: Floats) -> float:
     """Cronbach's alpha of the columns of a units × items matrix (COINr's `get_cronbach`):
     α = k/(k−1)·(1 − tr C / ΣC), C the pairwise-complete covariance matrix (n − 1).
     NaN when there are fewer than 2 items or the covariances cannot all be computed."""
@@ -471,7 +514,7 @@ class PCA:
         )
 
 
-def pca(matrix: np.ndarray, codes: list[str] | None = None) -> PCA:
+def pca(matrix: Floats, codes: list[str] | None = None) -> PCA:
     """Principal components of the columns (COINr's `get_PCA`, prcomp with center and scale):
     rows with a missing value dropped (and counted), columns centred and scaled (sd n − 1),
     eigen decomposition of their correlation matrix.
@@ -543,7 +586,8 @@ def pca_by_group(
     if not 2 <= level <= framework.top_level:
         raise CompositeError(f"pca_by_group: level {level} is not in 2..{framework.top_level}.")
     stage = result.stages[dset]
-    out, weights = {}, {}
+    out: dict[str, PCA] = {}
+    weights: dict[str, float] = {}
     for parent in framework.level(level):
         kids = framework.children(parent)
         absent = [k for k in kids if k not in stage.codes]

@@ -14,12 +14,22 @@ pipeline's normalisation and aggregation with the same formulas (`pipeline.aggre
 """
 
 import math
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
+from typing import NamedTuple
 
 import numpy as np
 
 from steer.composite import CompositeError
-from steer.composite.pipeline import Result, Stage, aggregate_level, goalposts, normalise_with
+from steer.composite.arrays import Floats
+from steer.composite.pipeline import (
+    Options,
+    Result,
+    Stage,
+    aggregate_level,
+    goalposts,
+    normalise_with,
+)
 from steer.composite.stats import min_ranks
 from steer.composite.tables import Data, Framework
 
@@ -47,7 +57,7 @@ PREPARATION = (
 @dataclass(frozen=True)
 class _Method:
     framework: Framework
-    options: object  # pipeline.Options
+    options: Options
     weights: dict[str, float]
 
     @classmethod
@@ -73,15 +83,19 @@ def _require_parametric(result: Result, what: str) -> None:
         )
 
 
-def _goalposts(x: np.ndarray, codes: list[str], method: _Method) -> list[tuple]:
+def _goalposts(x: Floats, codes: list[str], method: _Method) -> list[tuple[float, ...]]:
     return goalposts(x, method.framework, codes, method.options)
 
 
-def _normalise(x: np.ndarray, codes: list[str], posts: list[tuple], method: _Method):
+def _normalise(
+    x: Floats, codes: list[str], posts: list[tuple[float, ...]], method: _Method
+) -> Floats:
     return normalise_with(x, method.framework, codes, posts, method.options)
 
 
-def _aggregate(norm: np.ndarray, codes: list[str], method: _Method, units=None):
+def _aggregate(
+    norm: Floats, codes: list[str], method: _Method, units: list[str] | None = None
+) -> dict[str, Floats]:
     """Normalised indicators (units × codes) → every node's column, as pipeline.run does."""
     norm = np.atleast_2d(norm)
     units = units or [f"row {i + 1}" for i in range(norm.shape[0])]
@@ -96,11 +110,11 @@ def _aggregate(norm: np.ndarray, codes: list[str], method: _Method, units=None):
     return columns
 
 
-def _score(row: np.ndarray, codes: list[str], method: _Method, unit: str = "unit") -> float:
+def _score(row: Floats, codes: list[str], method: _Method, unit: str = "unit") -> float:
     return float(_aggregate(row, codes, method, [unit])[method.index][0])
 
 
-def _effective(row: np.ndarray, codes: list[str], method: _Method) -> dict[str, float]:
+def _effective(row: Floats, codes: list[str], method: _Method) -> dict[str, float]:
     """Each indicator's weight in the index for a unit with this normalised row, under the
     arithmetic mean: the product of the rescaled weights down the tree, each re-scaled over
     the unit's present siblings (as a_amean re-weights). Missing indicators weigh 0. Under
@@ -220,51 +234,20 @@ def change_decomposition(result_last: Result, result_now: Result, unit: str) -> 
     """
     what = "change_decomposition"
     i_last, i_now = _unit_row(result_last, unit, what), _unit_row(result_now, unit, what)
-    codes = result_now.framework.indicators
-    if set(codes) != set(result_last.framework.indicators):
-        only_now = sorted(set(codes) - set(result_last.framework.indicators))
-        only_last = sorted(set(result_last.framework.indicators) - set(codes))
-        raise CompositeError(
-            f"{what}: both runs need the same indicators (only this year: "
-            f"{', '.join(only_now) or '-'}; only last year: {', '.join(only_last) or '-'})."
-        )
+    codes = _same_indicators(result_last, result_now, what)
     _require_parametric(result_last, what)
     _require_parametric(result_now, what)
-    m_last, m_now = _Method.of(result_last), _Method.of(result_now)
-    p_last, p_now = _prepared(result_last), _prepared(result_now)
-    x_last = p_last.values[:, [p_last.codes.index(c) for c in codes]]
-    x_now = p_now.values[:, [p_now.codes.index(c) for c in codes]]
-    g_last_last = _goalposts(x_last, codes, m_last)
-    g_last_now = _goalposts(x_last, codes, m_now)
-    g_now = _goalposts(x_now, codes, m_now)
-    xl, xn = x_last[p_last.units.index(unit)], x_now[p_now.units.index(unit)]
-    n_a = _normalise(xl, codes, g_last_last, m_last)[0]
-    n_b = _normalise(xl, codes, g_last_now, m_now)[0]
-    n_c = _normalise(xn, codes, g_last_now, m_now)[0]
-    n_d = _normalise(xn, codes, g_now, m_now)[0]
+    m_now = _Method.of(result_now)
+    rows = _chain_rows(result_last, result_now, unit, codes)
     score_last = float(result_last.scores()[i_last])
     score_now = float(result_now.scores()[i_now])
     for label, score in (("last", score_last), ("now", score_now)):
         if math.isnan(score):
             raise CompositeError(f"{what}: {unit} has no index score in the {label} run.")
-    try:
-        s_a = _score(n_a, codes, m_last, unit)
-        s_b = _score(n_b, codes, m_now, unit)
-        s_c = _score(n_c, codes, m_now, unit)
-        s_d = _score(n_d, codes, m_now, unit)
-    except CompositeError as e:
-        raise CompositeError(
-            f"{what}: {unit}'s values with last year's goalposts cannot be aggregated: {e}"
-        ) from None
-    for label, mine, stored in (("last", s_a, score_last), ("now", s_d, score_now)):
-        if not abs(mine - stored) <= 1e-9 * max(1.0, abs(stored)):
-            raise CompositeError(
-                f"{what}: {unit}'s {label} score ({stored!r}) cannot be recomputed from the "
-                f"run's stages ({mine!r}); was the Result changed after the run?"
-            )
-    exact = m_now.options.f_ag == "a_amean" and np.array_equal(np.isnan(n_b), np.isnan(n_c))
-    own = _attribute(n_b, n_c, codes, m_now, exact)
-    goal = _attribute(n_c, n_d, codes, m_now, exact)
+    s_b, s_c = _chain_scores(
+        rows, codes, _Method.of(result_last), m_now, unit, (score_last, score_now)
+    )
+    exact = m_now.options.f_ag == "a_amean" and np.array_equal(np.isnan(rows.b), np.isnan(rows.c))
     ranks_last, ranks_now = result_last.ranks(), result_now.ranks()
     return Change(
         unit=unit,
@@ -273,8 +256,8 @@ def change_decomposition(result_last: Result, result_now: Result, unit: str) -> 
         method_effect=s_b - score_last,
         goalposts_effect=score_now - s_c,
         own_data_effect=s_c - s_b,
-        own_data=own,
-        goalposts=goal,
+        own_data=_attribute(rows.b, rows.c, codes, m_now, exact),
+        goalposts=_attribute(rows.c, rows.d, codes, m_now, exact),
         exact_contributions=exact,
         rank_last=int(ranks_last[i_last]),
         rank_now=int(ranks_now[i_now]),
@@ -285,7 +268,77 @@ def change_decomposition(result_last: Result, result_now: Result, unit: str) -> 
     )
 
 
-def _attribute(start, end, codes, method: _Method, exact: bool) -> list[Contribution]:
+def _same_indicators(result_last: Result, result_now: Result, what: str) -> list[str]:
+    """This year's indicators, refused unless last year had the same."""
+    codes = result_now.framework.indicators
+    if set(codes) != set(result_last.framework.indicators):
+        only_now = sorted(set(codes) - set(result_last.framework.indicators))
+        only_last = sorted(set(result_last.framework.indicators) - set(codes))
+        raise CompositeError(
+            f"{what}: both runs need the same indicators (only this year: "
+            f"{', '.join(only_now) or '-'}; only last year: {', '.join(only_last) or '-'})."
+        )
+    return codes
+
+
+class _ChainRows(NamedTuple):
+    """The unit's normalised row at each step of the chain (see change_decomposition)."""
+
+    a: Floats  # last year's data and goalposts, last year's method
+    b: Floats  # last year's data and goalposts, this year's method
+    c: Floats  # this year's data, last year's goalposts, this year's method
+    d: Floats  # this year's data and goalposts, this year's method
+
+
+def _chain_rows(result_last: Result, result_now: Result, unit: str, codes: list[str]) -> _ChainRows:
+    m_last, m_now = _Method.of(result_last), _Method.of(result_now)
+    p_last, p_now = _prepared(result_last), _prepared(result_now)
+    x_last = p_last.values[:, [p_last.codes.index(c) for c in codes]]
+    x_now = p_now.values[:, [p_now.codes.index(c) for c in codes]]
+    g_last_last = _goalposts(x_last, codes, m_last)
+    g_last_now = _goalposts(x_last, codes, m_now)
+    g_now = _goalposts(x_now, codes, m_now)
+    xl, xn = x_last[p_last.units.index(unit)], x_now[p_now.units.index(unit)]
+    return _ChainRows(
+        a=_normalise(xl, codes, g_last_last, m_last)[0],
+        b=_normalise(xl, codes, g_last_now, m_now)[0],
+        c=_normalise(xn, codes, g_last_now, m_now)[0],
+        d=_normalise(xn, codes, g_now, m_now)[0],
+    )
+
+
+def _chain_scores(
+    rows: _ChainRows,
+    codes: list[str],
+    m_last: _Method,
+    m_now: _Method,
+    unit: str,
+    stored: tuple[float, float],
+) -> tuple[float, float]:
+    """The index scores at the two middle steps of the chain (b and c), once the two ends are
+    checked against the runs' own scores (`stored`: last year's and this year's)."""
+    what = "change_decomposition"
+    try:
+        s_a = _score(rows.a, codes, m_last, unit)
+        s_b = _score(rows.b, codes, m_now, unit)
+        s_c = _score(rows.c, codes, m_now, unit)
+        s_d = _score(rows.d, codes, m_now, unit)
+    except CompositeError as e:
+        raise CompositeError(
+            f"{what}: {unit}'s values with last year's goalposts cannot be aggregated: {e}"
+        ) from None
+    for label, mine, score in (("last", s_a, stored[0]), ("now", s_d, stored[1])):
+        if not abs(mine - score) <= 1e-9 * max(1.0, abs(score)):
+            raise CompositeError(
+                f"{what}: {unit}'s {label} score ({score!r}) cannot be recomputed from the "
+                f"run's stages ({mine!r}); was the Result changed after the run?"
+            )
+    return s_b, s_c
+
+
+def _attribute(
+    start: Floats, end: Floats, codes: list[str], method: _Method, exact: bool
+) -> list[Contribution]:
     """Each indicator's share of S(end) − S(start) (see change_decomposition)."""
     weights = _effective(end, codes, method)
     at_start = _effective(start, codes, method)
@@ -317,7 +370,7 @@ def _same(a: float, b: float) -> bool:
     return a == b or (math.isnan(a) and math.isnan(b))
 
 
-def _option_changes(last: Result, now: Result, names) -> list[str]:
+def _option_changes(last: Result, now: Result, names: Iterable[str]) -> list[str]:
     pairs = ((n, getattr(last.options, n), getattr(now.options, n)) for n in names)
     return [f"{n}: {a!r} → {b!r}" for n, a, b in pairs if a != b]
 
@@ -330,11 +383,11 @@ def _method_changes(last: Result, now: Result) -> list[str]:
         if a is None or not math.isclose(a, b, rel_tol=1e-12):
             out.append(f"weight of {code}: {'-' if a is None else f'{a:.4g}'} → {b:.4g}")
     for code in now.framework.indicators:
-        a, b = last.framework.nodes[code], now.framework.nodes[code]
-        if a.direction != b.direction:
-            out.append(f"direction of {code}: {a.direction} → {b.direction}")
-        if a.parent != b.parent:
-            out.append(f"parent of {code}: {a.parent} → {b.parent}")
+        old, new = last.framework.nodes[code], now.framework.nodes[code]
+        if old.direction != new.direction:
+            out.append(f"direction of {code}: {old.direction} → {new.direction}")
+        if old.parent != new.parent:
+            out.append(f"parent of {code}: {old.parent} → {new.parent}")
     return out
 
 
@@ -541,6 +594,31 @@ def what_if(
     (`combination_rank`; `combination_feasible` when it reaches the target rank).
     `codes` restricts the indicators considered (those the unit can act on).
     """
+    chosen = _chosen_codes(result, codes, costs)
+    scene = _Scene.of(result, unit, target_rank, margin, costs or {}, data)
+    single = [_single_move(scene, code) for code in chosen]
+    single.sort(key=lambda m: (not m.feasible, _effort_key(m), scene.codes.index(m.code)))
+    combination, changes = _combination(scene, _candidates(scene, chosen))
+    combination_rank = scene.rank_with(changes)[0] if changes else None
+    feasible = combination_rank is not None and combination_rank <= target_rank
+    return WhatIf(
+        unit=unit,
+        rank=scene.rank,
+        target_rank=int(target_rank),
+        score=scene.score,
+        target_score=scene.target_score,
+        gap=scene.gap,
+        single=single,
+        combination=combination,
+        combination_feasible=feasible,
+        combination_rank=combination_rank,
+    )
+
+
+def _chosen_codes(
+    result: Result, codes: list[str] | None, costs: dict[str, float] | None
+) -> list[str]:
+    """The indicators to consider, once the method, the codes and the costs are checked."""
     what = "what_if"
     options = result.options
     if options.f_n != "n_minmax" or options.f_ag != "a_amean":
@@ -548,8 +626,7 @@ def what_if(
             f"{what}: needs min-max normalisation and the arithmetic mean (this run uses "
             f"{options.f_n} and {options.f_ag})."
         )
-    framework = result.framework
-    codes_all = framework.indicators
+    codes_all = result.framework.indicators
     chosen = codes_all if codes is None else list(codes)
     unknown = [c for c in chosen if c not in codes_all]
     unknown += [c for c in (costs or {}) if c not in codes_all]
@@ -558,6 +635,115 @@ def what_if(
     bad_cost = [c for c, v in (costs or {}).items() if not v > 0]
     if bad_cost:
         raise CompositeError(f"{what}: costs must be positive ({', '.join(bad_cost)}).")
+    return chosen
+
+
+@dataclass(frozen=True)
+class _Scene:
+    """A what-if question and the run it is asked of: the unit, the score to reach, and the
+    prepared values (x), goalposts and normalised row that every answer starts from."""
+
+    result: Result
+    unit: str
+    i: int  # the unit's row
+    rank: int
+    score: float
+    target_rank: int
+    target_score: float
+    gap: float
+    eps: float  # the margin above the rival's score, in index points
+    method: _Method
+    codes: list[str]  # every indicator, the framework's order
+    units: list[str]  # the prepared stage's units
+    x: Floats  # prepared values, units × codes
+    posts: list[tuple[float, ...]]  # min-max goalposts (after the direction)
+    row: Floats  # the unit's normalised values
+    costs: dict[str, float]
+    data: Data | None
+
+    @classmethod
+    def of(
+        cls,
+        result: Result,
+        unit: str,
+        target_rank: int,
+        margin: float,
+        costs: dict[str, float],
+        data: Data | None,
+    ) -> "_Scene":
+        i, score, rank = _standing(result, unit, target_rank)
+        eps = margin * abs(result.options.l_u[1] - result.options.l_u[0])
+        target_score = _rivals(result.scores(), i)[target_rank - 1] + eps
+        method, codes, prepared = _Method.of(result), result.framework.indicators, _prepared(result)
+        x = prepared.values[:, [prepared.codes.index(c) for c in codes]]
+        posts = _goalposts(x, codes, method)
+        return cls(
+            result=result,
+            unit=unit,
+            i=i,
+            rank=rank,
+            score=score,
+            target_rank=int(target_rank),
+            target_score=target_score,
+            gap=target_score - score,
+            eps=eps,
+            method=method,
+            codes=codes,
+            units=prepared.units,
+            x=x,
+            posts=posts,
+            row=_normalise(x, codes, posts, method)[i],
+            costs=costs,
+            data=data,
+        )
+
+    @property
+    def lo(self) -> float:
+        return self.result.options.l_u[0]
+
+    @property
+    def hi(self) -> float:
+        return self.result.options.l_u[1]
+
+    @property
+    def span(self) -> float:
+        return self.hi - self.lo
+
+    def rank_with(self, changes: dict[int, float]) -> tuple[int, float]:
+        """The unit's rank, and its lead over the score to beat, everyone re-normalised with
+        the unit's prepared values changed (column → value)."""
+        y = self.x.copy()
+        for j, value in changes.items():
+            y[self.i, j] = value
+        codes, method = self.codes, self.method
+        posts = _goalposts(y, codes, method)
+        scores = _aggregate(_normalise(y, codes, posts, method), codes, method, self.units)
+        scores_y = scores[method.index]
+        lead = float(scores_y[self.i]) - _rivals(scores_y, self.i)[self.target_rank - 1]
+        return int(min_ranks(scores_y)[self.i]), lead
+
+    def move(self, code: str, weight: float) -> Move:
+        """A move on `code` from where the unit stands, nothing needed yet."""
+        j = self.codes.index(code)
+        return Move(
+            code=code,
+            name=self.result.framework.nodes[code].name,
+            weight=weight,
+            current=_at(self.result.stages["Raw"], self.unit, code),
+            needed=None,
+            current_prepared=float(self.x[self.i, j]),
+            needed_prepared=None,
+            normalised_now=float(self.row[j]),
+            normalised_needed=None,
+            relative_effort=None,
+            feasible=False,
+            rank_after=None,
+        )
+
+
+def _standing(result: Result, unit: str, target_rank: int) -> tuple[int, float, int]:
+    """The unit's row, index score and rank, once the target rank is checked."""
+    what = "what_if"
     i = _unit_row(result, unit, what)
     scores, ranks = result.scores(), result.ranks()
     score = float(scores[i])
@@ -569,176 +755,133 @@ def what_if(
         raise CompositeError(f"{what}: the target rank must be a whole number in 1..{n_units}.")
     if target_rank >= rank:
         raise CompositeError(
-            f"{what}: {unit} already ranks {rank}; the target rank must be better (a smaller "
-            f"number than {rank}), not {target_rank}."
+            f"{what}: {unit} already ranks {rank}; the target rank must be better (a "
+            f"smaller number than {rank}), not {target_rank}."
         )
-    lo, hi = options.l_u
-    span = hi - lo
-    eps = margin * abs(span)
-    target_score = _rivals(scores, i)[target_rank - 1] + eps
-    gap = target_score - score
+    return i, score, rank
 
-    method = _Method.of(result)
-    prepared = _prepared(result)
-    x = prepared.values[:, [prepared.codes.index(c) for c in codes_all]]
-    posts = _goalposts(x, codes_all, method)
-    norm = _normalise(x, codes_all, posts, method)
-    row = norm[i]
 
-    def rank_with(changes: dict[int, float]) -> tuple[int, float]:
-        """The unit's rank, and its lead over the score to beat, everyone re-normalised."""
-        y = x.copy()
-        for j, value in changes.items():
-            y[i, j] = value
-        scores_y = _aggregate(
-            _normalise(y, codes_all, _goalposts(y, codes_all, method), method),
-            codes_all,
-            method,
-            prepared.units,
-        )[method.index]
-        lead = float(scores_y[i]) - _rivals(scores_y, i)[target_rank - 1]
-        return int(min_ranks(scores_y)[i]), lead
+def _single_move(s: _Scene, code: str) -> Move:
+    """The value of `code` alone that lifts the unit to the target rank (see what_if)."""
+    j = s.codes.index(code)
+    direction = s.result.framework.nodes[code].direction
+    vmin, vmax = s.posts[j]
+    column = s.x[:, j] * direction
+    v_now = column[s.i]
+    present = not math.isnan(s.row[j])
+    base = s.row[j] if present else s.lo
+    trial = s.row.copy()
+    trial[j] = base
+    s_base = _score(trial, s.codes, s.method, s.unit)
+    move = s.move(code, _effective(trial, s.codes, s.method)[code])
+    if not present:
+        move.notes.append("missing: a value would have to be supplied")
+    if move.weight <= 0:
+        move.notes.append("weight 0: it does not move the index")
+        return move
+    n_need = max(base + (s.target_score - s_base) / move.weight, s.lo)
+    holds_min = present and v_now == vmin and int((column == vmin).sum()) == 1
 
-    single = []
-    for code in chosen:
-        j = codes_all.index(code)
-        node = framework.nodes[code]
-        direction = node.direction
-        vmin, vmax = posts[j]
-        column = x[:, j] * direction
-        v_now = column[i]
-        present = not math.isnan(row[j])
-        base = row[j] if present else lo
-        trial = row.copy()
-        trial[j] = base
-        s_base = _score(trial, codes_all, method, unit)
-        w = _effective(trial, codes_all, method)[code]
-        move = Move(
-            code=code,
-            name=node.name,
-            weight=w,
-            current=_at(result.stages["Raw"], unit, code),
-            needed=None,
-            current_prepared=float(x[i, j]),
-            needed_prepared=None,
-            normalised_now=float(row[j]),
-            normalised_needed=None,
-            relative_effort=None,
-            feasible=False,
-            rank_after=None,
+    def reaches(v: float) -> bool:
+        return s.rank_with({j: v * direction})[1] >= s.eps
+
+    if holds_min:
+        move.notes.append(
+            "the unit alone holds the lowest value: raising it moves the lower goalpost "
+            "for every unit (solved by re-normalising)"
         )
-        single.append(move)
-        if not present:
-            move.notes.append("missing: a value would have to be supplied")
-        if w <= 0:
-            move.notes.append("weight 0: it does not move the index")
-            continue
-        n_need = max(base + (target_score - s_base) / w, lo)
-        holds_min = present and v_now == vmin and int((column == vmin).sum()) == 1
-        best = vmax * direction
-
-        def reaches(v: float, j=j, direction=direction) -> bool:
-            return rank_with({j: v * direction})[1] >= eps
-
-        if holds_min:
-            move.notes.append(
-                "the unit alone holds the lowest value: raising it moves the lower goalpost "
-                "for every unit (solved by re-normalising)"
-            )
+        v_need = _bisect(reaches, v_now, vmax)
+    elif n_need > s.hi + 1e-12 * abs(s.span):
+        v_need = None
+    else:
+        v_need = min(vmin + (n_need - s.lo) / s.span * (vmax - vmin), vmax)
+        if not reaches(v_need):  # float rounding at the margin: settle it exactly
             v_need = _bisect(reaches, v_now, vmax)
-        elif n_need > hi + 1e-12 * abs(span):
-            v_need = None
-        else:
-            v_need = min(vmin + (n_need - lo) / span * (vmax - vmin), vmax)
-            if not reaches(v_need):  # float rounding at the margin: settle it exactly
-                v_need = _bisect(reaches, v_now, vmax)
-        if v_need is None:
-            r_best, _ = rank_with({j: best})
-            move.notes.append(
-                f"not enough even at the best observed value ({best:g}, rank {r_best} "
-                "there); going beyond it moves the upper goalpost (not followed here)"
-            )
-            continue
-        x_need = v_need * direction
-        move.feasible = True
-        move.needed_prepared = float(x_need)
-        move.normalised_needed = float(_normalise_value(v_need, posts[j], options))
-        move.rank_after = rank_with({j: x_need})[0]
-        move.relative_effort = (
-            abs(v_need - v_now) / (vmax - vmin) * (costs or {}).get(code, 1.0) if present else None
+    if v_need is None:
+        best = vmax * direction
+        r_best, _ = s.rank_with({j: best})
+        move.notes.append(
+            f"not enough even at the best observed value ({best:g}, rank {r_best} "
+            "there); going beyond it moves the upper goalpost (not followed here)"
         )
-        move.needed = _to_raw(result, i, code, x_need, data, move.notes)
-    single.sort(key=lambda m: (not m.feasible, _effort_key(m), codes_all.index(m.code)))
+        return move
+    x_need = v_need * direction
+    move.feasible = True
+    move.needed_prepared = float(x_need)
+    move.normalised_needed = float(_normalise_value(v_need, s.posts[j], s.result.options))
+    move.rank_after = s.rank_with({j: x_need})[0]
+    if present:
+        move.relative_effort = abs(v_need - v_now) / (vmax - vmin) * s.costs.get(code, 1.0)
+    move.needed = _to_raw(s.result, s.i, code, x_need, s.data, move.notes)
+    return move
 
-    combination, need, changes = [], gap, {}
-    candidates = []
-    weights = _effective(row, codes_all, method)
+
+class _Candidate(NamedTuple):
+    """An indicator for the cheapest combination; sorted, the best buy comes first."""
+
+    key: float  # minus the index points per unit of effort
+    j: int
+    code: str
+    weight: float
+    cost: float
+    low: float  # the planning lower goalpost
+    n0: float  # the unit's normalised value against it
+
+
+def _candidates(s: _Scene, chosen: list[str]) -> list[_Candidate]:
+    """The indicators the unit can raise, best buy first (see what_if)."""
+    out = []
+    weights = _effective(s.row, s.codes, s.method)
     for code in chosen:
-        j = codes_all.index(code)
-        vmin, vmax = posts[j]
-        column = x[:, j] * framework.nodes[code].direction
+        j = s.codes.index(code)
+        vmin, vmax = s.posts[j]
+        column = s.x[:, j] * s.result.framework.nodes[code].direction
         w = weights[code]
-        if math.isnan(row[j]) or w <= 0 or row[j] >= hi:
+        if math.isnan(s.row[j]) or w <= 0 or s.row[j] >= s.hi:
             continue
         # planning goalposts: the unit's own value moves against (a, vmax) with a = vmin,
         # or the second lowest value when the unit alone holds the lowest (it must pass it
         # before it gains anything; the others then lose a little, which is not counted)
         a = vmin
-        if column[i] == vmin and int((column == vmin).sum()) == 1:
+        if column[s.i] == vmin and int((column == vmin).sum()) == 1:
             a = float(np.min(column[column > vmin]))
-        n0 = max(lo, _normalise_value(column[i], (a, vmax), options))
-        cost = (costs or {}).get(code, 1.0)
-        effort_all = (vmax - column[i]) / (vmax - vmin) * cost
-        ratio = w * (hi - n0) / effort_all
-        candidates.append((-ratio, j, code, w, cost, a, n0))
-    for _, j, code, w, cost, a, n0 in sorted(candidates):
+        n0 = max(s.lo, _normalise_value(column[s.i], (a, vmax), s.result.options))
+        cost = s.costs.get(code, 1.0)
+        effort_all = (vmax - column[s.i]) / (vmax - vmin) * cost
+        ratio = w * (s.hi - n0) / effort_all
+        out.append(_Candidate(-ratio, j, code, w, cost, a, n0))
+    return sorted(out)
+
+
+def _combination(s: _Scene, candidates: list[_Candidate]) -> tuple[list[Move], dict[int, float]]:
+    """The greedy cheapest combination: each candidate raised up to the best observed value
+    until the gap is covered (the last one partly); the moves and the prepared values."""
+    combination: list[Move] = []
+    need, changes = s.gap, {}
+    for _, j, code, w, cost, a, n0 in candidates:
         if need <= 0:
             break
-        node = framework.nodes[code]
-        vmin, vmax = posts[j]
-        step = min(hi - n0, need / w)
+        direction = s.result.framework.nodes[code].direction
+        vmin, vmax = s.posts[j]
+        step = min(s.hi - n0, need / w)
         n_new = n0 + step
         need -= w * step
-        v_new = vmax if n_new >= hi else a + (n_new - lo) / span * (vmax - a)
-        x_new = v_new * node.direction
+        v_new = vmax if n_new >= s.hi else a + (n_new - s.lo) / s.span * (vmax - a)
+        x_new = v_new * direction
         changes[j] = x_new
-        notes: list[str] = []
+        move = s.move(code, w)
         if a != vmin:
-            notes.append("the unit alone holds the lowest value: past the second lowest first")
-        combination.append(
-            Move(
-                code=code,
-                name=node.name,
-                weight=w,
-                current=_at(result.stages["Raw"], unit, code),
-                needed=_to_raw(result, i, code, x_new, data, notes),
-                current_prepared=float(x[i, j]),
-                needed_prepared=float(x_new),
-                normalised_now=float(row[j]),
-                normalised_needed=float(_normalise_value(v_new, posts[j], options)),
-                relative_effort=abs(v_new - x[i, j] * node.direction) / (vmax - vmin) * cost,
-                feasible=True,
-                rank_after=None,
-                notes=notes,
-            )
-        )
-    combination_rank = rank_with(changes)[0] if changes else None
-    feasible = combination_rank is not None and combination_rank <= target_rank
-    return WhatIf(
-        unit=unit,
-        rank=rank,
-        target_rank=int(target_rank),
-        score=score,
-        target_score=target_score,
-        gap=gap,
-        single=single,
-        combination=combination,
-        combination_feasible=feasible,
-        combination_rank=combination_rank,
-    )
+            move.notes.append("the unit alone holds the lowest value: past the second lowest first")
+        move.needed = _to_raw(s.result, s.i, code, x_new, s.data, move.notes)
+        move.needed_prepared = float(x_new)
+        move.normalised_needed = float(_normalise_value(v_new, s.posts[j], s.result.options))
+        move.relative_effort = abs(v_new - s.x[s.i, j] * direction) / (vmax - vmin) * cost
+        move.feasible = True
+        combination.append(move)
+    return combination, changes
 
 
-def _rivals(scores: np.ndarray, i: int) -> list[float]:
+def _rivals(scores: Floats, i: int) -> list[float]:
     """The other units' scores, highest first."""
     others = np.delete(scores, i)
     return [float(v) for v in np.sort(others[~np.isnan(others)])[::-1]]
@@ -748,12 +891,12 @@ def _effort_key(move: Move) -> float:
     return math.inf if move.relative_effort is None else move.relative_effort
 
 
-def _normalise_value(v: float, post: tuple, options) -> float:
+def _normalise_value(v: float, post: tuple[float, ...], options: Options) -> float:
     lo, hi = options.l_u
     return (v - post[0]) / (post[1] - post[0]) * (hi - lo) + lo
 
 
-def _bisect(ok, start: float, end: float) -> float | None:
+def _bisect(ok: Callable[[float], bool], start: float, end: float) -> float | None:
     """The smallest v in (start, end] with ok(v), ok being monotone (False then True); None
     when even ok(end) fails. Converges to the last representable step."""
     if not ok(end):
@@ -770,7 +913,9 @@ def _bisect(ok, start: float, end: float) -> float | None:
     return good
 
 
-def _to_raw(result: Result, i: int, code: str, x: float, data: Data | None, notes: list[str]):
+def _to_raw(
+    result: Result, i: int, code: str, x: float, data: Data | None, notes: list[str]
+) -> float | None:
     """A value as it entered normalisation → the raw value (undoing the treatment's log and
     the denominator); None when the denominator of the unit cannot be found."""
     stages = result.stages

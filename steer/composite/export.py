@@ -4,6 +4,7 @@ with ranks, and the treatment log."""
 import json
 from dataclasses import asdict, fields
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -24,8 +25,9 @@ def options_from_json(text: str) -> Options:
     return options_from_dict(raw)
 
 
-def options_from_dict(raw: dict) -> Options:
-    """Options from a dict as JSON holds it (lists for pairs); unknown names are refused."""
+def options_from_dict(raw: dict[str, Any]) -> Options:
+    """Options from a dict as JSON holds it (lists for pairs); unknown names are refused.
+    The values are as JSON decoded them (Any): Options takes them as they come."""
     known = {f.name for f in fields(Options)}
     unknown = sorted(set(raw) - known)
     if unknown:
@@ -104,17 +106,22 @@ META_HEADER = [
 ]
 
 
-def table_rows(data: Data, framework: Framework) -> tuple[list[str], list[list], list[list]]:
+Cell = str | float | None  # a cell of iData or iMeta (int: a level, a direction)
+
+
+def table_rows(
+    data: Data, framework: Framework
+) -> tuple[list[str], list[list[Cell]], list[list[Cell]]]:
     """iData and iMeta as COINr lays them out: (iData header, iData rows, iMeta rows)."""
     columns = framework.groups + framework.denominators + framework.indicators
     header = ["uCode", "uName", *(["Time"] if data.time is not None else []), *columns]
-    rows = []
+    rows: list[list[Cell]] = []
     for i, unit in enumerate(data.units):
-        row = [unit, data.names[i], *([data.time[i]] if data.time is not None else [])]
+        row: list[Cell] = [unit, data.names[i], *([data.time[i]] if data.time is not None else [])]
         for code in columns:
             row.append(data.groups[code][i] if code in data.groups else data.columns[code][i])
         rows.append(row)
-    meta = [
+    meta: list[list[Cell]] = [
         [
             n.code,
             n.name,

@@ -10,11 +10,13 @@ years first (`impute_panel`, COINr's `impute_panel` with `imp_type` "latest", "c
 """
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from steer.composite import CompositeError
+from steer.composite.arrays import Bools, Floats
 from steer.composite.stats import kurtosis, min_ranks, skewness
 from steer.composite.tables import Data, Framework
 
@@ -51,7 +53,9 @@ class Options:
     f_n: str = "n_minmax"
     l_u: tuple[float, float] = (0.0, 100.0)
     m_sd: tuple[float, float] = (0.0, 1.0)  # n_zscore's mean and standard deviation
-    goalposts: dict[str, tuple] = field(default_factory=dict)  # code: (lower, upper[, scale])
+    goalposts: dict[str, tuple[float, ...]] = field(
+        default_factory=dict
+    )  # code: (lower, upper[, scale])
     f_ag: str = "a_amean"
     p: float = 2.0  # a_genmean's power
     weights: dict[str, float] = field(default_factory=dict)  # overrides iMeta's
@@ -96,9 +100,9 @@ class Options:
 class Stage:
     units: list[str]
     codes: list[str]
-    values: np.ndarray  # units × codes
+    values: Floats  # units × codes
 
-    def column(self, code: str) -> np.ndarray:
+    def column(self, code: str) -> Floats:
         return self.values[:, self.codes.index(code)]
 
 
@@ -127,7 +131,7 @@ class Result:
     def aggregated(self) -> Stage:
         return self.stages["Aggregated"]
 
-    def scores(self, code: str | None = None) -> np.ndarray:
+    def scores(self, code: str | None = None) -> Floats:
         code = code or self.index
         return self.aggregated.column(code)
 
@@ -135,14 +139,14 @@ class Result:
     def index(self) -> str:
         return self.framework.level(self.framework.top_level)[0]
 
-    def ranks(self, code: str | None = None) -> np.ndarray:
+    def ranks(self, code: str | None = None) -> Floats:
         return min_ranks(self.scores(code))
 
 
 # -- steps ------------------------------------------------------------------------------------
 
 
-def denominate(x: np.ndarray, framework: Framework, data: Data) -> np.ndarray:
+def denominate(x: Floats, framework: Framework, data: Data) -> Floats:
     out = x.copy()
     for j, code in enumerate(framework.indicators):
         denominator = framework.nodes[code].denominator
@@ -151,10 +155,15 @@ def denominate(x: np.ndarray, framework: Framework, data: Data) -> np.ndarray:
     return out
 
 
-def impute(x: np.ndarray, how: str, groups: list[str] | None) -> np.ndarray:
-    centre = np.nanmedian if how.startswith("i_median") else np.nanmean
+def impute(x: Floats, how: str, groups: list[str] | None) -> Floats:
+    centre: Callable[[Floats], float] = np.nanmedian if how.startswith("i_median") else np.nanmean
     out = x.copy()
-    keys = groups if how.endswith("_grp") else ["all"] * x.shape[0]
+    if how.endswith("_grp"):
+        if groups is None:
+            raise CompositeError(f"{how} needs use_group, a group column.")
+        keys = groups
+    else:
+        keys = ["all"] * x.shape[0]
     keys_arr = np.array(keys, dtype=object)
     for key in dict.fromkeys(keys):
         rows = keys_arr == key
@@ -168,7 +177,7 @@ def impute(x: np.ndarray, how: str, groups: list[str] | None) -> np.ndarray:
     return out
 
 
-def _centres(block: np.ndarray, centre) -> np.ndarray:
+def _centres(block: Floats, centre: Callable[[Floats], float]) -> Floats:
     result = np.full(block.shape[1], np.nan)
     for j in range(block.shape[1]):
         column = block[:, j]
@@ -177,7 +186,7 @@ def _centres(block: np.ndarray, centre) -> np.ndarray:
     return result
 
 
-def screen(x: np.ndarray, options: Options) -> np.ndarray:
+def screen(x: Floats, options: Options) -> Bools:
     """Which units to keep (a boolean per unit)."""
     keep = np.ones(x.shape[0], dtype=bool)
     if options.dat_thresh is None or options.unit_screen == "none":
@@ -193,12 +202,14 @@ def screen(x: np.ndarray, options: Options) -> np.ndarray:
     return keep
 
 
-def _fails(x: np.ndarray, options: Options) -> tuple[bool, float, float]:
+def _fails(x: Floats, options: Options) -> tuple[bool, float, float]:
     s, k = skewness(x), kurtosis(x)
     return (abs(s) >= options.skew_thresh and k >= options.kurt_thresh), s, k
 
 
-def treat_column(x: np.ndarray, code: str, units: list[str], options: Options):
+def treat_column(
+    x: Floats, code: str, units: list[str], options: Options
+) -> tuple[Floats, Treatment]:
     """Winsorise up to winmax points, else log-transform the original values."""
     failing, s, k = _fails(x, options)
     if not failing:
@@ -236,13 +247,15 @@ def treat_column(x: np.ndarray, code: str, units: list[str], options: Options):
 RANKED = ("n_rank", "n_prank", "n_borda")
 
 
-def goalposts(x: np.ndarray, framework: Framework, codes: list[str], options: Options):
+def goalposts(
+    x: Floats, framework: Framework, codes: list[str], options: Options
+) -> list[tuple[float, ...]]:
     """Each column's normalisation parameters from the prepared values (after the direction):
     (min, max) for min-max and distance to max, (mean, sd) for z-scores, (lower, upper, scale)
     for goalposts, (min, target) for distance to target, (max,) for fraction of max. Kept apart
     from `normalise_with` so that a year's values can be normalised with another year's
     goalposts (explain.py)."""
-    out = []
+    out: list[tuple[float, ...]] = []
     f = options.f_n
     for j, code in enumerate(codes):
         node = framework.nodes[code]
@@ -285,7 +298,13 @@ def goalposts(x: np.ndarray, framework: Framework, codes: list[str], options: Op
     return out
 
 
-def normalise_with(x, framework: Framework, codes: list[str], posts, options: Options):
+def normalise_with(
+    x: Floats,
+    framework: Framework,
+    codes: list[str],
+    posts: Sequence[tuple[float, ...]],
+    options: Options,
+) -> Floats:
     """Prepared values (units × codes) normalised with the given goalposts."""
     x = np.atleast_2d(np.asarray(x, dtype=np.float64))
     out = np.empty_like(x)
@@ -309,7 +328,7 @@ def normalise_with(x, framework: Framework, codes: list[str], posts, options: Op
     return out
 
 
-def normalise(x: np.ndarray, framework: Framework, codes: list[str], options: Options):
+def normalise(x: Floats, framework: Framework, codes: list[str], options: Options) -> Floats:
     if options.f_n not in RANKED:
         return normalise_with(x, framework, codes, goalposts(x, framework, codes, options), options)
     out = np.empty_like(x)
@@ -328,7 +347,7 @@ def normalise(x: np.ndarray, framework: Framework, codes: list[str], options: Op
     return out
 
 
-def _ascending_min_ranks(v: np.ndarray) -> np.ndarray:
+def _ascending_min_ranks(v: Floats) -> Floats:
     present = ~np.isnan(v)
     out = np.full(v.shape, np.nan)
     values = v[present]
@@ -337,7 +356,7 @@ def _ascending_min_ranks(v: np.ndarray) -> np.ndarray:
 
 
 def rescaled_weights(framework: Framework, overrides: dict[str, float]) -> dict[str, float]:
-    weights = {}
+    weights: dict[str, float] = {}
     for level in range(2, framework.top_level + 1):
         for parent in framework.level(level):
             kids = framework.children(parent)
@@ -350,13 +369,13 @@ def rescaled_weights(framework: Framework, overrides: dict[str, float]) -> dict[
 
 
 def aggregate_level(
-    values: np.ndarray,
-    weights: np.ndarray,
+    values: Floats,
+    weights: Floats,
     how: str,
     p: float,
-    names,
+    names: tuple[Sequence[str], Sequence[str]],
     copeland_missing: str = "tie",
-):
+) -> Floats:
     """Rows: units; columns: the children. NaN children are left out and the weights
     re-scaled over the present ones (COINr's a_amean; also for the other means here).
     a_copeland compares the units with each other instead (`copeland`)."""
@@ -366,6 +385,7 @@ def aggregate_level(
     w = np.where(present, weights, 0.0)
     total = w.sum(axis=1)
     v = np.where(present, values, 0.0)
+    out: Floats
     with np.errstate(divide="ignore", invalid="ignore"):
         if how == "a_amean":
             out = (w * v).sum(axis=1) / total
@@ -395,7 +415,7 @@ def aggregate_level(
     return out
 
 
-def copeland(values: np.ndarray, weights: np.ndarray, missing: str = "tie") -> np.ndarray:
+def copeland(values: Floats, weights: Floats, missing: str = "tie") -> Floats:
     """Copeland scores (COINr's `a_copeland` over `outrankMatrix`, R/aggregate.R): every unit
     against every other on the children; a unit wins a pair when the weights of the children
     where it is strictly higher outweigh those where it is lower; score = wins − losses.
@@ -434,27 +454,27 @@ def copeland(values: np.ndarray, weights: np.ndarray, missing: str = "tie") -> n
         better += np.where(a > b, w[c], 0.0)
         equal += np.where(a == b, w[c], 0.0)
         gone += np.where(np.isnan(a) | np.isnan(b), w[c], 0.0)
-    s = better.astype(np.float64).astype(np.longdouble)
-    s += (equal.astype(np.float64) / 2).astype(np.longdouble)
+    wins = better.astype(np.float64).astype(np.longdouble)  # s, summed in long double
+    wins += (equal.astype(np.float64) / 2).astype(np.longdouble)
     if missing == "tie":
-        s += (gone.astype(np.float64) / 2).astype(np.longdouble)
-    s = s.astype(np.float64)
+        wins += (gone.astype(np.float64) / 2).astype(np.longdouble)
+    s = wins.astype(np.float64)
     upper = np.triu_indices(n, 1)
     lower = (upper[1], upper[0])
     vote = np.zeros(shape)
     vote[upper] = _side(s[upper])
     vote[lower] = -vote[upper] if missing == "tie" else _side(1.0 - s[upper])
-    scores = vote.sum(axis=1)
+    scores: Floats = vote.sum(axis=1)
     if missing == "tie":
         scores[np.isnan(x).all(axis=1)] = np.nan
     return scores
 
 
-def _side(share: np.ndarray) -> np.ndarray:
+def _side(share: Floats) -> Floats:
     return np.where(share > 0.5, 1.0, np.where(share < 0.5, -1.0, 0.0))
 
 
-def _long_sum(v: np.ndarray) -> float:
+def _long_sum(v: Floats) -> float:
     """R's sum(): sequential, in long double, rounded once."""
     acc = np.longdouble(0)
     for value in v:
@@ -463,12 +483,12 @@ def _long_sum(v: np.ndarray) -> float:
 
 
 def aggregate_tree(
-    normalised: np.ndarray,
+    normalised: Floats,
     units: list[str],
     framework: Framework,
     weights: dict[str, float],
     options: Options,
-) -> dict[str, np.ndarray]:
+) -> dict[str, Floats]:
     """Every node's column from the normalised indicators (units × framework.indicators),
     level by level, as `run` aggregates."""
     columns = dict(zip(framework.indicators, normalised.T, strict=True))
@@ -486,7 +506,7 @@ def aggregate_tree(
 # -- panels -----------------------------------------------------------------------------------
 
 
-def _check_max_time(max_time) -> None:
+def _check_max_time(max_time: object) -> None:
     if max_time is not None and (
         isinstance(max_time, bool) or not isinstance(max_time, int) or max_time < 1
     ):
@@ -575,7 +595,7 @@ def _interpolate(seen: list[tuple[int, float]], year: int, method: str) -> float
     return y0 + (y1 - y0) * ((year - t0) / (t1 - t0))
 
 
-def _years_text(panel: dict) -> str:
+def _years_text(panel: dict[int, Data]) -> str:
     return ", ".join(str(t) for t in sorted(panel)) or "none"
 
 
@@ -622,7 +642,9 @@ def run(data: Data, framework: Framework, options: Options | None = None) -> Res
     return _run(data, framework, options, None)
 
 
-def _run(data: Data, framework: Framework, options: Options, panel_imputed) -> Result:
+def _run(
+    data: Data, framework: Framework, options: Options, panel_imputed: Floats | None
+) -> Result:
     codes = framework.indicators
     units = list(data.units)
     stages = {"Raw": Stage(units, codes, data.matrix(codes))}
@@ -630,7 +652,7 @@ def _run(data: Data, framework: Framework, options: Options, panel_imputed) -> R
     if options.denominate:
         x = denominate(x, framework, data)
         stages["Denominated"] = Stage(units, codes, x)
-    if options.f_i in PANEL_IMPUTE:
+    if panel_imputed is not None:  # f_i is a panel method (run_panel)
         x = panel_imputed
         stages["Imputed"] = Stage(units, codes, x)
     elif options.f_i:

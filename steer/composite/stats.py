@@ -2,8 +2,10 @@
 
 import numpy as np
 
+from steer.composite.arrays import Floats
 
-def skewness(x: np.ndarray) -> float:
+
+def skewness(x: Floats) -> float:
     """Bias-corrected sample skewness (pandas' .skew(), SAS/SPSS G1)."""
     x = x[~np.isnan(x)]
     n = x.size
@@ -16,7 +18,7 @@ def skewness(x: np.ndarray) -> float:
     return float(np.sqrt(n * (n - 1)) / (n - 2) * m3 / m2**1.5)
 
 
-def kurtosis(x: np.ndarray) -> float:
+def kurtosis(x: Floats) -> float:
     """Bias-corrected sample excess kurtosis (pandas' .kurt(), G2)."""
     x = x[~np.isnan(x)]
     n = x.size
@@ -30,7 +32,7 @@ def kurtosis(x: np.ndarray) -> float:
     return float(((n + 1) * g2 + 6) * (n - 1) / ((n - 2) * (n - 3)))
 
 
-def min_ranks(scores: np.ndarray) -> np.ndarray:
+def min_ranks(scores: Floats) -> Floats:
     """Rank 1 for the highest score, ties sharing the lowest rank (R's ties = "min"); NaN
     scores get no rank (NaN). Works on the last axis."""
     scores = np.asarray(scores, dtype=np.float64)

@@ -6,12 +6,14 @@ A panel is iData with one row per unit and year (`Time`): `read_panel` splits it
 import csv
 import io
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from steer.composite import CompositeError
+from steer.composite.arrays import Floats
 
 TYPES = ("Indicator", "Aggregate", "Group", "Denominator", "Other")
 UNIT_COLUMNS = ("uCode", "uName", "Time")
@@ -61,6 +63,13 @@ class Framework:
     def children(self, code: str) -> list[str]:
         return [c for c, n in self.nodes.items() if n.parent == code and n.type in TREE]
 
+    def parent(self, code: str) -> str:
+        """The parent of a node below the index."""
+        parent = self.nodes[code].parent
+        if parent is None:
+            raise CompositeError(f"{code} has no parent: it is the index.")
+        return parent
+
 
 TREE = ("Indicator", "Aggregate")
 
@@ -71,11 +80,11 @@ class Data:
 
     units: list[str]
     names: list[str]
-    columns: dict[str, np.ndarray]  # numeric columns (indicators, denominators), float64
+    columns: dict[str, Floats]  # numeric columns (indicators, denominators), float64
     groups: dict[str, list[str]] = field(default_factory=dict)
-    time: list | None = None
+    time: list[str] | None = None
 
-    def matrix(self, codes: list[str]) -> np.ndarray:
+    def matrix(self, codes: list[str]) -> Floats:
         """Units × codes, float64, NaN where missing."""
         return (
             np.column_stack([self.columns[c] for c in codes])
@@ -87,7 +96,7 @@ class Data:
 # -- reading ---------------------------------------------------------------------------------
 
 
-def read_rows(source, sheet: str | None = None) -> list[dict[str, str]]:
+def read_rows(source: Path | str, sheet: str | None = None) -> list[dict[str, str]]:
     """Rows of a CSV or .xlsx file (a path, or bytes with a name) as dicts of text."""
     path = Path(source)
     if path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods"):
@@ -112,7 +121,7 @@ def _excel_rows(path: Path, sheet: str | None) -> list[dict[str, str]]:
     ]
 
 
-def _text(value) -> str:
+def _text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
@@ -183,7 +192,7 @@ def _check_tree(framework: Framework) -> None:
     tree = {c: n for c, n in nodes.items() if n.type in TREE}
     if not framework.indicators:
         raise CompositeError("iMeta has no indicator (Type = Indicator).")
-    top = max(n.level for n in tree.values())
+    top = max(n.level for n in tree.values() if n.level is not None)
     for code, node in tree.items():
         if node.parent is None:
             if node.level != top:
@@ -198,7 +207,7 @@ def _check_tree(framework: Framework) -> None:
             raise CompositeError(
                 f"iMeta: the Parent of {code}, {node.parent}, is not an aggregate."
             )
-        if parent.level != node.level + 1:
+        if node.level is None or parent.level != node.level + 1:
             raise CompositeError(
                 f"iMeta: {code} (Level {node.level}) has a parent {node.parent} at Level "
                 f"{parent.level}; a parent is one level up."
@@ -323,12 +332,12 @@ def _year(text: str, where: str) -> int:
     return int(value)
 
 
-def load(idata, imeta) -> tuple[Data, Framework]:
+def load(idata: Path | str, imeta: Path | str) -> tuple[Data, Framework]:
     framework = read_meta(read_rows(imeta, "iMeta"))
     return read_data(read_rows(idata, "iData"), framework), framework
 
 
-def write_csv(path, header: list[str], rows) -> None:
+def write_csv(path: Path | str, header: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
     """A table as CSV with numbers at full precision (17 significant digits, as COINr's export)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -338,7 +347,7 @@ def write_csv(path, header: list[str], rows) -> None:
     Path(path).write_text(buffer.getvalue(), encoding="utf-8")
 
 
-def _cell(value) -> str:
+def _cell(value: object) -> str:
     if isinstance(value, float | np.floating):
         return "" if math.isnan(value) else format(float(value), ".17g")
     return "" if value is None else str(value)

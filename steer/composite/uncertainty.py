@@ -54,10 +54,13 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple, NotRequired, TypedDict
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from steer.composite import CompositeError
+from steer.composite.arrays import Bools, Floats, Indices, Ranks
 from steer.composite.pipeline import NORMALISE, Options, Result, normalise, run, treat_column
 from steer.composite.tables import Data, Framework
 
@@ -65,6 +68,18 @@ AGGREGATIONS = ("a_amean", "a_gmean", "a_hmean")
 NO_TREATMENT = "none"
 NORMALISATION_FIELDS = ("f_n", "l_u", "m_sd", "goalposts")
 CHUNK = 64  # runs per chunk: a chunk of scores (64 × 3,321 float64) stays in the core's L2
+
+
+class OptionChanges(TypedDict, total=False):
+    """The Options fields an alternative sets (dataclasses.replace of the base Options)."""
+
+    treat: bool
+    winmax: int
+    f_n: str
+    l_u: tuple[float, float]
+    m_sd: tuple[float, float]
+    goalposts: dict[str, tuple[float, ...]]
+    f_ag: str
 
 
 @dataclass(frozen=True)
@@ -85,9 +100,9 @@ class Assumptions:
 
     weight_noise: float = 0.25
     noise_levels: tuple[int, ...] | None = None
-    winmax: tuple = (None,)
-    normalisations: tuple = (None,)
-    aggregations: tuple = (None,)
+    winmax: tuple[int | str | None, ...] = (None,)
+    normalisations: tuple[str | OptionChanges | None, ...] = (None,)
+    aggregations: tuple[str | None, ...] = (None,)
 
 
 @dataclass
@@ -96,10 +111,10 @@ class Parameters:
     `labels[name]` (name: treatment, normalisation, aggregation) and `weights[r]` its weights,
     re-scaled within each parent, in the order of `weight_codes`."""
 
-    choices: dict[str, np.ndarray]
+    choices: dict[str, Indices]
     labels: dict[str, tuple[str, ...]]
-    changes: dict[str, tuple[dict, ...]]  # the Options fields each alternative sets
-    weights: np.ndarray
+    changes: dict[str, tuple[OptionChanges, ...]]  # the Options fields each alternative sets
+    weights: Floats
     weight_codes: list[str]
 
     def label(self, name: str, run: int) -> str:
@@ -107,7 +122,7 @@ class Parameters:
 
     def options(self, base: Options, run: int) -> Options:
         """The pipeline Options that reproduce run `run` (with pipeline.run, one run at a time)."""
-        changes: dict = {}
+        changes: OptionChanges = {}
         for name in ("treatment", "normalisation", "aggregation"):
             changes |= self.changes[name][int(self.choices[name][run])]
         weights = dict(zip(self.weight_codes, self.weights[run].tolist(), strict=True))
@@ -121,24 +136,24 @@ class Uncertainty:
 
     units: list[str]
     index: str
-    nominal_score: np.ndarray
-    nominal_rank: np.ndarray
-    mean_rank: np.ndarray
-    median_rank: np.ndarray
-    q05_rank: np.ndarray
-    q95_rank: np.ndarray
+    nominal_score: Floats
+    nominal_rank: Floats
+    mean_rank: Floats
+    median_rank: Floats
+    q05_rank: Floats
+    q95_rank: Floats
     runs: int  # the runs the statistics are taken over
     parameters: Parameters
     options: Options
-    scores: np.ndarray | None = None  # runs × units, when asked for (keep=True)
-    ranks: np.ndarray | None = None  # runs × units, float (NaN: no score)
+    scores: Floats | None = None  # runs × units, when asked for (keep=True)
+    ranks: Floats | None = None  # runs × units, float (NaN: no score)
 
     def interval(self, unit: str) -> tuple[float, float]:
         """The unit's 5th-95th percentile rank interval."""
         i = self.units.index(unit)
         return float(self.q05_rank[i]), float(self.q95_rank[i])
 
-    def rows(self) -> list[dict]:
+    def rows(self) -> list[dict[str, str | float | None]]:
         """One dict per unit, COINr's RankStats columns."""
         return [
             {
@@ -160,41 +175,51 @@ class Sensitivity:
     statistics over the first 2N runs (A and B), as COINr's RankStats in an SA."""
 
     names: list[str]
-    si: np.ndarray
-    sti: np.ndarray
+    si: Floats
+    sti: Floats
     variance: float
-    y: np.ndarray
+    y: Floats
     n: int
     uncertainty: Uncertainty
-    si_q05: np.ndarray | None = None
-    si_q95: np.ndarray | None = None
-    sti_q05: np.ndarray | None = None
-    sti_q95: np.ndarray | None = None
+    si_q05: Floats | None = None
+    si_q95: Floats | None = None
+    sti_q05: Floats | None = None
+    sti_q95: Floats | None = None
 
-    def rows(self) -> list[dict]:
+    def rows(self) -> list[dict[str, str | float]]:
         out = []
+        si_q05, si_q95, sti_q05, sti_q95 = self.si_q05, self.si_q95, self.sti_q05, self.sti_q95
         for i, name in enumerate(self.names):
-            row = {"Variable": name, "Si": float(self.si[i]), "STi": float(self.sti[i])}
-            if self.si_q05 is not None:
+            row: dict[str, str | float] = {
+                "Variable": name,
+                "Si": float(self.si[i]),
+                "STi": float(self.sti[i]),
+            }
+            if (
+                si_q05 is not None
+                and si_q95 is not None
+                and sti_q05 is not None
+                and sti_q95 is not None
+            ):
                 row |= {
-                    "Si_q5": float(self.si_q05[i]),
-                    "Si_q95": float(self.si_q95[i]),
-                    "STi_q5": float(self.sti_q05[i]),
-                    "STi_q95": float(self.sti_q95[i]),
+                    "Si_q5": float(si_q05[i]),
+                    "Si_q95": float(si_q95[i]),
+                    "STi_q5": float(sti_q05[i]),
+                    "STi_q95": float(sti_q95[i]),
                 }
             out.append(row)
         return out
 
 
-def _number(value) -> float | None:
-    value = float(value)
-    return None if math.isnan(value) else value
+def _number(value: float | np.floating) -> float | None:
+    number = float(value)
+    return None if math.isnan(number) else number
 
 
 # -- ranking ----------------------------------------------------------------------------------
 
 
-def _rank_rows_keys(scores: np.ndarray, out: np.ndarray) -> None:
+def _rank_rows_keys(scores: Floats, out: Ranks) -> None:
     """Min ranks (1 = highest, ties share the lowest rank) of each row of `scores` (finite
     float64, runs × units) into `out` (the same shape, unsigned integers).
 
@@ -207,6 +232,7 @@ def _rank_rows_keys(scores: np.ndarray, out: np.ndarray) -> None:
     if n == 0 or c == 0:
         return
     bits = max(1, (n - 1).bit_length())
+    key_type: type[np.uint32] | type[np.uint64]
     if bits <= 12:  # up to 4,096 units: 32-bit keys, q in 20 or more bits
         key_type, q_bits = np.uint32, 32 - bits
     else:
@@ -239,7 +265,7 @@ def _rank_rows_keys(scores: np.ndarray, out: np.ndarray) -> None:
         _rank_buckets(scores, out, where, same, hits)
 
 
-def _rank_buckets(scores, out, where, same, hits) -> None:
+def _rank_buckets(scores: Floats, out: Ranks, where: Indices, same: Bools, hits: Indices) -> None:
     """Exact min ranks of the units in buckets of equal q (positions p, p + 1… of a sorted row
     whose q are equal). A unit's rank is n + 1 - (units in lower buckets) - (units of its bucket
     with a score <= its own)."""
@@ -265,7 +291,7 @@ def _rank_buckets(scores, out, where, same, hits) -> None:
     out[row[order], unit[order]] = n + 1 - below - at_most
 
 
-def _rank_rows_argsort(scores: np.ndarray, out: np.ndarray) -> None:
+def _rank_rows_argsort(scores: Floats, out: Ranks) -> None:
     """The plain NumPy way (argsort per run), kept as a reference and for the benchmark."""
     c, n = scores.shape
     if n == 0 or c == 0:
@@ -278,29 +304,32 @@ def _rank_rows_argsort(scores: np.ndarray, out: np.ndarray) -> None:
     np.put_along_axis(out, order, (start + 1).astype(out.dtype), axis=1)
 
 
-RANKERS: dict[str, Callable] = {"keys": _rank_rows_keys, "argsort": _rank_rows_argsort}
+RANKERS: dict[str, Callable[[Floats, Ranks], None]] = {
+    "keys": _rank_rows_keys,
+    "argsort": _rank_rows_argsort,
+}
 
 
-def _rank_type(n: int):
+def _rank_type(n: int) -> type[np.uint16] | type[np.uint32]:
     return np.uint16 if n < 2**16 else np.uint32
 
 
-def min_ranks_rows(scores) -> np.ndarray:
+def min_ranks_rows(scores: ArrayLike) -> NDArray[np.int64]:
     """Ranks of each row (the last axis) of finite scores: 1 for the highest, ties sharing the
     lowest rank, as stats.min_ranks, by the fast method of the Monte Carlo."""
-    scores = np.asarray(scores, dtype=np.float64)
-    if not np.isfinite(scores).all():
+    values = np.asarray(scores, dtype=np.float64)
+    if not np.isfinite(values).all():
         raise CompositeError("min_ranks_rows: the scores must be finite (no NaN or infinity).")
-    flat = np.ascontiguousarray(scores.reshape(-1, scores.shape[-1]))
+    flat = np.ascontiguousarray(values.reshape(-1, values.shape[-1]))
     out = np.empty(flat.shape, dtype=_rank_type(flat.shape[1]))
     _rank_rows_keys(flat, out)
-    return out.astype(np.int64).reshape(scores.shape)
+    return out.astype(np.int64).reshape(values.shape)
 
 
 # -- statistics -------------------------------------------------------------------------------
 
 
-def quantile7(sorted_values: np.ndarray, p: float) -> np.ndarray:
+def quantile7(sorted_values: NDArray[np.number], p: float) -> Floats:
     """R's quantile(type = 7) of each row of a row-sorted array, with R's arithmetic."""
     n = sorted_values.shape[-1]
     index = 1 + (n - 1) * p
@@ -309,10 +338,11 @@ def quantile7(sorted_values: np.ndarray, p: float) -> np.ndarray:
     h = index - lo
     x_lo = sorted_values[..., lo - 1].astype(np.float64)
     x_hi = sorted_values[..., hi - 1].astype(np.float64)
-    return np.where(x_hi != x_lo, (1 - h) * x_lo + h * x_hi, x_lo)
+    quantiles: Floats = np.where(x_hi != x_lo, (1 - h) * x_lo + h * x_hi, x_lo)
+    return quantiles
 
 
-def _median(sorted_values: np.ndarray) -> np.ndarray:
+def _median(sorted_values: NDArray[np.number]) -> Floats:
     n = sorted_values.shape[-1]
     half = n // 2
     if n % 2:
@@ -323,7 +353,7 @@ def _median(sorted_values: np.ndarray) -> np.ndarray:
     ) / 2
 
 
-def _rank_stats(ranks: np.ndarray, threads: int) -> tuple[np.ndarray, ...]:
+def _rank_stats(ranks: Ranks, threads: int) -> tuple[Floats, Floats, Floats, Floats]:
     """Mean, median, q05 and q95 of each row of an integer units × runs array, which is sorted
     in place (a radix sort for 16-bit integers), in blocks of units over the threads."""
     n, runs = ranks.shape
@@ -348,7 +378,9 @@ def _rank_stats(ranks: np.ndarray, threads: int) -> tuple[np.ndarray, ...]:
     return mean, median, q05, q95
 
 
-def rank_change_is_significant(rank_last, rank_now, interval_last, interval_now):
+def rank_change_is_significant(
+    rank_last: ArrayLike, rank_now: ArrayLike, interval_last: ArrayLike, interval_now: ArrayLike
+) -> bool | Bools:
     """Whether a year-over-year rank change exceeds the method's noise.
 
     The change counts when the rank moved and the two years' rank intervals (each year's 5th-95th
@@ -366,7 +398,7 @@ def rank_change_is_significant(rank_last, rank_now, interval_last, interval_now)
     apart = (np.maximum(now[..., 0], now[..., 1]) < np.minimum(last[..., 0], last[..., 1])) | (
         np.maximum(last[..., 0], last[..., 1]) < np.minimum(now[..., 0], now[..., 1])
     )
-    result = moved & apart
+    result: Bools = moved & apart
     return bool(result) if np.ndim(result) == 0 else result
 
 
@@ -379,13 +411,13 @@ class _Variant:
     space (x, log x or -1/x, all increasing in x), split into complete and incomplete units."""
 
     aggregation: str
-    fast_pos: np.ndarray  # positions among the ranked units with every indicator present
-    fast_t: np.ndarray  # indicators × fast units (transposed, C order, for the matrix product)
-    slow_pos: np.ndarray  # ranked units with a missing indicator: level by level
-    slow_values: np.ndarray  # slow units × indicators, NaN where missing
+    fast_pos: Indices  # positions among the ranked units with every indicator present
+    fast_t: Floats  # indicators × fast units (transposed, C order, for the matrix product)
+    slow_pos: Indices  # ranked units with a missing indicator: level by level
+    slow_values: Floats  # slow units × indicators, NaN where missing
     # fast units whose indicators equal an earlier unit's (copy, original), so that identical
     # units score identically whichever slice of the product they fall in
-    twins: tuple[np.ndarray, np.ndarray] = (np.empty(0, np.intp), np.empty(0, np.intp))
+    twins: tuple[Indices, Indices] = (np.empty(0, np.intp), np.empty(0, np.intp))
 
 
 @dataclass
@@ -394,32 +426,33 @@ class _Model:
     options: Options
     nominal: Result
     units: list[str]
-    ranked: np.ndarray  # bool per unit: has an index score
-    nominal_rank: np.ndarray  # int ranks of the ranked units
+    ranked: Bools  # per unit: has an index score
+    nominal_rank: NDArray[np.int64]  # ranks of the ranked units
     node_codes: list[str]  # weighted nodes (every tree node below the index)
-    base_weights: np.ndarray
-    noisy: np.ndarray  # bool per node
-    parent_index: np.ndarray  # per node, its parent among `parents`
+    base_weights: Floats
+    noisy: Bools  # per node
+    parent_index: Indices  # per node, its parent among `parents`
     parents: list[str]
-    paths: np.ndarray  # indicators × depth: node positions from the indicator up
-    treatments: list[dict]
-    normalisations: list[dict]
+    paths: Indices  # indicators × depth: node positions from the indicator up
+    treatments: list[OptionChanges]
+    normalisations: list[OptionChanges]
     aggregations: list[str]
     labels: dict[str, tuple[str, ...]]
-    pre_treatment: np.ndarray = field(repr=False, default=None)
-    treated: dict = field(default_factory=dict, repr=False)
-    variants: dict = field(default_factory=dict, repr=False)
+    pre_treatment: Floats = field(repr=False)  # the values the treatment starts from
+    treated: dict[int, Floats] = field(default_factory=dict, repr=False)
+    variants: dict[tuple[int, int, int], _Variant] = field(default_factory=dict, repr=False)
 
     # weights ---------------------------------------------------------------------------------
 
-    def rescale(self, raw: np.ndarray) -> np.ndarray:
+    def rescale(self, raw: Floats) -> Floats:
         """Runs × nodes raw weights → re-scaled within each parent."""
         sums = np.zeros((raw.shape[0], len(self.parents)))
         for j, parent in enumerate(self.parent_index):
             sums[:, parent] += raw[:, j]
-        return raw / sums[:, self.parent_index]
+        rescaled: Floats = raw / sums[:, self.parent_index]
+        return rescaled
 
-    def noisy_weights(self, uniforms: np.ndarray, noise: float) -> np.ndarray:
+    def noisy_weights(self, uniforms: Floats, noise: float) -> Floats:
         """w · (1 + U(-f, f)) = lo + u (hi - lo) for the noisy nodes, then re-scaled."""
         raw = np.broadcast_to(self.base_weights, uniforms.shape).copy()
         lo = self.base_weights * (1 - noise)
@@ -428,7 +461,7 @@ class _Model:
         raw[:, self.noisy] = noisy[:, self.noisy]
         return self.rescale(raw)
 
-    def effective(self, weights: np.ndarray) -> np.ndarray:
+    def effective(self, weights: Floats) -> Floats:
         """Runs × indicators: the product of the re-scaled weights from indicator to index."""
         out = weights[:, self.paths[:, 0]].copy()
         for level in range(1, self.paths.shape[1]):
@@ -443,13 +476,13 @@ class _Model:
             self.variants[key] = self._variant(t, m, a)
         return self.variants[key]
 
-    def _normalised(self, t: int, m: int) -> np.ndarray:
+    def _normalised(self, t: int, m: int) -> Floats:
         treat, norm = self.treatments[t], self.normalisations[m]
         if not treat and not norm:
             return self.nominal.stages["Normalised"].values
         if t not in self.treated:
             self.treated[t] = self._treat(treat)
-        options = replace(self.options, **treat, **norm)
+        options = replace(self.options, **(treat | norm))  # fields apart: no key in both
         codes = self.framework.indicators
         try:
             return normalise(self.treated[t], self.framework, codes, options)
@@ -458,7 +491,7 @@ class _Model:
                 f"Normalisation {self.labels['normalisation'][m]}: {error}"
             ) from None
 
-    def _treat(self, changes: dict) -> np.ndarray:
+    def _treat(self, changes: OptionChanges) -> Floats:
         options = replace(self.options, **changes)
         if not options.treat:
             return self.pre_treatment
@@ -502,7 +535,7 @@ class _Model:
             twins=(copies, original[copies]),
         )
 
-    def levels(self, values: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    def levels(self, values: Floats, weights: Floats) -> Floats:
         """Runs × units index (in the aggregation's space) level by level: each parent the mean
         of its present children, weights re-scaled over them (pipeline.aggregate_level)."""
         framework = self.framework
@@ -521,13 +554,46 @@ class _Model:
                         total += w * np.where(present, v, 0.0)
                         weight += w * present
                     current[parent] = np.where(weight > 0, total / weight, np.nan)
-        return np.broadcast_to(
+        index: Floats = np.broadcast_to(
             current[framework.level(framework.top_level)[0]], (runs, len(values))
         )
+        return index
 
 
-def _alternatives(assumptions: Assumptions, options: Options, framework: Framework):
+class _Alternatives(NamedTuple):
+    """Each assumption's alternatives as the Options fields they set, with their labels."""
+
+    treatments: list[OptionChanges]
+    normalisations: list[OptionChanges]
+    aggregations: list[str]
+    labels: dict[str, tuple[str, ...]]
+    changes: dict[str, tuple[OptionChanges, ...]]
+
+
+def _alternatives(
+    assumptions: Assumptions, options: Options, framework: Framework
+) -> _Alternatives:
     """Check the assumptions; each alternative as the Options fields it sets, and labels."""
+    _check_assumptions(assumptions, framework)
+    treatments, treatment_labels = _treatment_alternatives(assumptions.winmax, options)
+    normalisations, normalisation_labels = _normalisation_alternatives(
+        assumptions.normalisations, options
+    )
+    aggregations, aggregation_changes = _aggregation_alternatives(assumptions.aggregations, options)
+    labels = {
+        "treatment": tuple(treatment_labels),
+        "normalisation": tuple(normalisation_labels),
+        "aggregation": tuple(aggregations),
+    }
+    changes = {
+        "treatment": tuple(treatments),
+        "normalisation": tuple(normalisations),
+        "aggregation": tuple(aggregation_changes),
+    }
+    return _Alternatives(treatments, normalisations, aggregations, labels, changes)
+
+
+def _check_assumptions(assumptions: Assumptions, framework: Framework) -> None:
     noise = assumptions.weight_noise
     if not isinstance(noise, int | float) or not 0 <= noise < 1:
         raise CompositeError(
@@ -545,8 +611,13 @@ def _alternatives(assumptions: Assumptions, options: Options, framework: Framewo
         if not isinstance(value, tuple | list) or not value:
             raise CompositeError(f"{name}: give a tuple of one or more alternatives.")
 
-    treatments, treatment_labels = [], []
-    for alt in assumptions.winmax:
+
+def _treatment_alternatives(
+    alternatives: tuple[int | str | None, ...], options: Options
+) -> tuple[list[OptionChanges], list[str]]:
+    treatments, labels = [], []
+    for alt in alternatives:
+        changes: OptionChanges
         if alt is None:
             changes = {}
         elif alt == NO_TREATMENT or alt is False:
@@ -560,10 +631,16 @@ def _alternatives(assumptions: Assumptions, options: Options, framework: Framewo
             )
         resolved = replace(options, **changes)
         treatments.append(changes)
-        treatment_labels.append(f"winmax {resolved.winmax}" if resolved.treat else "no treatment")
+        labels.append(f"winmax {resolved.winmax}" if resolved.treat else "no treatment")
+    return treatments, labels
 
-    normalisations, normalisation_labels = [], []
-    for alt in assumptions.normalisations:
+
+def _normalisation_alternatives(
+    alternatives: tuple[str | OptionChanges | None, ...], options: Options
+) -> tuple[list[OptionChanges], list[str]]:
+    normalisations, labels = [], []
+    for alt in alternatives:
+        changes: OptionChanges
         if alt is None:
             changes = {}
         elif isinstance(alt, str):
@@ -575,7 +652,7 @@ def _alternatives(assumptions: Assumptions, options: Options, framework: Framewo
                     f"normalisation alternative {alt!r}: unknown field(s) {', '.join(unknown)}; "
                     f"use {', '.join(NORMALISATION_FIELDS)}."
                 )
-            changes = dict(alt)
+            changes = alt.copy()
         else:
             raise CompositeError(
                 f"normalisation alternative {alt!r}: use None, a method name or a dict of fields."
@@ -586,10 +663,16 @@ def _alternatives(assumptions: Assumptions, options: Options, framework: Framewo
                 f"normalisation '{resolved.f_n}' is not one of {', '.join(NORMALISE)}."
             )
         normalisations.append(changes)
-        normalisation_labels.append(_normalisation_label(resolved))
+        labels.append(_normalisation_label(resolved))
+    return normalisations, labels
 
-    aggregations, aggregation_changes = [], []
-    for alt in assumptions.aggregations:
+
+def _aggregation_alternatives(
+    alternatives: tuple[str | None, ...], options: Options
+) -> tuple[list[str], list[OptionChanges]]:
+    aggregations: list[str] = []
+    changes: list[OptionChanges] = []
+    for alt in alternatives:
         how = options.f_ag if alt is None else alt
         if how not in AGGREGATIONS:
             raise CompositeError(
@@ -597,18 +680,8 @@ def _alternatives(assumptions: Assumptions, options: Options, framework: Framewo
                 "computes these three at every level)."
             )
         aggregations.append(how)
-        aggregation_changes.append({} if alt is None else {"f_ag": alt})
-    labels = {
-        "treatment": tuple(treatment_labels),
-        "normalisation": tuple(normalisation_labels),
-        "aggregation": tuple(aggregations),
-    }
-    changes = {
-        "treatment": tuple(treatments),
-        "normalisation": tuple(normalisations),
-        "aggregation": tuple(aggregation_changes),
-    }
-    return treatments, normalisations, aggregations, labels, changes
+        changes.append({} if alt is None else {"f_ag": alt})
+    return aggregations, changes
 
 
 def _normalisation_label(options: Options) -> str:
@@ -619,7 +692,9 @@ def _normalisation_label(options: Options) -> str:
     return options.f_n
 
 
-def _model(data: Data, framework: Framework, options: Options | None, assumptions: Assumptions):
+def _model(
+    data: Data, framework: Framework, options: Options | None, assumptions: Assumptions
+) -> tuple[_Model, dict[str, tuple[OptionChanges, ...]]]:
     options = options or Options()
     treatments, normalisations, aggregations, labels, changes = _alternatives(
         assumptions, options, framework
@@ -641,15 +716,15 @@ def _model(data: Data, framework: Framework, options: Options | None, assumption
     if assumptions.weight_noise == 0:
         noisy[:] = False
     base = np.array([options.weights.get(c, framework.nodes[c].weight) for c in node_codes])
-    parents = list(dict.fromkeys(framework.nodes[c].parent for c in node_codes))
-    parent_index = np.array([parents.index(framework.nodes[c].parent) for c in node_codes])
+    parents = list(dict.fromkeys(framework.parent(c) for c in node_codes))
+    parent_index = np.array([parents.index(framework.parent(c)) for c in node_codes])
     position = {c: j for j, c in enumerate(node_codes)}
     paths = []
     for code in framework.indicators:
         path, cursor = [], code
-        while framework.nodes[cursor].level < top:
+        while (level := framework.nodes[cursor].level) is not None and level < top:
             path.append(position[cursor])
-            cursor = framework.nodes[cursor].parent
+            cursor = framework.parent(cursor)
         paths.append(path)
     model = _Model(
         framework=framework,
@@ -678,10 +753,16 @@ def _model(data: Data, framework: Framework, options: Options | None, assumption
 
 @dataclass
 class _Runs:
-    ranks: np.ndarray  # ranked units × runs in processing order (runs grouped by variant)
-    order: np.ndarray  # processing position → run
-    scores: np.ndarray | None  # runs (processing order) × ranked units, if kept
-    y: np.ndarray | None  # per run (in run order): mean |rank - nominal rank|
+    ranks: Ranks  # ranked units × runs in processing order (runs grouped by variant)
+    order: Indices  # processing position → run
+    scores: Floats | None  # runs (processing order) × ranked units, if kept
+    y: Floats | None  # per run (in run order): mean |rank - nominal rank|, if asked for
+
+    def outputs(self) -> Floats:
+        """y, which the sensitivity analysis asks for (want_y)."""
+        if self.y is None:
+            raise CompositeError("The runs were made without their outputs (want_y).")
+        return self.y
 
 
 BLAS_MNK = 65536 * 4  # OpenBLAS runs a product m·n·k up to this size in the calling thread
@@ -689,8 +770,8 @@ BLAS_MNK = 65536 * 4  # OpenBLAS runs a product m·n·k up to this size in the c
 
 def _simulate(
     model: _Model,
-    choice: np.ndarray,  # runs × 3: treatment, normalisation, aggregation
-    weights: np.ndarray,  # runs × nodes, re-scaled
+    choice: Indices,  # runs × 3: treatment, normalisation, aggregation
+    weights: Floats,  # runs × nodes, re-scaled
     *,
     keep: bool,
     want_y: bool,
@@ -704,86 +785,141 @@ def _simulate(
     what the per-unit statistics read."""
     runs = choice.shape[0]
     n = int(model.ranked.sum())
-    rank = RANKERS[ranking]
     shape = (len(model.treatments), len(model.normalisations), len(model.aggregations))
     variant_id = np.ravel_multi_index(tuple(choice.T), shape)
     order = np.argsort(variant_id, kind="stable")
-    effective = model.effective(weights)
-    ranks = np.empty((n, runs), dtype=_rank_type(n))
-    scores = np.empty((runs, n)) if keep else None
-    y = np.empty(runs) if want_y else None
-    nominal = model.nominal_rank.astype(np.int32)
-
+    out = _Runs(
+        ranks=np.empty((n, runs), dtype=_rank_type(n)),
+        order=order,
+        scores=np.empty((runs, n)) if keep else None,
+        y=np.empty(runs) if want_y else None,
+    )
+    worker = _ChunkWorker(
+        model, weights, model.effective(weights), out, fast, RANKERS[ranking], chunk
+    )
     jobs = []
     bounds = np.flatnonzero(np.diff(variant_id[order])) + 1
     for start, stop in zip(np.r_[0, bounds], np.r_[bounds, runs], strict=True):
         variant = model.variant(*np.unravel_index(variant_id[order[start]], shape))
         for lo in range(start, stop, chunk):
-            jobs.append((variant, lo, min(stop, lo + chunk)))
-
-    # The products are cut into slices of units small enough for OpenBLAS to run them in the
-    # worker's own thread: a threaded product leaves its helper threads spinning for a while
-    # after it returns, which would take the cores from the workers.
-    indicators = len(model.framework.indicators)
-    width = max(8, BLAS_MNK // (chunk * max(1, indicators)))
-    local = threading.local()
-
-    def work(job) -> None:
-        variant, lo, hi = job
-        if not hasattr(local, "scores"):
-            local.scores = np.empty((chunk, n))
-            local.fast = np.empty((chunk, n))
-            local.ranks = np.empty((chunk, n), dtype=ranks.dtype)
-        s = local.scores[: hi - lo]
-        runs_here = order[lo:hi]
-        if fast and variant.fast_pos.size:
-            w = effective[runs_here]
-            full = variant.fast_pos.size == n
-            target = s if full else local.fast[: hi - lo, : variant.fast_pos.size]
-            for j in range(0, target.shape[1], width):
-                np.matmul(w, variant.fast_t[:, j : j + width], out=target[:, j : j + width])
-            copies, originals = variant.twins
-            if copies.size:
-                target[:, copies] = target[:, originals]
-            if not full:
-                s[:, variant.fast_pos] = target
-        slow = variant.slow_pos if fast else np.arange(n)
-        if slow.size:
-            values = variant.slow_values if fast else _all_values(variant, n)
-            s[:, slow] = model.levels(values, weights[runs_here])
-            if np.isnan(s[:, slow]).any():
-                raise CompositeError("A unit lost its index score in a run; this is a bug.")
-        out = local.ranks[: hi - lo]
-        rank(s, out)
-        ranks[:, lo:hi] = out.T
-        if scores is not None:
-            scores[lo:hi] = _back(s, variant.aggregation)
-        if y is not None:
-            y[runs_here] = np.abs(out.astype(np.int32) - nominal).mean(axis=1)
-
+            jobs.append(_Job(variant, lo, min(stop, lo + chunk)))
     if threads <= 1 or len(jobs) <= 1:
         for job in jobs:
-            work(job)
+            worker.work(job)
     else:
         with ThreadPoolExecutor(threads) as pool:
-            list(pool.map(work, jobs))
-    return _Runs(ranks=ranks, order=order, scores=scores, y=y)
+            list(pool.map(worker.work, jobs))
+    return out
 
 
-def _all_values(variant: _Variant, n: int) -> np.ndarray:
+class _Job(NamedTuple):
+    """Runs lo..hi (processing order) of one variant: at most a chunk."""
+
+    variant: _Variant
+    lo: int
+    hi: int
+
+
+@dataclass
+class _Scratch:
+    """A worker thread's own arrays, a chunk of runs × the ranked units."""
+
+    scores: Floats
+    fast: Floats
+    ranks: Ranks
+
+
+@dataclass
+class _ChunkWorker:
+    """Scores and ranks a job's runs into the shared outputs (`out`, each job its own columns
+    and rows); each thread keeps scratch arrays of its own."""
+
+    model: _Model
+    weights: Floats  # runs × nodes, re-scaled
+    effective: Floats  # runs × indicators
+    out: _Runs
+    fast: bool
+    rank: Callable[[Floats, Ranks], None]
+    chunk: int = CHUNK
+    local: threading.local = field(default_factory=threading.local)
+    n: int = field(init=False)  # ranked units
+    nominal: NDArray[np.int32] = field(init=False)  # their nominal ranks
+    # Units per slice of the matrix product. The products are cut into slices small enough for
+    # OpenBLAS to run them in the worker's own thread: a threaded product leaves its helper
+    # threads spinning for a while after it returns, which would take the cores from the workers.
+    width: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.n = int(self.out.ranks.shape[0])
+        self.nominal = self.model.nominal_rank.astype(np.int32)
+        indicators = len(self.model.framework.indicators)
+        self.width = max(8, BLAS_MNK // (self.chunk * max(1, indicators)))
+
+    def scratch(self) -> _Scratch:
+        mine = getattr(self.local, "scratch", None)
+        if mine is None:
+            shape = (self.chunk, self.n)
+            mine = _Scratch(np.empty(shape), np.empty(shape), np.empty(shape, self.out.ranks.dtype))
+            self.local.scratch = mine
+        return mine
+
+    def work(self, job: _Job) -> None:
+        variant, lo, hi = job
+        scratch = self.scratch()
+        s = scratch.scores[: hi - lo]
+        runs_here = self.out.order[lo:hi]
+        if self.fast and variant.fast_pos.size:
+            self.fast_scores(variant, s, scratch.fast, runs_here)
+        self.slow_scores(variant, s, runs_here)
+        ranks = scratch.ranks[: hi - lo]
+        self.rank(s, ranks)
+        self.out.ranks[:, lo:hi] = ranks.T
+        if self.out.scores is not None:
+            self.out.scores[lo:hi] = _back(s, variant.aggregation)
+        if self.out.y is not None:
+            self.out.y[runs_here] = np.abs(ranks.astype(np.int32) - self.nominal).mean(axis=1)
+
+    def fast_scores(self, variant: _Variant, s: Floats, spare: Floats, runs_here: Indices) -> None:
+        """The complete units' scores: a matrix product with the runs' effective weights."""
+        w = self.effective[runs_here]
+        full = variant.fast_pos.size == self.n
+        target = s if full else spare[: s.shape[0], : variant.fast_pos.size]
+        width = self.width
+        for j in range(0, target.shape[1], width):
+            np.matmul(w, variant.fast_t[:, j : j + width], out=target[:, j : j + width])
+        copies, originals = variant.twins
+        if copies.size:
+            target[:, copies] = target[:, originals]
+        if not full:
+            s[:, variant.fast_pos] = target
+
+    def slow_scores(self, variant: _Variant, s: Floats, runs_here: Indices) -> None:
+        """The other units' scores (every unit's, fast=False), level by level."""
+        slow = variant.slow_pos if self.fast else np.arange(self.n)
+        if slow.size:
+            values = variant.slow_values if self.fast else _all_values(variant, self.n)
+            s[:, slow] = self.model.levels(values, self.weights[runs_here])
+            if np.isnan(s[:, slow]).any():
+                raise CompositeError("A unit lost its index score in a run; this is a bug.")
+
+
+def _all_values(variant: _Variant, n: int) -> Floats:
     values = np.empty((n, variant.fast_t.shape[0]))
     values[variant.fast_pos] = variant.fast_t.T
     values[variant.slow_pos] = variant.slow_values
     return values
 
 
-def _back(t: np.ndarray, how: str) -> np.ndarray:
+def _back(t: Floats, how: str) -> Floats:
     """From the aggregation's space back to scores."""
+    scores: Floats
     if how == "a_gmean":
-        return np.exp(t)
-    if how == "a_hmean":
-        return -1.0 / t
-    return t.copy()
+        scores = np.exp(t)
+    elif how == "a_hmean":
+        scores = -1.0 / t
+    else:
+        scores = t.copy()
+    return scores
 
 
 def _threads(threads: int | None) -> int:
@@ -796,8 +932,7 @@ def _uncertainty(
     model: _Model,
     runs_out: _Runs,
     parameters: Parameters,
-    rows: np.ndarray | None,
-    keep: bool,
+    rows: Indices | None,
     threads: int,
 ) -> Uncertainty:
     """Rank statistics over the runs (all, or the runs `rows` in run order)."""
@@ -805,7 +940,7 @@ def _uncertainty(
     units = len(model.units)
     ranked = model.ranked
     scores = ranks = None
-    if keep:
+    if runs_out.scores is not None:  # keep=True
         inverse = np.empty(total, dtype=np.intp)
         inverse[runs_out.order] = np.arange(total)
         scores = np.full((total, units), np.nan)
@@ -838,7 +973,7 @@ def _uncertainty(
     )
 
 
-def _pick(u: np.ndarray, count: int) -> np.ndarray:
+def _pick(u: Floats, count: int) -> Indices:
     """Uniforms in [0, 1) → alternative indices by equal bins (see the module docstring)."""
     return np.minimum((u * count).astype(np.intp), count - 1)
 
@@ -891,10 +1026,15 @@ def run_uncertainty(
         ranking=ranking,
     )
     parameters = _parameters(model, choice, weights, changes)
-    return _uncertainty(model, out, parameters, None, keep, threads)
+    return _uncertainty(model, out, parameters, None, threads)
 
 
-def _parameters(model: _Model, choice, weights, changes) -> Parameters:
+def _parameters(
+    model: _Model,
+    choice: Indices,
+    weights: Floats,
+    changes: dict[str, tuple[OptionChanges, ...]],
+) -> Parameters:
     return Parameters(
         choices={
             "treatment": choice[:, 0],
@@ -908,7 +1048,19 @@ def _parameters(model: _Model, choice, weights, changes) -> Parameters:
     )
 
 
-def saltelli_sample(uniforms: np.ndarray) -> np.ndarray:
+class SaltelliIndices(TypedDict):
+    """saltelli_indices' result; the percentiles only with n_boot."""
+
+    variance: float
+    si: Floats
+    sti: Floats
+    si_q05: NotRequired[Floats]
+    si_q95: NotRequired[Floats]
+    sti_q05: NotRequired[Floats]
+    sti_q95: NotRequired[Floats]
+
+
+def saltelli_sample(uniforms: Floats) -> Floats:
     """COINr's SA_sample from an N × 2d matrix of uniforms: A (first d columns), B (last d),
     then for each i, A with column i from B; N(d + 2) rows."""
     n, two_d = uniforms.shape
@@ -919,21 +1071,26 @@ def saltelli_sample(uniforms: np.ndarray) -> np.ndarray:
         ab = a.copy()
         ab[:, i] = b[:, i]
         blocks.append(ab)
-    return np.vstack(blocks)
+    sample: Floats = np.vstack(blocks)
+    return sample
 
 
 def saltelli_indices(
-    y: np.ndarray, n: int, d: int, n_boot: int | None = None, rng=None
-) -> dict[str, np.ndarray | float]:
+    y: ArrayLike,
+    n: int,
+    d: int,
+    n_boot: int | None = None,
+    rng: np.random.Generator | None = None,
+) -> "SaltelliIndices":
     """COINr's SA_estimate: Si = mean(yB (yABi - yA)) / V (Saltelli 2010), STi = Σ(yA - yABi)² /
     (2 N V) (Jansen), V = var(c(yA, yB)) with n - 1; with n_boot, the 5th and 95th percentiles
     (type 7) of the indices recomputed on resampled terms, V kept. If the output never varies
     (V = 0), no assumption has any effect and every index is 0."""
-    y = np.asarray(y, dtype=np.float64)
-    if y.size != n * (d + 2):
-        raise CompositeError(f"SA: {y.size} outputs, expected N(d + 2) = {n * (d + 2)}.")
-    y_a, y_b = y[:n], y[n : 2 * n]
-    y_ab = y[2 * n :].reshape(d, n)
+    out_y = np.asarray(y, dtype=np.float64)
+    if out_y.size != n * (d + 2):
+        raise CompositeError(f"SA: {out_y.size} outputs, expected N(d + 2) = {n * (d + 2)}.")
+    y_a, y_b = out_y[:n], out_y[n : 2 * n]
+    y_ab = out_y[2 * n :].reshape(d, n)
     variance = float(np.var(np.concatenate([y_a, y_b]), ddof=1))
     first_terms = y_b * (y_ab - y_a)  # d × n
     total_terms = y_a - y_ab
@@ -942,7 +1099,7 @@ def saltelli_indices(
         sti = (total_terms**2).sum(axis=1) / (2 * n * variance)
     else:
         si, sti = np.zeros(d), np.zeros(d)
-    out: dict[str, np.ndarray | float] = {"variance": variance, "si": si, "sti": sti}
+    out: SaltelliIndices = {"variance": variance, "si": si, "sti": sti}
     if n_boot:
         rng = rng if rng is not None else np.random.default_rng()
         si_boot, sti_boot = np.zeros((d, n_boot)), np.zeros((d, n_boot))
@@ -1022,14 +1179,14 @@ def run_sensitivity(
         ranking="keys",
     )
     parameters = _parameters(model, choice, weights, changes)
-    stats = _uncertainty(model, out, parameters, np.arange(2 * n), keep, threads)
-    indices = saltelli_indices(out.y, n, d, n_boot, rng)
+    stats = _uncertainty(model, out, parameters, np.arange(2 * n), threads)
+    indices = saltelli_indices(out.outputs(), n, d, n_boot, rng)
     return Sensitivity(
         names=names,
         si=indices["si"],
         sti=indices["sti"],
         variance=indices["variance"],
-        y=out.y,
+        y=out.outputs(),
         n=n,
         uncertainty=stats,
         si_q05=indices.get("si_q05"),

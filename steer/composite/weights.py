@@ -12,11 +12,13 @@ parents…). Note that `audit.pca_by_group` counts by the parents' level instead
 """
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from steer.composite import CompositeError
+from steer.composite.arrays import Floats
 from steer.composite.audit import pca
 from steer.composite.audit import pca_weights as pc1_weights
 from steer.composite.pipeline import Result, aggregate_level, aggregate_tree
@@ -35,7 +37,7 @@ def checked_weights(
 ) -> dict[str, float]:
     """`weights` (every child of every aggregate) rescaled to sum to 1 within each parent;
     a missing, negative or non-finite weight, or all-zero weights under a parent, refused."""
-    out = {}
+    out: dict[str, float] = {}
     for parent in _parents(framework):
         kids = framework.children(parent)
         absent = [k for k in kids if k not in weights]
@@ -59,7 +61,7 @@ def checked_weights(
     return out
 
 
-def _check_level(framework: Framework, level, name: str) -> None:
+def _check_level(framework: Framework, level: object, name: str) -> None:
     top = framework.top_level
     if isinstance(level, bool) or not isinstance(level, int) or not 1 <= level < top:
         raise CompositeError(
@@ -67,7 +69,7 @@ def _check_level(framework: Framework, level, name: str) -> None:
         )
 
 
-def _columns(result: Result, weights: dict[str, float]) -> dict[str, np.ndarray]:
+def _columns(result: Result, weights: dict[str, float]) -> dict[str, Floats]:
     """Every node's column, re-aggregated from the normalised indicators with `weights`."""
     norm = result.stages["Normalised"]
     return aggregate_tree(norm.values, norm.units, result.framework, weights, result.options)
@@ -151,7 +153,7 @@ class WeightOptimisation:
     converged: dict[str, bool]
 
 
-def _pearson(a: np.ndarray, b: np.ndarray) -> float:
+def _pearson(a: Floats, b: Floats) -> float:
     both = ~(np.isnan(a) | np.isnan(b))
     if both.sum() < 2:
         return math.nan
@@ -177,14 +179,14 @@ def level_correlations(
     columns = _columns(result, weights)
     index = framework.level(framework.top_level)[0]
     return {
-        c: _pearson(
-            columns[c], columns[framework.nodes[c].parent if against == "parent" else index]
-        )
+        c: _pearson(columns[c], columns[framework.parent(c) if against == "parent" else index])
         for c in framework.level(level)
     }
 
 
-def _targets(target, framework: Framework, groups: dict[str, list[str]]) -> dict[str, float]:
+def _targets(
+    target: str | dict[str, float], framework: Framework, groups: dict[str, list[str]]
+) -> dict[str, float]:
     codes = [c for kids in groups.values() for c in kids]
     if isinstance(target, str):
         if target != "equal":
@@ -207,7 +209,7 @@ def _targets(target, framework: Framework, groups: dict[str, list[str]]) -> dict
         raw = {c: float(target[c]) for c in codes}
     else:
         raise CompositeError("target is 'equal' or a dict code → relative importance.")
-    out = {}
+    out: dict[str, float] = {}
     for kids in groups.values():
         total = sum(raw[k] for k in kids)
         out |= {k: raw[k] / total for k in kids}
@@ -218,7 +220,7 @@ def optimise_weights(
     result: Result,
     level: int,
     *,
-    target="equal",
+    target: str | dict[str, float] = "equal",
     against: str = "parent",
     max_iter: int = 500,
     tol: float = 1e-8,
@@ -240,40 +242,14 @@ def optimise_weights(
     values differ by at most tol·(|f₀| + tol) (R's reltol rule, f₀ the starting value) or
     after max_iter iterations. Weights at other levels stay as in the run."""
     framework = result.framework
-    _check_level(framework, level, "optimise_weights")
-    if against not in AGAINST:
-        raise CompositeError(f"against is one of {', '.join(AGAINST)}, not '{against}'.")
-    if isinstance(max_iter, bool) or not isinstance(max_iter, int) or max_iter < 1:
-        raise CompositeError(f"max_iter is a whole number >= 1, not {max_iter!r}.")
-    if not (isinstance(tol, int | float) and tol > 0):
-        raise CompositeError(f"tol is a positive number, not {tol!r}.")
-    options = result.options
+    _check_search(framework, level, against, max_iter, tol)
     index = framework.level(framework.top_level)[0]
     if against == "parent":
         groups = {p: framework.children(p) for p in framework.level(level + 1)}
     else:
         groups = {index: framework.level(level)}
     targets = _targets(target, framework, groups)
-    base = dict(result.weights)
-    columns = _columns(result, base)
-    units = result.stages["Normalised"].units
-
-    def correlations(codes: list[str], w: np.ndarray) -> np.ndarray:
-        if against == "parent":
-            block = np.column_stack([columns[c] for c in codes])
-            score = aggregate_level(
-                block, w, options.f_ag, options.p, (units, codes), options.copeland_missing
-            )
-            return np.array([_pearson(columns[c], score) for c in codes])
-        cols = _columns(result, base | dict(zip(codes, w.tolist(), strict=True)))
-        return np.array([_pearson(cols[c], cols[index]) for c in codes])
-
-    def objective(codes: list[str], t: np.ndarray, w: np.ndarray) -> float:
-        r = correlations(codes, w)
-        if np.isnan(r).any() or not r.sum() > 0:
-            return math.inf
-        return float(np.mean((t - r / r.sum()) ** 2))
-
+    balance = _Balance.of(result, against)
     out = WeightOptimisation(
         weights={},
         level=level,
@@ -286,46 +262,111 @@ def optimise_weights(
         iterations={},
         converged={},
     )
-    optimised = {}
+    optimised: dict[str, float] = {}
     for group, codes in groups.items():
         t = np.array([targets[c] for c in codes])
-        w0 = np.array([base[c] for c in codes])
-        out.correlations_before |= dict(zip(codes, correlations(codes, w0).tolist(), strict=True))
-        out.objective_before[group] = objective(codes, t, w0)
+        w0 = np.array([balance.base[c] for c in codes])
+        before = balance.correlations(codes, w0)
+        out.correlations_before |= dict(zip(codes, before.tolist(), strict=True))
+        out.objective_before[group] = balance.objective(codes, t, w0)
         if len(codes) == 1:
             optimised[codes[0]] = 1.0
             out.correlations[codes[0]] = out.correlations_before[codes[0]]
             out.objective[group], out.iterations[group], out.converged[group] = 0.0, 0, True
             continue
-
-        def f(theta, codes=codes, t=t):
-            return objective(codes, t, _softmax(theta))
-
-        theta0 = np.log(t[1:] / t[0])
-        if not math.isfinite(f(theta0)):
-            raise CompositeError(
-                f"Optimised weights ({group}): the correlations of {', '.join(codes)} with "
-                f"{'their parent' if against == 'parent' else 'the index'} cannot be computed "
-                "or do not sum to a positive number."
-            )
-        theta, value, iterations, converged = nelder_mead(f, theta0, max_iter, tol)
+        theta, value, iterations, converged = _search(balance, group, codes, t, max_iter, tol)
         w = _softmax(theta)
         optimised |= dict(zip(codes, w.tolist(), strict=True))
-        out.correlations |= dict(zip(codes, correlations(codes, w).tolist(), strict=True))
+        out.correlations |= dict(zip(codes, balance.correlations(codes, w).tolist(), strict=True))
         out.objective[group] = value
         out.iterations[group] = iterations
         out.converged[group] = converged
-    out.weights = checked_weights(base | optimised, framework, "Optimised weights")
+    out.weights = checked_weights(balance.base | optimised, framework, "Optimised weights")
     return out
 
 
-def _softmax(theta: np.ndarray) -> np.ndarray:
+def _check_search(
+    framework: Framework, level: int, against: str, max_iter: int, tol: float
+) -> None:
+    _check_level(framework, level, "optimise_weights")
+    if against not in AGAINST:
+        raise CompositeError(f"against is one of {', '.join(AGAINST)}, not '{against}'.")
+    if isinstance(max_iter, bool) or not isinstance(max_iter, int) or max_iter < 1:
+        raise CompositeError(f"max_iter is a whole number >= 1, not {max_iter!r}.")
+    if not (isinstance(tol, int | float) and tol > 0):
+        raise CompositeError(f"tol is a positive number, not {tol!r}.")
+
+
+@dataclass(frozen=True)
+class _Balance:
+    """What optimise_weights balances: the correlations of a group's nodes with their parent's
+    score (or the index) under given weights, and how far their shares are from the targets.
+    Weights outside the group stay as in the run (`base`)."""
+
+    result: Result
+    against: str
+    base: dict[str, float]
+    columns: dict[str, Floats]  # every node's column with the run's weights
+
+    @classmethod
+    def of(cls, result: Result, against: str) -> "_Balance":
+        base = dict(result.weights)
+        return cls(result, against, base, _columns(result, base))
+
+    def correlations(self, codes: list[str], w: Floats) -> Floats:
+        columns, options = self.columns, self.result.options
+        if self.against == "parent":
+            units = self.result.stages["Normalised"].units
+            block = np.column_stack([columns[c] for c in codes])
+            score = aggregate_level(
+                block, w, options.f_ag, options.p, (units, codes), options.copeland_missing
+            )
+            return np.array([_pearson(columns[c], score) for c in codes])
+        index = self.result.index
+        cols = _columns(self.result, self.base | dict(zip(codes, w.tolist(), strict=True)))
+        return np.array([_pearson(cols[c], cols[index]) for c in codes])
+
+    def objective(self, codes: list[str], t: Floats, w: Floats) -> float:
+        """mean((t − r/Σr)²), infinite when a correlation is missing or they do not sum to a
+        positive number."""
+        r = self.correlations(codes, w)
+        if np.isnan(r).any() or not r.sum() > 0:
+            return math.inf
+        return float(np.mean((t - r / r.sum()) ** 2))
+
+
+def _search(
+    balance: _Balance, group: str, codes: list[str], t: Floats, max_iter: int, tol: float
+) -> tuple[Floats, float, int, bool]:
+    """The Nelder–Mead search over the log-weight ratios of one group, from the targets."""
+
+    def f(theta: Floats) -> float:
+        return balance.objective(codes, t, _softmax(theta))
+
+    theta0 = np.log(t[1:] / t[0])
+    if not math.isfinite(f(theta0)):
+        raise CompositeError(
+            f"Optimised weights ({group}): the correlations of {', '.join(codes)} with "
+            f"{'their parent' if balance.against == 'parent' else 'the index'} cannot be "
+            "computed or do not sum to a positive number."
+        )
+    return nelder_mead(f, theta0, max_iter, tol)
+
+
+def _softmax(theta: Floats) -> Floats:
     z = np.concatenate(([0.0], np.asarray(theta, dtype=np.float64)))
     e = np.exp(z - z.max())
-    return e / e.sum()
+    weights: Floats = e / e.sum()
+    return weights
 
 
-def nelder_mead(f, x0: np.ndarray, max_iter: int = 500, tol: float = 1e-8, step: float = 0.5):
+def nelder_mead(
+    f: Callable[[Floats], float],
+    x0: Floats,
+    max_iter: int = 500,
+    tol: float = 1e-8,
+    step: float = 0.5,
+) -> tuple[Floats, float, int, bool]:
     """Minimise f from x0 by the Nelder–Mead simplex (reflection 1, expansion 2, contraction
     ½, shrink ½; the first simplex x0 and x0 + step along each axis). Stops when the
     objective values of the simplex differ by at most tol·(|f(x0)| + tol) (R's optim reltol

@@ -11,7 +11,13 @@ MAX_DIGITS = 30
 MAX_DECIMALS = 20
 
 
-def number_text(value, decimals, separators, *, trim: bool = False) -> str:
+def number_text(
+    value: object,
+    decimals: int | str | None,
+    separators: dict[int, str],
+    *,
+    trim: bool = False,
+) -> str:
     """`value` with `decimals` places (None: as many as it has, at most MAX_DECIMALS), rounded
     half up as officials round, grouped by thousands; `trim` drops trailing zeros after
     rounding (as None does). `separators` is a str.translate table from Python's marks (",",
@@ -40,7 +46,7 @@ def number_text(value, decimals, separators, *, trim: bool = False) -> str:
     return text.translate(separators)
 
 
-def _decimal(value) -> Decimal | None:
+def _decimal(value: object) -> Decimal | None:
     if isinstance(value, Decimal):
         return value
     try:
@@ -55,7 +61,7 @@ def _scientific(number: Decimal) -> str:
     return f"{mantissa.rstrip('0').rstrip('.')}E{exponent}"
 
 
-def vietnamese(value, decimals=None) -> str:
+def vietnamese(value: object, decimals: int | None = None) -> str:
     """62,86; 1.234; 1.234,5 (decimals=None: at most 2 places, trailing zeros dropped)."""
     if decimals is None:
         return number_text(value, 2, VIETNAMESE, trim=True)

@@ -27,7 +27,7 @@ from steer.assessment.selectors import (
     programme_root,
     top_objective,
 )
-from steer.assessment.trend import trend_spec
+from steer.assessment.trend_chart import trend_spec
 from steer.core.numbers import vietnamese
 from steer.documents import drafting
 from steer.documents.render import Chart

@@ -5,6 +5,7 @@ said that the figures do not say; the official edits the draft before it is expo
 Pure: figures and labels in, text out (numbers written the Vietnamese way: 62,86; 1.234).
 """
 
+import datetime as dt
 from dataclasses import dataclass
 
 from steer.core.numbers import vietnamese
@@ -66,7 +67,7 @@ def indicator_sentence(f: IndicatorFacts) -> str:
     target = _amount(f.target, f.unit)
     when = "" if f.target_year in (None, f.year) else f" năm {f.target_year}"
     if f.partial:
-        return text + _partial_clause(f, target, when) + _forecast_clause(f)
+        return text + _partial_clause(f, f.actual, target, when) + _forecast_clause(f)
     better = f.actual >= f.target if f.higher_is_better else f.actual <= f.target
     if f.actual == f.target:
         text += f", đạt chỉ tiêu{when} {target}"
@@ -81,11 +82,11 @@ def indicator_sentence(f: IndicatorFacts) -> str:
     return text + _forecast_clause(f)
 
 
-def _partial_clause(f: IndicatorFacts, target: str, when: str) -> str:
+def _partial_clause(f: IndicatorFacts, actual: float, target: str, when: str) -> str:
     """Part of the year: a flow is a share of the year's target; a level is read against the
     target; the judgement (against the path) says whether that is on schedule."""
     if f.flow and f.higher_is_better and f.target:
-        text = f", bằng {vietnamese(100 * f.actual / f.target)}% kế hoạch năm {target}"
+        text = f", bằng {vietnamese(100 * actual / f.target)}% kế hoạch năm {target}"
     else:
         text = f" (chỉ tiêu{when or f' năm {f.year}'}: {target})"
     words = PARTIAL_STATUS.get(f.status or "")
@@ -147,13 +148,13 @@ def period_words(kind: str, number: int, year: int) -> str:
     return f"năm {year}"
 
 
-def place_date(place: str, day) -> str:
+def place_date(place: str, day: dt.date) -> str:
     """ "Hà Nội, ngày 05 tháng 01 năm 2021": a zero before days below 10 and months 1 and 2
     (Decree 30/2020/NĐ-CP, appendix I)."""
     month = f"{day.month:02d}" if day.month < 3 else str(day.month)
     return f"{place}, ngày {day.day:02d} tháng {month} năm {day.year}"
 
 
-def date_text(day) -> str:
+def date_text(day: dt.date) -> str:
     """05/01/2021 in tables."""
     return f"{day.day:02d}/{day.month:02d}/{day.year}"

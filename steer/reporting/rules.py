@@ -6,7 +6,7 @@ indicator (CT10.trong-trot) or numbers (100). Values come in as a mapping from
 """
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from statistics import median
@@ -39,7 +39,8 @@ def parse_expression(text: str) -> tuple[Term, ...]:
     text = text.strip()
     if not text:
         raise ExpressionError("empty")
-    terms, pos = [], 0
+    terms: list[Term] = []
+    pos = 0
     while pos < len(text):
         match = _TERM.match(text, pos)
         if not match or match.end() == pos:
@@ -74,7 +75,7 @@ def evaluate(terms: Sequence[Term], values: Mapping[tuple[str, str], Decimal]) -
     return total
 
 
-COMPARE = {
+COMPARE: dict[str, Callable[[Decimal, Decimal], bool]] = {
     "==": lambda a, b: a == b,
     "<=": lambda a, b: a <= b,
     ">=": lambda a, b: a >= b,

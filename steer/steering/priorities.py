@@ -6,9 +6,13 @@ Pure computation: the facts come in as plain values, the reasons go out as (key,
 pairs that the interface words in the user's language.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 WEIGHTS = {"urgency": 0.4, "impact": 0.4, "feasibility": 0.2}
+
+# A reason: its key and the numbers the interface words it with, e.g. ("overdue", {"days": 40})
+Reason = tuple[str, dict[str, float]]
 
 
 @dataclass(frozen=True)
@@ -19,7 +23,7 @@ class Candidate:
     urgency: int
     impact: int
     feasibility: int
-    reasons: tuple[tuple[str, dict], ...] = field(default_factory=tuple)
+    reasons: tuple[Reason, ...] = field(default_factory=tuple)
     url: str = ""
 
     @property
@@ -47,8 +51,17 @@ def by_lateness(days_late: int) -> int:
     return 2
 
 
-def directive(key, title, *, days_late, steering_level, assignees, under_way, url=""):
-    reasons = [("overdue", {"days": days_late})]
+def directive(
+    key: str,
+    title: str,
+    *,
+    days_late: int,
+    steering_level: bool,
+    assignees: int,
+    under_way: bool,
+    url: str = "",
+) -> Candidate:
+    reasons: list[Reason] = [("overdue", {"days": days_late})]
     impact = 4 if steering_level else 3
     if assignees >= 3:
         impact += 1
@@ -67,12 +80,22 @@ def directive(key, title, *, days_late, steering_level, assignees, under_way, ur
     )
 
 
-def indicator(key, title, *, off_track, final_year, this_year, gap_share, url=""):
+def indicator(
+    key: str,
+    title: str,
+    *,
+    off_track: bool,
+    final_year: int,
+    this_year: int,
+    gap_share: float | None,
+    url: str = "",
+) -> Candidate:
     """A target at risk or off track (or missed, its year past: the next programme inherits it);
     gap_share: the forecast shortfall as a share of the target (None without a forecast). A small
     gap is more feasible to close."""
     years_left = final_year - this_year
     urgency = 5 if years_left <= 1 else 4 if years_left == 2 else 3
+    reasons: list[Reason]
     if years_left < 0:
         reasons = [("missed", {"year": final_year})]
     else:
@@ -108,9 +131,11 @@ FEASIBILITY_BY_CATEGORY = {
 }
 
 
-def recommendation(key, title, *, days_open, bottleneck, category, url=""):
+def recommendation(
+    key: str, title: str, *, days_open: int, bottleneck: bool, category: str, url: str = ""
+) -> Candidate:
     urgency = by_lateness(days_open) - 1 + (1 if bottleneck else 0)
-    reasons = [("open_for", {"days": days_open})]
+    reasons: list[Reason] = [("open_for", {"days": days_open})]
     if bottleneck:
         reasons.append(("bottleneck", {}))
     return Candidate(
@@ -125,9 +150,17 @@ def recommendation(key, title, *, days_open, bottleneck, category, url=""):
     )
 
 
-def plan_item(key, title, *, days_late, major, percent, url=""):
+def plan_item(
+    key: str,
+    title: str,
+    *,
+    days_late: int,
+    major: bool,
+    percent: float | None,
+    url: str = "",
+) -> Candidate:
     """An overdue plan item; major: a scheme, project or programme rather than a task."""
-    reasons = [("overdue", {"days": days_late})]
+    reasons: list[Reason] = [("overdue", {"days": days_late})]
     if percent is not None:
         reasons.append(("progress", {"percent": percent}))
     return Candidate(
@@ -142,7 +175,7 @@ def plan_item(key, title, *, days_late, major, percent, url=""):
     )
 
 
-def rank(candidates, limit: int = 10) -> list[Candidate]:
+def rank(candidates: Iterable[Candidate], limit: int = 10) -> list[Candidate]:
     """The highest-scoring candidates, at most `limit`; ties broken by urgency, then impact."""
     ordered = sorted(candidates, key=lambda c: (-c.score, -c.urgency, -c.impact, c.kind, c.key))
     return ordered[:limit]
