@@ -1,11 +1,12 @@
-# Two commands do everything on a fresh machine: `make demo` and `make test`.
+# Two commands do everything on a fresh machine: `make demo` and `make test`; `make test-fast` is
+# the quick loop while changing the code.
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 PYTEST_ARGS ?=
 
-.PHONY: demo serve test lint typecheck importlint format messages clean bench bench-dashboards \
+.PHONY: demo serve test test-fast lint typecheck importlint format messages clean bench bench-dashboards \
 	bench-ranking bench-documents bench-load system-packages test-browser
 
 # The pure computational cores: nothing from Django, fully typed. The same modules are listed in
@@ -71,6 +72,11 @@ serve: $(VENV)/.app
 ## test: install what the tests need and run them (DATABASE_URL selects PostgreSQL)
 test: $(VENV)/.test system-packages
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## test-fast: the tests not marked slow (backups, crashes, PDF, fuzzing and a few more: make test
+## runs them), in parallel on every core (DATABASE_URL selects PostgreSQL)
+test-fast: $(VENV)/.test
+	$(BIN)/python -m pytest -n auto -m "not slow" $(PYTEST_ARGS)
 
 ## test-browser: the browser journeys: Playwright drives Debian's Chromium through a real server
 ## on a fresh copy of the demo (SQLite); a failure leaves screenshots in var/browser-failures/

@@ -24,6 +24,23 @@ from steer.units.hanoi import load_hanoi_units
 from steer.units.models import OrgUnit
 
 FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# A test with one of these marks is slow too: one `-m "not slow"` (make test-fast) leaves all out.
+SLOW_MARKS = ("backup", "crash", "pdf", "fuzz")
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m selects by the marks
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if any(item.get_closest_marker(name) for name in SLOW_MARKS):
+            item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _files_in_a_folder_of_the_session(tmp_path_factory):
+    """Uploaded and made files go to a folder of this session, not var/media: nothing is left
+    behind there, and parallel workers (make test-fast) each have their own."""
+    with override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media")):
+        yield
 
 
 @pytest.fixture(scope="session")

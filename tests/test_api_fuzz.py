@@ -24,6 +24,8 @@ from steer.accounts.models import User
 from steer.api import tokens
 from steer.wsgi import application
 
+pytestmark = pytest.mark.fuzz
+
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 
 

@@ -39,7 +39,7 @@ from steer.reporting.models import DataValue, Evidence
 from steer.steering import services as steering
 from steer.steering.models import Directive
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.backup]
 
 ROOT = Path(__file__).resolve().parents[1]
 MANAGE = [sys.executable, str(ROOT / "manage.py")]

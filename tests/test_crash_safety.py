@@ -88,7 +88,7 @@ print(json.dumps({
 }))
 """
 # The test database must exist (it is copied), so the tests ask for it, though they do not use it.
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.crash]
 WAIT = 300  # seconds: a loaded 2-core machine runs these several times slower than an idle one
 OFFICE = ("oosplash", "soffice.bin")  # LibreOffice's launcher and the office itself
 
@@ -399,6 +399,7 @@ def complete(output: dict) -> bool:
     return True
 
 
+@pytest.mark.pdf
 def test_a_document_killed_while_being_made_leaves_no_process_no_folder_and_fails(
     db_copy, tmp_path
 ):

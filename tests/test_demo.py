@@ -35,6 +35,7 @@ def test_there_is_one_demo_user_per_role():
     assert roles == set(Role.values)
 
 
+@pytest.mark.slow
 def test_loading_the_demo_twice_duplicates_nothing(settings):
     settings.DEMO_MODE = True
     counts = lambda: (  # noqa: E731

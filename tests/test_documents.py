@@ -442,6 +442,7 @@ def test_a_template_with_an_unknown_field_is_refused_with_its_name(client):
 # -- PDF ------------------------------------------------------------------------------------
 
 
+@pytest.mark.pdf
 @needs("soffice")
 @needs("pdftoppm")
 def test_the_pdf_is_a4_with_the_figures_and_renders_to_png(client, synthesis, tmp_path):

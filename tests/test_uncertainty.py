@@ -429,6 +429,7 @@ scores_with_ties = st.integers(1, 60).flatmap(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(st.lists(scores_with_ties, min_size=1, max_size=4))
 def test_the_fast_ranking_matches_a_simple_reference(rows):
