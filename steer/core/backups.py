@@ -955,6 +955,26 @@ def _put_files(placed: list[tuple[Path, Path]]) -> int:
     return len(placed)
 
 
+def _data_to_replace(using: str, force: bool, say: Callable[[str], None]) -> list:
+    """What the database holds; refused unless `force`, and then said."""
+    held = existing_data(using)
+    if held and not force:
+        listing = ", ".join(f"{what}: {count}" for what, count in held[:8])
+        more = f" and {len(held) - 8} more tables" if len(held) > 8 else ""
+        raise BackupError(
+            f"The database already holds data ({listing}{more}). Restore into an empty "
+            "database, or give --force to replace it with the archive's."
+        )
+    if held:
+        say(
+            "Replacing what the database holds: "
+            + ", ".join(f"{what}: {count}" for what, count in held)
+            + ". Files under MEDIA_ROOT that the archive also has are overwritten, the "
+            "others left in place."
+        )
+    return held
+
+
 def restore_backup(
     path: Path,
     *,
@@ -985,21 +1005,7 @@ def restore_backup(
         executor = MigrationExecutor(connection)
         loader = executor.loader
         applied = _check_migrations(manifest, loader)
-        held = existing_data(using)
-        if held and not force:
-            listing = ", ".join(f"{what}: {count}" for what, count in held[:8])
-            more = f" and {len(held) - 8} more tables" if len(held) > 8 else ""
-            raise BackupError(
-                f"The database already holds data ({listing}{more}). Restore into an empty "
-                "database, or give --force to replace it with the archive's."
-            )
-        if held:
-            say(
-                "Replacing what the database holds: "
-                + ", ".join(f"{what}: {count}" for what, count in held)
-                + ". Files under MEDIA_ROOT that the archive also has are overwritten, the "
-                "others left in place."
-            )
+        held = _data_to_replace(using, force, say)
         loader.check_consistent_history(connection)
         targets = _targets(loader, applied)
         plan = executor.migration_plan(targets)
