@@ -7,6 +7,7 @@ import time
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -35,6 +36,10 @@ from tests.together import in_threads, postgresql_only
 pytestmark = [postgresql_only, pytest.mark.django_db]
 
 
+def as_upload(data: bytes) -> SimpleUploadedFile:
+    return SimpleUploadedFile("mau-bao-cao-dang-uy.docx", data)
+
+
 def slowed_after(monkeypatch, owner, name: str, seconds: float = 0.3) -> None:
     """The first caller stays in its transaction a moment after `owner.name`."""
     real = getattr(owner, name)
@@ -58,12 +63,10 @@ def versions():
         "Sửa phần kiến nghị, tháng 11/2026",
         "Thêm chữ ký Phó Trưởng ban, tháng 12/2026",
     ]
-    made = [
-        in_threads([lambda n=note: services.upload_template("synthesis", "party", data, n, clerk)])[
-            0
-        ]
-        for note in notes
-    ]
+    def upload(note: str):
+        return services.upload_template("synthesis", "party", as_upload(data), note, clerk)
+
+    made = [in_threads([lambda n=note: upload(n)])[0] for note in notes]
     yield made
 
     def clean():
@@ -109,7 +112,9 @@ def test_choosing_a_template_while_another_version_is_uploaded_leaves_one_in_use
         start.wait(10)
         time.sleep(0.05)  # the choice goes first and holds the lock
         data = layout.build("synthesis", "party")
-        return services.upload_template("synthesis", "party", data, "Bản sửa lần 4", clerk)
+        return services.upload_template(
+            "synthesis", "party", as_upload(data), "Bản sửa lần 4", clerk
+        )
 
     _, fourth = in_threads([use, upload])
 
