@@ -63,6 +63,7 @@ def versions():
         "Sửa phần kiến nghị, tháng 11/2026",
         "Thêm chữ ký Phó Trưởng ban, tháng 12/2026",
     ]
+
     def upload(note: str):
         return services.upload_template("synthesis", "party", as_upload(data), note, clerk)
 
