@@ -115,6 +115,17 @@ def test_a_required_value_missing_blocks_submission(login, quarterly):
     assert submission.state == "draft"
 
 
+def test_a_refused_step_on_a_report_nobody_started_leaves_no_report_behind(login, quarterly):
+    entry = url("report_entry", quarterly, period="2024Q4")
+    # The head approves Đống Đa's reports, but not one that was never submitted: a message.
+    response = login("lanhdao.dongda").post(entry, {"action": "approve"}, follow=True)
+    said = [str(m) for m in response.context["messages"]]
+    assert said == ["Hiện không thể thực hiện bước này đối với báo cáo."]
+    # The standing agency never approves: 403.
+    assert login("thuongtruc").post(entry, {"action": "approve"}).status_code == 403
+    assert not Submission.objects.filter(form=quarterly, period="2024Q4").exists()
+
+
 def test_a_reporter_cannot_enter_another_units_figures(login, quarterly):
     client = login("baocao.dongda")
     response = client.post(url("report_entry", quarterly, unit="279"), {"v-CT15": "5"})
