@@ -14,7 +14,7 @@ PYTEST_ARGS ?=
 # checks that the lists agree).
 PURE_CORES := steer/composite steer/reporting/periods.py steer/reporting/rules.py \
 	steer/assessment/attainment.py steer/assessment/forecast.py steer/assessment/rollup.py \
-	steer/assessment/plan_status.py steer/assessment/trend.py steer/steering/priorities.py \
+	steer/steering/plan_status.py steer/assessment/trend.py steer/steering/priorities.py \
 	steer/core/numbers.py steer/documents/drafting.py
 
 # Debian packages, each installed only when missing: LibreOffice prints documents to PDF with the

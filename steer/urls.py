@@ -4,15 +4,16 @@ from django.urls import include, path
 from steer.accounts import views as account_views
 from steer.api import api as steer_api
 from steer.api import views as api_views
+from steer.assessment import priorities_views
 from steer.assessment import views as assessment_views
 from steer.core import views as core_views
 from steer.core.admin_site import site as admin_site
 from steer.documents import views as document_views
+from steer.programmes import unit_views
 from steer.programmes import views as programme_views
 from steer.ranking import views as ranking_views
 from steer.reporting import views as reporting_views
 from steer.steering.views import directives, inspections, plan, recommendations, work
-from steer.units import views as unit_views
 
 programme_urls = [
     path("", assessment_views.overview, name="programme_overview"),
@@ -70,7 +71,7 @@ programme_urls = [
     path("overdue/", work.overdue, name="overdue"),
     path("timeline/", work.timeline, name="timeline"),
     path("calendar/", work.calendar, name="deadline_calendar"),
-    path("priorities/", work.priorities_view, name="priorities"),
+    path("priorities/", priorities_views.priorities_view, name="priorities"),
     path("documents/", document_views.draft_list, name="draft_list"),
     path("documents/<int:pk>/", document_views.draft_detail, name="draft_detail"),
     path("documents/<int:pk>/files/", document_views.draft_outputs, name="draft_outputs"),
@@ -86,7 +87,7 @@ programme_urls = [
 ]
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", programme_views.home, name="home"),
     path("health/", core_views.health, name="health"),
     path("assets/vega-<str:version>.js", core_views.vega_bundle, name="vega_bundle"),
     path("accounts/login/", account_views.SignInView.as_view(), name="login"),

@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from steer.assessment.plan_status import PlanStatus, plan_status
+from steer.steering.plan_status import PlanStatus, plan_status
 
 DEADLINE = dt.date(2021, 7, 26)  # the 32 items had to be re-registered by 26/7/2021
 

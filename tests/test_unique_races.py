@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from steer.accounts.models import User
-from steer.assessment import aggregates
+from steer.assessment import aggregates, receivers
 from steer.assessment.models import Figure
 from steer.core.models import Counter
 from steer.documents import layout, services
@@ -165,7 +165,7 @@ def test_two_reports_approved_at_the_same_moment_both_count_in_the_city_figures(
 ):
     admin = User.objects.get(username="quantri")
     start = threading.Barrier(2)
-    slowed_after(monkeypatch, workflow, "refresh_report")
+    slowed_after(monkeypatch, receivers, "refresh_report")
 
     def approve(report):
         start.wait(10)

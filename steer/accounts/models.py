@@ -6,7 +6,6 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from steer.programmes.models import Programme
 from steer.units.models import OrgUnit
 
 
@@ -50,7 +49,7 @@ class RoleGrant(models.Model):
     )
     role = models.CharField(_("role"), max_length=30, choices=Role)
     programme = models.ForeignKey(
-        Programme,
+        "programmes.Programme",
         models.CASCADE,
         null=True,
         blank=True,

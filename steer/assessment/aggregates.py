@@ -28,7 +28,7 @@ from steer.reporting.models import DataValue, FormLine, Submission
 from steer.reporting.periods import Period, PeriodType, codes_of_year
 from steer.units.models import OrgUnit
 
-APPROVED = (Submission.State.APPROVED, Submission.State.ACCEPTED)
+APPROVED = Submission.COUNTED
 COLUMNS = (
     "indicator",
     "unit",

@@ -3,6 +3,8 @@
 The same spec is drawn in the browser and rendered to SVG/PNG on the server.
 """
 
+from steer.core.charts import PLAN_COLOURS, SCHEMA, WIDTH, colour_scale
+
 STATUS_COLOURS = {
     "achieved": "#1a7f37",
     "on_track": "#2f81c7",
@@ -10,19 +12,6 @@ STATUS_COLOURS = {
     "off_track": "#c62828",
     "no_data": "#9aa4ae",
 }
-PLAN_COLOURS = {
-    "done_on_time": "#1a7f37",
-    "done_late": "#7aa33a",
-    "in_progress": "#2f81c7",
-    "overdue": "#c62828",
-    "cancelled": "#9aa4ae",
-}
-WIDTH = 560
-SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"
-
-
-def colour_scale(colours: dict[str, str], labels: dict[str, str]) -> dict:
-    return {"domain": [labels[k] for k in colours], "range": list(colours.values())}
 
 
 def _status_colour(labels: dict[str, str]) -> dict:

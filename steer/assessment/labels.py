@@ -3,7 +3,6 @@
 from django.utils.translation import gettext_lazy as _
 
 from steer.assessment.attainment import Status
-from steer.assessment.plan_status import PlanStatus
 
 STATUS_LABELS = {
     Status.ACHIEVED: _("Achieved"),
@@ -14,14 +13,6 @@ STATUS_LABELS = {
 }
 NOT_ACHIEVED = _("Not achieved")
 NO_TARGET = _("No target for the year")
-
-PLAN_LABELS = {
-    PlanStatus.DONE_ON_TIME: _("Done on time"),
-    PlanStatus.DONE_LATE: _("Done late"),
-    PlanStatus.IN_PROGRESS: _("In progress, within the deadline"),
-    PlanStatus.OVERDUE: _("Overdue"),
-    PlanStatus.CANCELLED: _("Cancelled"),
-}
 
 
 def status_label(assessment) -> str:

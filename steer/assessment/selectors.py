@@ -19,10 +19,10 @@ from django.utils import timezone
 from steer.assessment.attainment import Judgement, Status, judge
 from steer.assessment.forecast import Forecast, linear
 from steer.assessment.models import Figure
-from steer.assessment.plan_status import PlanStatus, plan_status
 from steer.assessment.rollup import Link, backward, forward
 from steer.programmes.models import Indicator, Programme, Target
 from steer.reporting.periods import Period, codes_of_year
+from steer.steering.plan_status import PlanStatus, plan_status
 from steer.units.models import OrgUnit, UnitLineage
 
 FLOW = "sum"  # period aggregation of indicators that are flows

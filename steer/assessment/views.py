@@ -15,9 +15,8 @@ from django.views.decorators.http import require_safe
 from steer.accounts.access import access_for
 from steer.assessment import charts
 from steer.assessment.attainment import SEVERITY, Status, tally
-from steer.assessment.labels import PLAN_LABELS, STATUS_LABELS, status_label
+from steer.assessment.labels import STATUS_LABELS, status_label
 from steer.assessment.models import Figure
-from steer.assessment.plan_status import PlanStatus
 from steer.assessment.selectors import (
     as_of_day,
     assess,
@@ -32,11 +31,13 @@ from steer.assessment.trend_chart import trend_spec
 from steer.core.params import not_found, object_param, text_param, year_param
 from steer.core.tables import Column, Table, download
 from steer.programmes.models import Indicator, Programme
-from steer.programmes.views import viewable_programme
+from steer.programmes.selectors import viewable_programme
 from steer.reporting.labels import period_label
 from steer.reporting.periods import Period
+from steer.steering.labels import PLAN_LABELS
 from steer.steering.models import Directive, Recommendation
-from steer.steering.views.directives import directive_table
+from steer.steering.plan_status import PlanStatus
+from steer.steering.tables import directive_table
 from steer.units.models import OrgUnit, UnitLineage
 
 MAX_COMPARED_INDICATORS = 40

@@ -20,6 +20,22 @@ from importlib import metadata
 
 import vl_convert
 
+# What every app's charts share: the schema, the width, and the plan items' colours.
+SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"
+WIDTH = 560
+PLAN_COLOURS = {
+    "done_on_time": "#1a7f37",
+    "done_late": "#7aa33a",
+    "in_progress": "#2f81c7",
+    "overdue": "#c62828",
+    "cancelled": "#9aa4ae",
+}
+
+
+def colour_scale(colours: dict[str, str], labels: dict[str, str]) -> dict:
+    return {"domain": [labels[k] for k in colours], "range": list(colours.values())}
+
+
 # The Vega-Lite version of both the browser bundle and the server rendering.
 VL_VERSION = "6.4"
 

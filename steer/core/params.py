@@ -22,8 +22,6 @@ from django.core.exceptions import BadRequest
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from steer.reporting.periods import Period, PeriodError
-
 # The months a calendar may be asked for: any programme's, each with a month before and after
 # it that Python's dates hold (9999-12 has none after it).
 FIRST_YEAR, LAST_YEAR = 1900, 2999
@@ -132,30 +130,6 @@ def month_param(request, name: str = "month") -> dt.date | None:
             }
         )
     return dt.date(year, int(match[2]), 1)
-
-
-def period_param(request, periods=None, name: str = "period") -> Period | None:
-    """A period code (2024, 2024S1, 2024Q3, 202409, 2024N9), one of `periods` if given (else
-    NotFound)."""
-    label = _("Reporting period")
-    raw = text_param(request, name, label)
-    if raw is None:
-        return None
-    try:
-        period = Period.parse(raw.upper())
-    except PeriodError:
-        raise BadParameter(
-            _(
-                "%(label)s must be a period code such as 2024, 2024S1, 2024Q3 or 202409, "
-                "not “%(value)s”."
-            )
-            % {"label": label, "value": shown(raw)}
-        ) from None
-    if periods is not None and period not in periods:
-        raise NotFound(
-            _("%(period)s is not a period of this report form.") % {"period": period.code}
-        )
-    return period
 
 
 def choice_param(request, name: str, label, choices) -> str | None:

@@ -27,8 +27,8 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from steer.core import charts as chart_lib
+from steer.core.cells import safe_text
 from steer.core.files import attachment
-from steer.reporting.safety import safe_text
 
 KINDS = ("text", "number", "percent", "integer", "date", "status")
 NUMERIC_KINDS = frozenset({"number", "percent", "integer"})

@@ -1,23 +1,12 @@
 import re
 
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
-from steer.accounts.access import access_for
 from steer.core import charts
 from steer.core.params import BadParameter, NotFound
-
-
-@login_required
-@require_safe
-def home(request):
-    programmes = list(access_for(request.user).programmes())
-    if len(programmes) == 1:
-        return redirect(programmes[0])
-    return render(request, "core/home.html", {"programmes": programmes})
 
 
 @require_safe

@@ -17,9 +17,8 @@ from django.utils import timezone, translation
 
 from steer.assessment import charts as chart_specs
 from steer.assessment.attainment import Status, tally
-from steer.assessment.labels import PLAN_LABELS, STATUS_LABELS, status_label
+from steer.assessment.labels import STATUS_LABELS, status_label
 from steer.assessment.models import Figure
-from steer.assessment.plan_status import PlanStatus
 from steer.assessment.selectors import (
     Assessment,
     assess,
@@ -35,7 +34,9 @@ from steer.programmes.models import Indicator, PlanItem, PlanItemBudget, Program
 from steer.reporting.models import Submission
 from steer.reporting.periods import Period, PeriodType
 from steer.reporting.selectors import form_status
+from steer.steering.labels import PLAN_LABELS
 from steer.steering.models import Directive, Inspection, Meeting, ProgressReport, Recommendation
+from steer.steering.plan_status import PlanStatus
 from steer.units.models import OrgUnit
 
 DASH = "–"

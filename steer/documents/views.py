@@ -21,7 +21,7 @@ from steer.core.widgets import DayInput
 from steer.documents import content, layout, services
 from steer.documents.models import DocumentTemplate, Draft, Kind, Layout, Output, Style
 from steer.documents.render import office
-from steer.programmes.views import viewable_programme
+from steer.programmes.selectors import viewable_programme
 from steer.reporting.labels import period_label
 from steer.reporting.periods import Period
 from steer.steering.models import Inspection

@@ -1,7 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
@@ -15,14 +15,17 @@ from steer.programmes.models import (
     Programme,
     Target,
 )
+from steer.programmes.selectors import viewable_programme
 from steer.programmes.services import programme_copy
 
 
-def viewable_programme(request, slug: str) -> Programme:
-    programme = get_object_or_404(Programme.objects.select_related("standing_agency"), slug=slug)
-    access = access_for(request.user)
-    access.require(access.can_view_programme(programme))
-    return programme
+@login_required
+@require_safe
+def home(request):
+    programmes = list(access_for(request.user).programmes())
+    if len(programmes) == 1:
+        return redirect(programmes[0])
+    return render(request, "core/home.html", {"programmes": programmes})
 
 
 def _final_targets(programme: Programme) -> dict[int, Target]:

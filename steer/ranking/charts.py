@@ -1,6 +1,6 @@
 """Vega-Lite spec of a ranking's rank intervals (pure: rows and labels in, spec out)."""
 
-from steer.assessment.charts import SCHEMA
+from steer.core.charts import SCHEMA
 
 
 def rank_intervals(rows: list[dict], title: str, texts: dict) -> dict:

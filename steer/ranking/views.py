@@ -18,7 +18,7 @@ from steer.composite.uncertainty import run_sensitivity
 from steer.core.files import attachment
 from steer.core.params import BadParameter, int_param
 from steer.core.tables import Column, Table, download
-from steer.programmes.views import viewable_programme
+from steer.programmes.selectors import viewable_programme
 from steer.ranking import charts
 from steer.ranking.compute import ASSUMPTIONS, compute, previous_scores
 from steer.ranking.models import Framework

@@ -16,6 +16,7 @@ from openpyxl import Workbook
 from openpyxl.utils.cell import get_column_letter
 from python_calamine import CalamineError, CalamineWorkbook
 
+from steer.core.cells import plain_text, safe_text
 from steer.core.jsontext import BadJson, load_json
 from steer.core.templatetags.steer import num
 from steer.reporting.imports import Entry, Problem
@@ -25,8 +26,6 @@ from steer.reporting.safety import (
     UnsafeFile,
     check_workbook_archive,
     kind_of,
-    plain_text,
-    safe_text,
     spreadsheet_error,
 )
 from steer.reporting.workbook import (

@@ -248,6 +248,8 @@ class Submission(models.Model):
         ACCEPTED = "accepted", _("Accepted by the standing agency")
 
     EDITABLE = (State.DRAFT, State.RETURNED)
+    # The states whose values count in the figures.
+    COUNTED = (State.APPROVED, State.ACCEPTED)
 
     form = models.ForeignKey(
         ReportForm, models.CASCADE, related_name="submissions", verbose_name=_("report form")

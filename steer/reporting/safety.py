@@ -1,8 +1,8 @@
 """Guards for files that come in and text that goes out.
 
 Uploaded workbooks are zip archives: they are opened only after their size, the size they would
-unpack to, and their parts have been checked. Text written to CSV or Excel that a spreadsheet
-would run as a formula (it starts with = + - @) is neutralised.
+unpack to, and their parts have been checked. (Text going out is neutralised by
+`steer.core.cells`.)
 """
 
 import io
@@ -340,23 +340,3 @@ def spreadsheet_error(cell) -> str | None:
         if text in SPREADSHEET_ERRORS:
             return text
     return None
-
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_text(value):
-    """Text a spreadsheet will show as text, never run: a leading ' where it could be a formula.
-
-    Text that already starts with ' before such a character gets one more, so `plain_text`
-    gives back exactly what was written."""
-    if isinstance(value, str) and value.lstrip("'").startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def plain_text(value):
-    """The text `safe_text` was given: a file exported and uploaded again changes nothing."""
-    if isinstance(value, str) and value[:1] == "'" and value.lstrip("'").startswith(FORMULA_STARTS):
-        return value[1:]
-    return value

@@ -14,9 +14,9 @@ from django.views.decorators.http import require_POST, require_safe
 from steer.accounts.access import access_for
 from steer.core import once
 from steer.core.files import attachment, file_download
-from steer.core.params import choice_param, object_param, period_param, text_param
+from steer.core.params import choice_param, object_param, text_param
 from steer.core.uploads import DOCUMENT_TYPES, UnsafeUpload, accept
-from steer.programmes.views import viewable_programme
+from steer.programmes.selectors import viewable_programme
 from steer.reporting import workflow
 from steer.reporting.checks import value_problem, violation_text
 from steer.reporting.formats import WRITERS, channel_of, read_upload
@@ -41,6 +41,7 @@ from steer.reporting.models import (
     ValueChange,
     Violation,
 )
+from steer.reporting.params import period_param
 from steer.reporting.periods import Period, PeriodError
 from steer.reporting.safety import IMPORT_TYPES, MAX_UPLOAD_BYTES, UnsafeFile, check_import
 from steer.reporting.selectors import form_status, report_rows

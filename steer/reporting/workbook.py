@@ -18,6 +18,7 @@ from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from openpyxl.worksheet.datavalidation import DataValidation
 from python_calamine import CalamineError, CalamineWorkbook
 
+from steer.core.cells import plain_text, safe_text
 from steer.core.templatetags.steer import num
 from steer.reporting.imports import Entry, Problem
 from steer.reporting.models import Quality
@@ -25,8 +26,6 @@ from steer.reporting.periods import Period
 from steer.reporting.safety import (
     SheetScan,
     UnsafeFile,
-    plain_text,
-    safe_text,
     scan_sheet,
     spreadsheet_error,
 )

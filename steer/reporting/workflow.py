@@ -14,11 +14,9 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from steer.accounts.access import access_for
-from steer.assessment.aggregates import APPROVED, refresh_report
 from steer.reporting.checks import refresh_violations, violation_text
 from steer.reporting.models import Submission, SubmissionEvent, ValidationRule
-from steer.steering.models import Notification
-from steer.steering.services import notify
+from steer.reporting.signals import report_moved
 
 State = Submission.State
 Action = SubmissionEvent.Action
@@ -92,8 +90,6 @@ def act(submission: Submission, user, action: str, reason: str = "") -> Submissi
     old_state = submission.state
     submission.state = TARGET[action]
     submission.save()
-    if (old_state in APPROVED) != (submission.state in APPROVED):
-        refresh_report(submission)
     SubmissionEvent.objects.create(
         submission=submission,
         action=action,
@@ -102,14 +98,15 @@ def act(submission: Submission, user, action: str, reason: str = "") -> Submissi
         user=user,
         reason=reason,
     )
-    if action in (Action.RETURN, Action.REOPEN):
-        notify(
-            [submission.unit],
-            Notification.Kind.RETURNED,
-            _("The report %(form)s, %(period)s was sent back: %(reason)s")
-            % {"form": submission.form.name, "period": submission.period, "reason": reason},
-            submission.get_absolute_url(),
-        )
+    report_moved.send(
+        sender=Submission,
+        submission=submission,
+        action=action,
+        from_state=old_state,
+        to_state=submission.state,
+        user=user,
+        reason=reason,
+    )
     return submission
 
 

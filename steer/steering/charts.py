@@ -1,6 +1,6 @@
 """Vega-Lite spec of the plan items' timeline (pure: data and labels in, spec out)."""
 
-from steer.assessment.charts import PLAN_COLOURS, SCHEMA, WIDTH, colour_scale
+from steer.core.charts import PLAN_COLOURS, SCHEMA, WIDTH, colour_scale
 
 
 def timeline(rows: list[dict], today: str, labels: dict[str, str], title: str, texts: dict) -> dict:

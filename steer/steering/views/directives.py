@@ -8,17 +8,17 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_safe
 
 from steer.accounts.access import access_for
 from steer.core import once
 from steer.core.files import file_download
 from steer.core.params import object_param
-from steer.core.tables import Column, Table, download
+from steer.core.tables import download
 from steer.core.widgets import DayInput
 from steer.programmes.models import PlanItem
-from steer.programmes.views import viewable_programme
+from steer.programmes.selectors import viewable_programme
 from steer.steering import services
 from steer.steering.models import (
     Attachment,
@@ -28,51 +28,9 @@ from steer.steering.models import (
     ProgressReport,
     Recommendation,
 )
+from steer.steering.tables import OVERDUE, directive_status, directive_table
 from steer.units.forms import UnitsChoiceField
 from steer.units.models import OrgUnit
-
-OVERDUE = "overdue"
-
-
-def directive_status(directive: Directive, today) -> dict:
-    """The status people read: overdue is computed, never typed."""
-    if directive.is_overdue(today):
-        return {"code": OVERDUE, "label": _("Overdue")}
-    return {"code": directive.state, "label": directive.get_state_display()}
-
-
-def directive_table(name: str, title: str, directives, today) -> Table:
-    rows = [
-        {
-            "code": d.code,
-            "url": d.get_absolute_url(),
-            "content": d.content,
-            "source": d.get_source_display(),
-            "given_on": d.given_on,
-            "given_by": d.given_by,
-            "assignees": "; ".join(str(u) for u in d.assignees.all()),
-            "deadline": d.deadline,
-            "status": directive_status(d, today),
-            "closed_on": d.closed_on,
-        }
-        for d in directives
-    ]
-    return Table(
-        name,
-        title,
-        [
-            Column("code", _("Code"), link="url"),
-            Column("content", _("Directive"), link="url"),
-            Column("source", pgettext("directive", "Source")),
-            Column("given_on", _("Given on"), "date"),
-            Column("given_by", _("Given by"), on_page=False),
-            Column("assignees", _("Assigned units")),
-            Column("deadline", _("Deadline"), "date"),
-            Column("status", _("Status"), "status"),
-            Column("closed_on", _("Closed on"), "date", on_page=False),
-        ],
-        rows,
-    )
 
 
 class DirectiveFilter(forms.Form):

@@ -24,7 +24,7 @@ from steer.core import once
 from steer.core.conflicts import EditConflict, EditForm
 from steer.core.tables import Column, Table, download
 from steer.core.widgets import DayInput
-from steer.programmes.views import viewable_programme
+from steer.programmes.selectors import viewable_programme
 from steer.steering import services
 from steer.steering.models import Directive, Inspection, InspectionMember
 from steer.steering.services import SteeringError

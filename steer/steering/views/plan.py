@@ -12,15 +12,15 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from steer.accounts.access import access_for
-from steer.assessment.labels import PLAN_LABELS
-from steer.assessment.plan_status import plan_status
 from steer.core import once
 from steer.core.widgets import DayInput
 from steer.programmes.models import PlanItem
-from steer.programmes.views import viewable_programme
+from steer.programmes.selectors import viewable_programme
 from steer.reporting.periods import PeriodType, period_for
 from steer.steering import services
+from steer.steering.labels import PLAN_LABELS
 from steer.steering.models import Confidence
+from steer.steering.plan_status import plan_status
 
 
 class ProgressForm(forms.Form):

@@ -18,7 +18,7 @@ from steer.core.conflicts import EditConflict, EditForm
 from steer.core.tables import Column, Table, download
 from steer.core.widgets import DayInput
 from steer.programmes.models import Programme
-from steer.programmes.views import viewable_programme
+from steer.programmes.selectors import viewable_programme
 from steer.steering import services
 from steer.steering.models import Inspection, Recommendation, Synthesis
 from steer.units.forms import UnitChoiceField

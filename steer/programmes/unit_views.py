@@ -1,3 +1,5 @@
+"""The pages of the organisational units: the list, and a unit with its programmes' work."""
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render

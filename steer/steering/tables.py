@@ -1,0 +1,54 @@
+"""The steering records as tables, shown on more than one page."""
+
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from steer.core.tables import Column, Table
+from steer.programmes.models import PlanItem
+from steer.steering.models import Directive
+
+# Plan items that no longer count as open work.
+DONE_STATES = (PlanItem.State.COMPLETED, PlanItem.State.CANCELLED)
+
+OVERDUE = "overdue"
+
+
+def directive_status(directive: Directive, today) -> dict:
+    """The status people read: overdue is computed, never typed."""
+    if directive.is_overdue(today):
+        return {"code": OVERDUE, "label": _("Overdue")}
+    return {"code": directive.state, "label": directive.get_state_display()}
+
+
+def directive_table(name: str, title: str, directives, today) -> Table:
+    rows = [
+        {
+            "code": d.code,
+            "url": d.get_absolute_url(),
+            "content": d.content,
+            "source": d.get_source_display(),
+            "given_on": d.given_on,
+            "given_by": d.given_by,
+            "assignees": "; ".join(str(u) for u in d.assignees.all()),
+            "deadline": d.deadline,
+            "status": directive_status(d, today),
+            "closed_on": d.closed_on,
+        }
+        for d in directives
+    ]
+    return Table(
+        name,
+        title,
+        [
+            Column("code", _("Code"), link="url"),
+            Column("content", _("Directive"), link="url"),
+            Column("source", pgettext("directive", "Source")),
+            Column("given_on", _("Given on"), "date"),
+            Column("given_by", _("Given by"), on_page=False),
+            Column("assignees", _("Assigned units")),
+            Column("deadline", _("Deadline"), "date"),
+            Column("status", _("Status"), "status"),
+            Column("closed_on", _("Closed on"), "date", on_page=False),
+        ],
+        rows,
+    )
