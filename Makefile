@@ -9,14 +9,6 @@ PYTEST_ARGS ?=
 .PHONY: demo serve test test-fast lint typecheck importlint format messages clean bench bench-dashboards \
 	bench-ranking bench-documents bench-load system-packages test-browser
 
-# The pure computational cores: nothing from Django, fully typed. The same modules are listed in
-# pyproject.toml for mypy's strict flags and for the import contract (tests/test_house_rules.py
-# checks that the lists agree).
-PURE_CORES := steer/composite steer/reporting/periods.py steer/reporting/rules.py \
-	steer/assessment/attainment.py steer/assessment/forecast.py steer/assessment/rollup.py \
-	steer/steering/plan_status.py steer/assessment/trend.py steer/steering/priorities.py \
-	steer/core/numbers.py steer/documents/drafting.py
-
 # Debian packages, each installed only when missing: LibreOffice prints documents to PDF with the
 # Liberation fonts (version 2: version 1 lacks Vietnamese letters such as Ả and Ộ), poppler turns
 # a PDF into images (tests), Chromium runs the browser journeys.
@@ -84,15 +76,15 @@ test-browser: $(VENV)/.test
 	@$(MAKE) --no-print-directory system-packages WITH_BROWSER=1
 	$(BIN)/python -m pytest browser_tests $(PYTEST_ARGS)
 
-## lint: ruff, mypy on the pure cores and the import contracts
+## lint: ruff, mypy and the import contracts
 lint: $(VENV)/.test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(MAKE) --no-print-directory typecheck importlint
 
-## typecheck: mypy on the pure cores (PURE_CORES; the rest of steer is to follow)
+## typecheck: mypy over steer: strict on the pure cores, the services and the selectors; the rest checked
 typecheck: $(VENV)/.test
-	$(BIN)/mypy $(PURE_CORES)
+	$(BIN)/mypy steer
 
 ## importlint: the import contracts in pyproject.toml (the pure cores import nothing from Django)
 importlint: $(VENV)/.test

@@ -1,5 +1,5 @@
 """Rules of the house that the linters do not check: small functions (none over 80 lines), and
-one list of the pure cores for mypy, import-linter and the Makefile."""
+one list of the pure cores for mypy and import-linter."""
 
 import ast
 import functools
@@ -74,17 +74,24 @@ def test_the_list_of_long_functions_holds_only_long_ones():
     assert not done, f"Split or gone, remove from STILL_LONG: {', '.join(done)}"
 
 
-def test_the_pure_cores_are_listed_alike_for_mypy_import_linter_and_make():
+def test_the_pure_cores_are_listed_alike_for_mypy_and_import_linter():
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    strict = [o for o in config["tool"]["mypy"]["overrides"] if o.get("disallow_untyped_defs")]
-    (override,) = strict
+    (override,) = [
+        o for o in config["tool"]["mypy"]["overrides"] if "steer.composite.*" in o["module"]
+    ]
     for_mypy = {m.removesuffix(".*") for m in override["module"]}
     (contract,) = [
         c for c in config["tool"]["importlinter"]["contracts"] if c["id"] == "pure-cores"
     ]
-    makefile = (ROOT / "Makefile").read_text(encoding="utf-8").replace("\\\n", " ")
-    paths = re.search(r"^PURE_CORES :=(.*)$", makefile, re.MULTILINE).group(1).split()
-    for_make = {p.removesuffix(".py").replace("/", ".") for p in paths}
-    assert for_mypy == set(contract["source_modules"]) == for_make
-    for path in paths:
-        assert (ROOT / path).exists(), path
+    assert for_mypy == set(contract["source_modules"])
+    for module in for_mypy:
+        path = ROOT / module.replace(".", "/")
+        assert path.is_dir() or path.with_suffix(".py").exists(), module
+
+
+def test_services_and_selectors_are_typed_strictly():
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    (override,) = [
+        o for o in config["tool"]["mypy"]["overrides"] if "steer.*.services" in o["module"]
+    ]
+    assert override["disallow_untyped_defs"] and override["disallow_any_generics"]
