@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import json
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db.models import Max
@@ -29,6 +30,7 @@ from steer.assessment.selectors import (
 from steer.assessment.trend_chart import trend_spec
 from steer.core.numbers import vietnamese
 from steer.documents import drafting
+from steer.documents.models import Draft, Kind
 from steer.documents.render import Chart
 from steer.programmes.models import Indicator, PlanItem, PlanItemBudget, Programme
 from steer.reporting.models import Submission
@@ -275,14 +277,15 @@ def _budget_rows(items, day: dt.date) -> list[dict]:
         planned.setdefault(item_id, {})
         planned[item_id][source] = planned[item_id].get(source, 0.0) + float(amount)
     disbursed = {}
-    for item_id, amount in (
+    for item_id, spent in (
         ProgressReport.objects.filter(
             plan_item__in=items, reported_at__date__lte=day, budget_disbursed__isnull=False
         )
         .order_by("plan_item", "reported_at")
         .values_list("plan_item", "budget_disbursed")
     ):
-        disbursed[item_id] = float(amount)
+        assert spent is not None  # budget_disbursed__isnull=False
+        disbursed[item_id] = float(spent)
     rows = []
     for item in items:
         if item.pk not in planned and item.pk not in disbursed:
@@ -334,7 +337,7 @@ def _unit_tables(programme, root: OrgUnit, period: Period) -> list[dict]:
     tables = []
     for indicator in indicators:
         lines = []
-        for unit_id in sorted(units_of[indicator.pk], key=order.get):
+        for unit_id in sorted(units_of[indicator.pk], key=order.__getitem__):
             a = now[(indicator.pk, unit_id)]
             year_target = a.targets.get(period.year)
             lines.append(
@@ -460,7 +463,7 @@ def _gather_inspection(draft) -> Facts:
     return facts
 
 
-_GATHER = {
+_GATHER: dict[str, Callable[[Draft], Facts]] = {
     "synthesis": _gather_programme,
     "unit_report": _gather_unit,
     "midterm": lambda draft: _gather_programme(draft, review=True),
@@ -640,6 +643,8 @@ def _draft_texts(draft, facts: Facts) -> dict[str, str]:
         for i, visit in enumerate(facts.visits):
             texts[f"visit:{i}"] = _visit_text(visit)
         return texts
+    period = facts.period
+    assert period is not None  # every other kind is of a period
     review = kind in ("midterm", "final")
     who = issuer_words(draft)
     if kind == "unit_report":
@@ -647,7 +652,7 @@ def _draft_texts(draft, facts: Facts) -> dict[str, str]:
             f"{basis}, {draft.unit.name} báo cáo kết quả thực hiện {facts.period_words} như sau:"
         )
     elif review:
-        span = f"giai đoạn {programme.start_year}-{facts.period.year}"
+        span = f"giai đoạn {programme.start_year}-{period.year}"
         word = "sơ kết" if kind == "midterm" else "tổng kết"
         intro = f"{basis}, {who} báo cáo {word} kết quả thực hiện Chương trình {span} như sau:"
     else:
@@ -663,14 +668,14 @@ def _draft_texts(draft, facts: Facts) -> dict[str, str]:
         texts["lessons"] = ""
     if kind == "unit_report":
         texts["results"] = "\n".join(
-            drafting.indicator_sentence(_facts_of(line, facts.period, review=False))
+            drafting.indicator_sentence(_facts_of(line, period, review=False))
             for line in facts.lines
         )
     else:
         for objective in facts.objectives:
             lines = [line for line in facts.lines if line.objective_id == objective.pk]
             texts[f"objective:{objective.pk}"] = _objective_text(
-                objective, lines, facts.period, review=review
+                objective, lines, period, review=review
             )
     return texts
 
@@ -890,13 +895,25 @@ def context(draft, facts: Facts) -> dict:
         return _context(draft, facts)
 
 
-def _context(draft, facts: Facts) -> dict:
-    programme = draft.programme
+def _context(draft: Draft, facts: Facts) -> dict:
     texts = {key: _lines(value) for key, value in draft.texts.items()}
+    result: dict = {
+        "doc": _doc_context(draft),
+        "texts": texts,
+        "tables": {},
+        "charts": {},
+        "annex": {},
+    }
+    result.update(_CONTEXT[draft.kind](draft, facts, texts))
+    return result
+
+
+def _doc_context(draft: Draft) -> dict:
+    """The header and signature block, as the template shows them."""
     day = draft.dated
     type_name = TYPE_NAMES.get(draft.kind, "BÁO CÁO")
     reference = f"{type_name.capitalize()} số {draft.number.strip()} ngày {drafting.date_text(day)}"
-    doc = {
+    return {
         "superior": draft.superior,
         "issuer": draft.issuer,
         "number": draft.number,
@@ -908,49 +925,113 @@ def _context(draft, facts: Facts) -> dict:
         "recipients": _lines(draft.recipients),
         "reference": f"{reference} của {issuer_words(draft)}",
     }
-    result = {"doc": doc, "texts": texts, "tables": {}, "charts": {}, "annex": {}}
-    kind = draft.kind
-    if kind == "inspection_notice":
-        result["tables"] = {
-            "team": _numbered(facts.team),
-            "directives": _directive_table(facts),
-        }
-        result["visits"] = [
+
+
+Texts = dict[str, list[str]]
+
+
+def _inspection_context(draft: Draft, facts: Facts, texts: Texts) -> dict:
+    return {
+        "tables": {"team": _numbered(facts.team), "directives": _directive_table(facts)},
+        "visits": [
             {"heading": f"{i}. {v['unit']}", "text": texts.get(f"visit:{i - 1}", [])}
             for i, v in enumerate(facts.visits, 1)
-        ]
-        return result
+        ],
+    }
+
+
+def _status_labels() -> dict[str, str]:
+    return {status: str(label) for status, label in STATUS_LABELS.items()}
+
+
+def _plan_rows_labelled(facts: Facts) -> list[dict]:
+    return [{**row, "status": str(PLAN_LABELS[row["status"]])} for row in facts.plan]
+
+
+def _unit_report_context(draft: Draft, facts: Facts, texts: Texts) -> dict:
+    assert facts.period is not None  # a unit's report is of a period
+    return {
+        "tables": {
+            "plan_items": _numbered(_plan_rows_labelled(facts)),
+            "indicators": _indicator_table(facts.lines, facts.period, review=False),
+        },
+        "charts": {"status": _unit_status_chart(draft, facts) if facts.lines else None},
+    }
+
+
+def _unit_status_chart(draft: Draft, facts: Facts) -> Chart:
+    assert draft.unit is not None  # a unit's report
+    counts_by_status = tally(line.assessment.status for line in facts.lines)
+    return Chart(
+        chart_specs.status_bars(
+            [
+                {"name": draft.unit.name, "status": s.value, "count": n}
+                for s, n in counts_by_status.items()
+            ],
+            _status_labels(),
+            f"Các chỉ tiêu theo mức độ thực hiện, {facts.period_words}",
+            "Số chỉ tiêu",
+        ),
+        width_mm=150,
+    )
+
+
+def _programme_context(draft: Draft, facts: Facts, texts: Texts) -> dict:
+    """A programme's report for a period, or its mid-term or final review."""
     period = facts.period
-    review = kind in ("midterm", "final")
-    root = programme_root(programme)
-    plan_rows = [{**row, "status": str(PLAN_LABELS[row["status"]])} for row in facts.plan]
-    status_labels = {k: str(v) for k, v in STATUS_LABELS.items()}
-    if kind == "unit_report":
-        counts_by_status = tally(line.assessment.status for line in facts.lines)
-        result["tables"] = {
-            "plan_items": _numbered(plan_rows),
-            "indicators": _indicator_table(facts.lines, period, review=False),
-        }
-        result["charts"] = {
-            "status": Chart(
-                chart_specs.status_bars(
-                    [
-                        {"name": draft.unit.name, "status": s.value, "count": n}
-                        for s, n in counts_by_status.items()
-                    ],
-                    status_labels,
-                    f"Các chỉ tiêu theo mức độ thực hiện, {facts.period_words}",
-                    "Số chỉ tiêu",
-                ),
-                width_mm=150,
-            )
-            if facts.lines
-            else None
-        }
-        return result
+    assert period is not None  # a programme's documents are of a period
+    review = draft.kind in (Kind.MIDTERM, Kind.FINAL)
+    number_of_first = 4 if draft.kind == Kind.SYNTHESIS else 3
+    objectives, status_rows = _objectives_context(draft, facts, texts, number_of_first)
+    return {
+        "objectives": objectives,
+        "charts": _programme_charts(facts, status_rows),
+        "tables": {
+            "plan_status": _numbered(_plan_status_rows(facts)),
+            "reporting": _numbered(
+                [{k: v for k, v in row.items() if k != "units"} for row in facts.reporting]
+            ),
+            "directives": _directive_table(facts),
+            "recommendations": _numbered(
+                [
+                    {**r, "state": Recommendation.State(r["state"]).label}
+                    for r in facts.recommendations
+                ]
+            ),
+        },
+        "numbering": {
+            "directions": "V" if texts.get("lessons") else "IV",
+            "recommendations": "VI" if texts.get("lessons") else "V",
+            "recommendations_table": number_of_first + len(objectives),
+        },
+        "annex": {
+            "indicators": _indicator_table(facts.lines, period, review=review),
+            "plan_items": _numbered(_plan_rows_labelled(facts)),
+            "budget": _budget_table(facts),
+            "by_unit": _by_unit_tables(facts, period),
+            "reporting": [
+                {
+                    "caption": f"Bảng {i}. {row['form']}",
+                    "rows": _numbered(
+                        [{**u, "timeliness": TIMELINESS[u["timeliness"]]} for u in row["units"]]
+                    ),
+                }
+                for i, row in enumerate(facts.reporting, 1)
+            ],
+        },
+    }
+
+
+def _objectives_context(
+    draft: Draft, facts: Facts, texts: Texts, number_of_first: int
+) -> tuple[list[dict], list[dict]]:
+    """Each objective's part (its text, table and chart), and its indicators counted by status
+    for the chart of all objectives."""
+    assert facts.period is not None
+    review = draft.kind in (Kind.MIDTERM, Kind.FINAL)
+    root = programme_root(draft.programme)
     objectives = []
     status_rows = []
-    number_of_first = 4 if kind == "synthesis" else 3
     for i, objective in enumerate(facts.objectives):
         lines = [line for line in facts.lines if line.objective_id == objective.pk]
         for status, n in tally(line.assessment.status for line in lines).items():
@@ -963,18 +1044,23 @@ def _context(draft, facts: Facts) -> dict:
                 "code": objective.code,
                 "text": texts.get(f"objective:{objective.pk}", []),
                 "table_number": number_of_first + i,
-                "table": _indicator_table(lines, period, review=review),
+                "table": _indicator_table(lines, facts.period, review=review),
                 "chart": _trend_chart(lines, root),
             }
         )
-    result["objectives"] = objectives
-    counts = facts.plan_counts()
-    plan_labels = {k: str(v) for k, v in PLAN_LABELS.items()}
-    result["charts"] = {
+    return objectives, status_rows
+
+
+def _plan_labels() -> dict[str, str]:
+    return {status: str(label) for status, label in PLAN_LABELS.items()}
+
+
+def _programme_charts(facts: Facts, status_rows: list[dict]) -> dict[str, Chart]:
+    return {
         "plan": Chart(
             chart_specs.plan_bars(
-                counts,
-                plan_labels,
+                facts.plan_counts(),
+                _plan_labels(),
                 f"Tình hình thực hiện nhiệm vụ đến hết {facts.period_words}",
                 "Số nhiệm vụ",
             ),
@@ -983,31 +1069,24 @@ def _context(draft, facts: Facts) -> dict:
         "objectives": Chart(
             chart_specs.status_bars(
                 status_rows,
-                status_labels,
+                _status_labels(),
                 f"Các chỉ tiêu của từng mục tiêu theo mức độ thực hiện, {facts.period_words}",
                 "Số chỉ tiêu",
             ),
             width_mm=150,
         ),
     }
-    plan_status = [
-        {"status": plan_labels[status], "count": counts.get(status, 0)} for status in PLAN_LABELS
-    ]
-    result["tables"] = {
-        "plan_status": _numbered([row for row in plan_status if row["count"]]),
-        "reporting": _numbered(
-            [{k: v for k, v in row.items() if k != "units"} for row in facts.reporting]
-        ),
-    }
-    result["numbering"] = {
-        "directions": "V" if texts.get("lessons") else "IV",
-        "recommendations": "VI" if texts.get("lessons") else "V",
-        "recommendations_table": number_of_first + len(objectives),
-    }
-    result["tables"]["directives"] = _directive_table(facts)
-    result["tables"]["recommendations"] = _numbered(
-        [{**r, "state": Recommendation.State(r["state"]).label} for r in facts.recommendations]
-    )
+
+
+def _plan_status_rows(facts: Facts) -> list[dict]:
+    """How many plan items have each status, the statuses none has left out."""
+    counts = facts.plan_counts()
+    labels = _plan_labels()
+    rows = [{"status": labels[status], "count": counts.get(status, 0)} for status in PLAN_LABELS]
+    return [row for row in rows if row["count"]]
+
+
+def _budget_table(facts: Facts) -> list[dict]:
     totals = {
         key: sum(row[key] or 0 for row in facts.budget)
         for key in ("city", "district", "other", "planned", "disbursed")
@@ -1016,44 +1095,42 @@ def _context(draft, facts: Facts) -> dict:
         {**row, **{k: number(row[k], 0 if k != "disbursed" else None) for k in totals}}
         for row in facts.budget
     ]
-    budget = _numbered(budget) + [
+    return _numbered(budget) + [
         {"n": "", "title": "Tổng cộng", **{k: number(v) for k, v in totals.items()}}
     ]
-    result["annex"] = {
-        "indicators": _indicator_table(facts.lines, period, review=review),
-        "plan_items": _numbered(plan_rows),
-        "budget": budget,
-        "by_unit": [
-            {
-                "caption": f"Bảng {i}. {t['code']}. {t['name']} (đơn vị tính: {t['unit']})",
-                "target_heading": f"Kế hoạch năm {period.year}",
-                "actual_heading": f"Thực hiện {words_of(period)}",
-                "previous_heading": f"Cùng kỳ năm {period.year - 1}",
-                "rows": _numbered(
-                    [
-                        {
-                            **row,
-                            "target": number(row["target"]),
-                            "actual": number(row["actual"]),
-                            "previous": number(row["previous"]),
-                        }
-                        for row in t["rows"]
-                    ]
-                ),
-            }
-            for i, t in enumerate(facts.by_unit, 1)
-        ],
-        "reporting": [
-            {
-                "caption": f"Bảng {i}. {row['form']}",
-                "rows": _numbered(
-                    [{**u, "timeliness": TIMELINESS[u["timeliness"]]} for u in row["units"]]
-                ),
-            }
-            for i, row in enumerate(facts.reporting, 1)
-        ],
-    }
-    return result
+
+
+def _by_unit_tables(facts: Facts, period: Period) -> list[dict]:
+    return [
+        {
+            "caption": f"Bảng {i}. {t['code']}. {t['name']} (đơn vị tính: {t['unit']})",
+            "target_heading": f"Kế hoạch năm {period.year}",
+            "actual_heading": f"Thực hiện {words_of(period)}",
+            "previous_heading": f"Cùng kỳ năm {period.year - 1}",
+            "rows": _numbered(
+                [
+                    {
+                        **row,
+                        "target": number(row["target"]),
+                        "actual": number(row["actual"]),
+                        "previous": number(row["previous"]),
+                    }
+                    for row in t["rows"]
+                ]
+            ),
+        }
+        for i, t in enumerate(facts.by_unit, 1)
+    ]
+
+
+# The context of each kind of document, after the header every kind has.
+_CONTEXT: dict[str, Callable[[Draft, Facts, Texts], dict]] = {
+    Kind.SYNTHESIS: _programme_context,
+    Kind.UNIT_REPORT: _unit_report_context,
+    Kind.MIDTERM: _programme_context,
+    Kind.FINAL: _programme_context,
+    Kind.INSPECTION_NOTICE: _inspection_context,
+}
 
 
 TIMELINESS = {
