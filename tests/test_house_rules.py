@@ -18,15 +18,11 @@ STILL_LONG = {
     "steer/assessment/views.py::indicator_page": 114,
     "steer/assessment/views.py::scorecard": 113,
     "steer/assessment/views.py::compare": 102,
-    "steer/core/backups.py::create_backup": 114,
-    "steer/demo/reports.py::_Demo._district_figures": 85,
     "steer/ranking/views.py::ranking_detail": 147,
     "steer/reporting/imports.py::plan_entries": 173,
     "steer/reporting/imports.py::_write": 104,
     "steer/reporting/views.py::report_entry": 88,
-    "steer/reporting/workbook.py::build_workbook": 115,
     "steer/steering/views/inspections.py::inspection_detail": 114,
-    "steer/units/hanoi.py::load_hanoi_units": 81,
 }
 
 

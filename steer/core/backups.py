@@ -38,6 +38,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from django.apps import apps as global_apps
 from django.conf import settings
@@ -256,7 +257,7 @@ def model_lines(model, using: str = DEFAULT_DB_ALIAS, natural=None) -> Iterator[
     ordered = sorted([*(c[0] for c in columns), *many])
     query = model._base_manager.using(using).order_by("pk").values_list(*names)
     for row in query.iterator(chunk_size=BATCH):
-        values = {}
+        values: dict[str, Any] = {}
         for name, position, names_of, encoder in columns:
             value = row[position]
             if value is None:
@@ -290,13 +291,14 @@ def _snapshot(using: str):
     if connection.vendor == "sqlite":
         # A deferred transaction is a read snapshot under WAL and lets writers go on; the
         # site's IMMEDIATE one would hold the write lock for the whole backup.
-        saved = connection.transaction_mode
-        connection.transaction_mode = "DEFERRED"
+        sqlite: Any = connection  # django-stubs lacks SQLite's transaction_mode (Django 5.1)
+        saved = sqlite.transaction_mode
+        sqlite.transaction_mode = "DEFERRED"
         try:
             with transaction.atomic(using=using):
                 yield
         finally:
-            connection.transaction_mode = saved
+            sqlite.transaction_mode = saved
         return
     with transaction.atomic(using=using):
         if connection.vendor == "postgresql":
@@ -352,7 +354,7 @@ def media_files(root: Path | None = None) -> list[tuple[str, Path]]:
 
 def _stored_names(using: str) -> set[str]:
     """The files the rows point at (FileFields)."""
-    names = set()
+    names: set[str] = set()
     for model in data_models(using):
         for f in model._meta.concrete_fields:
             if f.get_internal_type() in ("FileField", "ImageField"):
@@ -400,95 +402,24 @@ def create_backup(
         )
     target = _target(output)
     target.parent.mkdir(parents=True, exist_ok=True)
-    connection = connections[using]
-    manifest = {
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
-        "created_at": timezone.now().isoformat(),
-        "steer_version": steer_version(),
-        "database": {
-            "engine": connection.vendor,
-            "version": ".".join(str(p) for p in connection.get_database_version()),
-        },
-    }
+    manifest = _manifest_head(using)
     members: dict[str, dict] = {}
-    with tempfile.TemporaryDirectory(prefix=".backup-", dir=target.parent) as work:
-        work = Path(work)
+    partial = target.with_name(target.name + ".partial")
+    with tempfile.TemporaryDirectory(prefix=".backup-", dir=target.parent) as folder:
+        work = Path(folder)
         (work / "data").mkdir()
-        models = []
         with _snapshot(using):
             manifest["migrations"] = _applied(using)
-            counts = {label_of(m): m._base_manager.using(using).count() for m in data_models(using)}
-            tick = progress("rows", sum(counts.values()))
-            natural = _NaturalKeys(using)
-            done = 0
-            for model in data_models(using):
-                label = label_of(model)
-                name = f"data/{label}.jsonl"
-                sha, size, rows = hashlib.sha256(), 0, 0
-                with open(work / name, "wb") as stream:
-                    for line in model_lines(model, using, natural):
-                        data = (line + "\n").encode("utf-8")
-                        stream.write(data)
-                        sha.update(data)
-                        size += len(data)
-                        rows += 1
-                        done += 1
-                        if done % 1000 == 0:
-                            tick(done)
-                members[name] = {"sha256": sha.hexdigest(), "size": size}
-                models.append({"model": label, "rows": rows, "member": name})
-            tick(done)
+            models = _write_rows(work, using, members, progress)
             stored = _stored_names(using)
         manifest["models"] = models
         files = media_files()
         present = {name.removeprefix("media/") for name, _ in files}
         missing = sorted(stored - present)
-        partial = target.with_name(target.name + ".partial")
-        data_names = [m["member"] for m in models]
-        total = sum(members[n]["size"] for n in data_names) + sum(
-            p.stat().st_size for _, p in files
-        )
-        tick = progress("archive", total)
-        written = 0
-        # Readable by its owner only: it holds password hashes, sessions and access tokens.
-        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with (
-            os.fdopen(descriptor, "wb") as raw,
-            tarfile.open(
-                fileobj=raw, mode="w:gz", compresslevel=6, format=tarfile.PAX_FORMAT
-            ) as tar,
-        ):
-            for name in data_names:
-                tar.add(work / name, arcname=name, recursive=False)
-                written += members[name]["size"]
-                tick(written)
-            for name, path in files:
-                info = tar.gettarinfo(path, arcname=name)
-                with open(path, "rb") as stream:
-                    hashing = _Hashing(stream)
-                    tar.addfile(info, hashing)
-                members[name] = {"sha256": hashing.sha.hexdigest(), "size": info.size}
-                written += info.size
-                tick(written)
-            manifest["media"] = {
-                "files": len(files),
-                "bytes": sum(members[n]["size"] for n, _ in files),
-                "missing": missing,
-            }
-            manifest["members"] = members
-            body = json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8")
-            (work / MANIFEST).write_bytes(body)
-            tar.add(work / MANIFEST, arcname=MANIFEST, recursive=False)
-            (work / SIGNATURE).write_text(json.dumps(signature(body)), encoding="utf-8")
-            tar.add(work / SIGNATURE, arcname=SIGNATURE, recursive=False)
-        tick(total)
+        _write_archive(partial, work, manifest, members, files, missing, progress)
     digest = file_sha256(partial)
     os.replace(partial, target)
-    checksum = target.with_name(target.name + ".sha256")
-    checksum_partial = checksum.with_name(checksum.name + ".partial")
-    checksum_partial.write_text(f"{digest}  {target.name}\n", encoding="utf-8")
-    os.replace(checksum_partial, checksum)
+    checksum = _write_checksum(target, digest)
     return Backup(
         path=target,
         checksum_path=checksum,
@@ -500,6 +431,107 @@ def create_backup(
         seconds=time.perf_counter() - started,
         missing_files=missing,
     )
+
+
+def _manifest_head(using: str) -> dict[str, Any]:
+    """What the manifest says of the archive before its contents: when and from what."""
+    connection = connections[using]
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "created_at": timezone.now().isoformat(),
+        "steer_version": steer_version(),
+        "database": {
+            "engine": connection.vendor,
+            "version": ".".join(str(p) for p in connection.get_database_version()),
+        },
+    }
+
+
+def _write_rows(
+    work: Path, using: str, members: dict[str, dict], progress: Progress
+) -> list[dict[str, Any]]:
+    """Write each model's rows to `data/<label>.jsonl` under `work`, adding each file's sha256
+    and size to `members`; returns the manifest's entry of each model."""
+    counts = {label_of(m): m._base_manager.using(using).count() for m in data_models(using)}
+    tick = progress("rows", sum(counts.values()))
+    natural = _NaturalKeys(using)
+    models = []
+    done = 0
+    for model in data_models(using):
+        label = label_of(model)
+        name = f"data/{label}.jsonl"
+        sha, size, rows = hashlib.sha256(), 0, 0
+        with open(work / name, "wb") as stream:
+            for line in model_lines(model, using, natural):
+                data = (line + "\n").encode("utf-8")
+                stream.write(data)
+                sha.update(data)
+                size += len(data)
+                rows += 1
+                done += 1
+                if done % 1000 == 0:
+                    tick(done)
+        members[name] = {"sha256": sha.hexdigest(), "size": size}
+        models.append({"model": label, "rows": rows, "member": name})
+    tick(done)
+    return models
+
+
+def _write_archive(
+    partial: Path,
+    work: Path,
+    manifest: dict[str, Any],
+    members: dict[str, dict],
+    files: list[tuple[str, Path]],
+    missing: list[str],
+    progress: Progress,
+) -> None:
+    """Pack the rows written under `work`, the media files, then the manifest (completed with
+    the media and every member's sha256) and its signature into the archive `partial`."""
+    data_names = [m["member"] for m in manifest["models"]]
+    total = sum(members[n]["size"] for n in data_names) + sum(p.stat().st_size for _, p in files)
+    tick = progress("archive", total)
+    written = 0
+    # Readable by its owner only: it holds password hashes, sessions and access tokens.
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with (
+        os.fdopen(descriptor, "wb") as raw,
+        tarfile.open(fileobj=raw, mode="w:gz", compresslevel=6, format=tarfile.PAX_FORMAT) as tar,
+    ):
+        for name in data_names:
+            tar.add(work / name, arcname=name, recursive=False)
+            written += members[name]["size"]
+            tick(written)
+        for name, path in files:
+            info = tar.gettarinfo(path, arcname=name)
+            with open(path, "rb") as stream:
+                hashing = _Hashing(stream)
+                tar.addfile(info, hashing)
+            members[name] = {"sha256": hashing.sha.hexdigest(), "size": info.size}
+            written += info.size
+            tick(written)
+        manifest["media"] = {
+            "files": len(files),
+            "bytes": sum(members[n]["size"] for n, _ in files),
+            "missing": missing,
+        }
+        manifest["members"] = members
+        body = json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8")
+        (work / MANIFEST).write_bytes(body)
+        tar.add(work / MANIFEST, arcname=MANIFEST, recursive=False)
+        (work / SIGNATURE).write_text(json.dumps(signature(body)), encoding="utf-8")
+        tar.add(work / SIGNATURE, arcname=SIGNATURE, recursive=False)
+    tick(total)
+
+
+def _write_checksum(target: Path, digest: str) -> Path:
+    """The checksum file beside the archive, in sha256sum's format, appearing whole."""
+    checksum = target.with_name(target.name + ".sha256")
+    checksum_partial = checksum.with_name(checksum.name + ".partial")
+    checksum_partial.write_text(f"{digest}  {target.name}\n", encoding="utf-8")
+    os.replace(checksum_partial, checksum)
+    return checksum
 
 
 # -- signing the manifest -------------------------------------------------------------------
@@ -615,6 +647,7 @@ def unpack(
                 destination.parent.mkdir(parents=True, exist_ok=True)
                 sha, size = hashlib.sha256(), 0
                 source = tar.extractfile(member)
+                assert source is not None  # _member_name took regular files only
                 with open(destination, "wb") as out:
                     while chunk := source.read(CHUNK):
                         sha.update(chunk)
@@ -998,8 +1031,8 @@ def restore_backup(
         raise BackupError("A restore migrates the database: run it outside a transaction.")
     work_parent = Path(settings.VAR_DIR)
     work_parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".restore-", dir=work_parent) as work:
-        work = Path(work)
+    with tempfile.TemporaryDirectory(prefix=".restore-", dir=work_parent) as folder:
+        work = Path(folder)
         manifest = unpack(path, work, progress, trust=trust)
         placed = _placed_files(work / "media", Path(settings.MEDIA_ROOT))
         executor = MigrationExecutor(connection)

@@ -115,7 +115,7 @@ def load_programme(data: dict) -> Programme:
                 "order": order,
             },
         )
-    objectives = {}
+    objectives: dict[str, Objective] = {}
     for order, o in enumerate(data["objectives"]):
         objectives[o["code"]] = _save(
             Objective,

@@ -27,10 +27,12 @@ import datetime as dt
 import json
 import random
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from statistics import median
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Max
@@ -175,6 +177,7 @@ def load_reports(programme: Programme, data: dict | None = None) -> dict:
 
 HALF_YEARS = [Period(PeriodType.HALF, y, n) for y in range(2021, 2026) for n in (1, 2)]
 DISTRICT_HALVES = HALF_YEARS[:9]  # 2021S1-2025S1: the 30 districts report
+DISTRICT_FORM = "BC6T-DP"
 COMMUNE_HALF = HALF_YEARS[9]  # 2025S2: the 126 communes and wards report
 DONG_DA = "006"
 SECTORS = ("trong-trot", "chan-nuoi", "thuy-san")
@@ -272,7 +275,7 @@ RETURN_REASONS = [
 ]
 
 
-def _allocate(total: int, weights: dict[str, float]) -> dict[str, int]:
+def _allocate(total: int, weights: Mapping[str, float]) -> dict[str, int]:
     """Whole numbers proportional to the weights that add up to `total` (largest remainder)."""
     scale = sum(weights.values())
     raw = {k: total * w / scale for k, w in weights.items()}
@@ -283,21 +286,21 @@ def _allocate(total: int, weights: dict[str, float]) -> dict[str, int]:
     return out
 
 
-def _calm(jumps: dict[str, float], keep: set[str]) -> dict[str, float]:
+def _calm(jumps: Mapping[str, float], keep: set[str]) -> dict[str, float]:
     """The jumps, with any that the outlier test would flag (bar those in `keep`) brought
     back to the median jump."""
-    jumps = dict(jumps)
-    units = sorted(jumps)
+    calmed = dict(jumps)
+    units = sorted(calmed)
     for _round in range(20):
-        scores = rules.modified_z_scores([float(jumps[u]) for u in units])
+        scores = rules.modified_z_scores([float(calmed[u]) for u in units])
         loud = [u for u, z in zip(units, scores or [], strict=False) if abs(z) > CALM]
         loud = [u for u in loud if u not in keep]
         if not loud:
             break
-        centre = median(jumps[u] for u in units if u not in keep)
+        centre = median(calmed[u] for u in units if u not in keep)
         for u in loud:
-            jumps[u] = centre
-    return jumps
+            calmed[u] = centre
+    return calmed
 
 
 def _pct(value: float, low: float = 0, high: float = 100) -> Decimal:
@@ -346,7 +349,7 @@ class _Demo:
             for code in ("quan", "huyen", "thi-xa", "phuong", "xa")
         }
         self.units = {u.code: u for u in OrgUnit.objects.all()}
-        self.targets = {}
+        self.targets: dict[tuple[str, str | None, int], float] = {}
         for code, unit, year, value in Target.objects.filter(
             indicator__programme=programme
         ).values_list("indicator__code", "unit__code", "year", "value"):
@@ -373,11 +376,41 @@ class _Demo:
     # -- districts (2021S1-2025S1) --------------------------------------------------------
 
     def _district_figures(self) -> None:
-        rng, form = self.rng, "BC6T-DP"
         urban = self.group["quan"]
         districts = sorted(urban + self.group["huyen"] + self.group["thi-xa"])
-        last = len(DISTRICT_HALVES) - 1
-        # CT07: enterprises helped in the half year, urban districts only.
+        self._enterprises_helped(urban)
+        self._ocop_products(districts)
+        self._ocop_protected(districts)
+        self._procedures_online(districts)
+        # CT19: documents handled on the city's system, 100 % from 2023S2 on (2024: 100 %).
+        path = self._rising_path(districts, start=(86, 95), full_at=5, noise=0.5)
+        self._put_halves("CT19", self._levels(districts, path, high=99.8, full_from=5))
+        # CT20: administrative bodies keeping ISO 9001:2015, 100 % from 2022S2 on.
+        path = self._rising_path(districts, start=(85, 96), full_at=3, noise=0.6)
+        self._put_halves("CT20", self._levels(districts, path, high=99.5, full_from=3))
+        self._initiatives(districts)
+
+    def _put_halves(self, indicator: str, values: dict[tuple[str, int], Any]) -> None:
+        """A district's value for each half year ((unit, t) → value, t indexing DISTRICT_HALVES)."""
+        for (unit, t), value in values.items():
+            self.put(DISTRICT_FORM, unit, DISTRICT_HALVES[t], indicator, value)
+
+    def _rising_path(
+        self, districts: list[str], *, start: tuple[float, float], full_at: int, noise: float
+    ) -> dict[tuple[str, int], float]:
+        """Each district's wished share, rising from a drawn start to 100 % at half year
+        `full_at`, a little noise on each."""
+        path = {}
+        for unit in districts:
+            first = self.rng.uniform(*start)
+            for t in range(len(DISTRICT_HALVES)):
+                path[(unit, t)] = (
+                    first + (100 - first) * t / full_at + self.rng.uniform(-noise, noise)
+                )
+        return path
+
+    def _enterprises_helped(self, urban: list[str]) -> None:
+        """CT07: enterprises helped in the half year, urban districts only."""
         city07 = {y: self.targets[("CT07", None, y)] for y in range(2021, 2026)}
         flows = {}
         for unit in urban:
@@ -385,15 +418,16 @@ class _Demo:
             for t, period in enumerate(DISTRICT_HALVES):
                 share = 0.45 if period.number == 1 else 0.55
                 annual = own * city07[period.year] / city07[2025]
-                flows[(unit, t)] = annual * share * rng.uniform(0.9, 1.1)
-        for (unit, t), value in self._levels(urban, flows, whole=True).items():
-            self.put(form, unit, DISTRICT_HALVES[t], "CT07", value)
-        # CT15: OCOP products held (cumulative), growing every half year.
+                flows[(unit, t)] = annual * share * self.rng.uniform(0.9, 1.1)
+        self._put_halves("CT07", self._levels(urban, flows, whole=True))
+
+    def _ocop_products(self, districts: list[str]) -> None:
+        """CT15: OCOP products held (cumulative), growing every half year."""
         level = _allocate(OCOP_BASE, OCOP_WEIGHT)
-        self.ocop = {}
+        self.ocop: dict[int, dict[str, int]] = {}
         for t, period in enumerate(DISTRICT_HALVES):
             grown = OCOP[t] - (OCOP[t - 1] if t else OCOP_BASE)
-            weights = {u: OCOP_WEIGHT[u] * rng.uniform(0.6, 1.4) for u in districts}
+            weights = {u: OCOP_WEIGHT[u] * self.rng.uniform(0.6, 1.4) for u in districts}
             more = _allocate(grown, weights)
             keep = set()
             if t == OCOP_ROUND[1]:
@@ -404,59 +438,47 @@ class _Demo:
             for unit in districts:
                 level[unit] += more[unit]
                 note = OCOP_ROUND_NOTE.format(n=more[unit]) if unit in keep else ""
-                self.put(form, unit, period, "CT15", level[unit], comment=note)
+                self.put(DISTRICT_FORM, unit, period, "CT15", level[unit], comment=note)
             self.ocop[t] = dict(level)
-        # CT16: share of OCOP products protected, towards each unit's 2025 target.
+
+    def _ocop_protected(self, districts: list[str]) -> None:
+        """CT16: share of OCOP products protected, towards each unit's 2025 target."""
+        last = len(DISTRICT_HALVES) - 1
         path = {}
         for unit in districts:
-            start = rng.uniform(14, 22)
-            end = self.targets[("CT16", unit, 2025)] + rng.uniform(-7, 1)
+            start = self.rng.uniform(14, 22)
+            end = self.targets[("CT16", unit, 2025)] + self.rng.uniform(-7, 1)
             for t in range(last + 1):
-                path[(unit, t)] = start + (end - start) * t / last + rng.uniform(-0.8, 0.8)
+                path[(unit, t)] = start + (end - start) * t / last + self.rng.uniform(-0.8, 0.8)
         self.ocop_share = self._levels(districts, path)
-        for (unit, t), value in self.ocop_share.items():
-            self.put(form, unit, DISTRICT_HALVES[t], "CT16", value)
-        # CT18: share of procedures online; one district redid its list and fell back.
+        self._put_halves("CT16", self.ocop_share)
+
+    def _procedures_online(self, districts: list[str]) -> None:
+        """CT18: share of procedures online; one district redid its list and fell back."""
+        last = len(DISTRICT_HALVES) - 1
         path = {}
         for unit in districts:
-            start, end = rng.uniform(62, 74), rng.uniform(92, 99.5)
+            start, end = self.rng.uniform(62, 74), self.rng.uniform(92, 99.5)
             for t in range(last + 1):
-                path[(unit, t)] = start + (end - start) * t / last + rng.uniform(-0.7, 0.7)
+                path[(unit, t)] = start + (end - start) * t / last + self.rng.uniform(-0.7, 0.7)
         dropped, drop_at, fall = PROCEDURES_DROP
         values = self._levels(districts, path, high=99.9, drop=(dropped, drop_at, fall))
         for (unit, t), value in values.items():
             note = PROCEDURES_DROP_NOTE if (unit, t) == (dropped, drop_at) else ""
-            self.put(form, unit, DISTRICT_HALVES[t], "CT18", value, comment=note)
-        # CT19: documents handled on the city's system, 100 % from 2023S2 on (2024: 100 %).
-        path = {}
-        for unit in districts:
-            start = rng.uniform(86, 95)
-            for t in range(last + 1):
-                path[(unit, t)] = start + (100 - start) * t / 5 + rng.uniform(-0.5, 0.5)
-        values = self._levels(districts, path, high=99.8, full_from=5)
-        for (unit, t), value in values.items():
-            self.put(form, unit, DISTRICT_HALVES[t], "CT19", value)
-        # CT20: administrative bodies keeping ISO 9001:2015, 100 % from 2022S2 on.
-        path = {}
-        for unit in districts:
-            start = rng.uniform(85, 96)
-            for t in range(last + 1):
-                path[(unit, t)] = start + (100 - start) * t / 3 + rng.uniform(-0.6, 0.6)
-        values = self._levels(districts, path, high=99.5, full_from=3)
-        for (unit, t), value in values.items():
-            self.put(form, unit, DISTRICT_HALVES[t], "CT20", value)
-        # CT30: initiatives recognised in the half year (most at the year end).
+            self.put(DISTRICT_FORM, unit, DISTRICT_HALVES[t], "CT18", value, comment=note)
+
+    def _initiatives(self, districts: list[str]) -> None:
+        """CT30: initiatives recognised in the half year (most at the year end)."""
         city30 = {y: self.targets[("CT30", None, y)] for y in range(2021, 2026)}
         flows = {}
         for unit in districts:
-            size = rng.uniform(0.6, 1.5)
+            size = self.rng.uniform(0.6, 1.5)
             for t, period in enumerate(DISTRICT_HALVES):
                 share = 0.4 if period.number == 1 else 0.6
                 mean = city30[period.year] / len(districts) * size * share
-                flows[(unit, t)] = mean * rng.uniform(0.9, 1.1)
+                flows[(unit, t)] = mean * self.rng.uniform(0.9, 1.1)
         self.initiatives = self._levels(districts, flows, whole=True, low=1)
-        for (unit, t), value in self.initiatives.items():
-            self.put(form, unit, DISTRICT_HALVES[t], "CT30", value)
+        self._put_halves("CT30", self.initiatives)
 
     def _levels(self, units, path, *, whole=False, low=0, high=100, full_from=None, drop=None):
         """Each unit's values along `path` ((unit, t) → wished value), made so that the jumps
@@ -504,13 +526,15 @@ class _Demo:
         rng, form = self.rng, "BC6T-NNCNC"
         rural = sorted(self.group["huyen"] + self.group["thi-xa"])
         size = {u: self.targets[("CT10", u, 2025)] for u in rural}
-        weights = {s: {} for s in SECTORS}
+        weights: dict[str, dict[str, float]] = {s: {} for s in SECTORS}
         for unit in rural:
             fish = AQUACULTURE.get(unit, 0.025)
             weights["trong-trot"][unit] = size[unit] * 0.6 * (1 - fish) * rng.uniform(0.85, 1.15)
             weights["chan-nuoi"][unit] = size[unit] * 0.4 * (1 - fish) * rng.uniform(0.85, 1.15)
             weights["thuy-san"][unit] = size[unit] * fish
-        totals = {y: dict(zip(SECTORS, AGRICULTURE[y][1:4], strict=True)) for y in AGRICULTURE}
+        totals: dict[int | str, dict[str, int]] = {
+            y: dict(zip(SECTORS, AGRICULTURE[y][1:4], strict=True)) for y in AGRICULTURE
+        }
         totals["2025S1"] = dict(zip(SECTORS, MODELS_2025S1, strict=True))
         added = []  # per half year: models added by sector
         for year in range(2021, 2025):
@@ -563,7 +587,7 @@ class _Demo:
         last = len(DISTRICT_HALVES) - 1
         form = "BC6T-DP"
 
-        def inherited(values: dict[str, float], among=None) -> dict[str, float]:
+        def inherited(values: Mapping[str, float], among=None) -> dict[str, float]:
             return {
                 c: sum(w * values[d] for d, w in shares[c].items() if among is None or d in among)
                 for c in new_units
@@ -645,12 +669,12 @@ class _Demo:
                     "CT14": "68 hợp tác xã nông nghiệp ứng dụng công nghệ cao, liên kết sản "
                     "xuất gắn với tiêu thụ sản phẩm.",
                 }
+            assert ct09 is not None  # reported from 2021 on
             for code, value in zip(
                 ("CT09", "CT11", "CT12", "CT13", "CT14"),
-                (ct09, crops, livestock, fish, coops),
+                (_pct(ct09), crops, livestock, fish, coops),
                 strict=True,
             ):
-                value = _pct(value) if code == "CT09" else value
                 self.put("BCN-NN", unit, period, code, value, comment=notes.get(code, ""))
             his, lis, pacs, records, cashless, (online, services, full, part) = HEALTH[year]
             notes = {
@@ -673,9 +697,15 @@ class _Demo:
                     "110 tỷ đồng: 69,124 tỷ đồng cho 130 nhiệm vụ khoa học và công nghệ chuyển "
                     "tiếp; 40,876 tỷ đồng cho các nhiệm vụ tuyển chọn, giao trực tiếp mới năm 2024."
                 )
-            for code, value in zip(SCIENCE_CODES, SCIENCE[year], strict=True):
-                value = Decimal(str(value))
-                self.put("BCN-KHCN", "SKHCN", period, code, value, comment=notes.get(code, ""))
+            for code, figure in zip(SCIENCE_CODES, SCIENCE[year], strict=True):
+                self.put(
+                    "BCN-KHCN",
+                    "SKHCN",
+                    period,
+                    code,
+                    Decimal(str(figure)),
+                    comment=notes.get(code, ""),
+                )
 
     # -- writing and the workflow ---------------------------------------------------------
 
@@ -694,7 +724,7 @@ class _Demo:
     def _commune_fates(self) -> dict[str, str]:
         rng = self.rng
         wards, communes = self.group["phuong"], self.group["xa"]
-        fates = dict.fromkeys(wards + communes, State.ACCEPTED)
+        fates: dict[str, str] = dict.fromkeys(wards + communes, State.ACCEPTED)
         planted = AQUACULTURE_COMMUNE[0]
         free = [c for c in sorted(fates) if c != planted]
         rng.shuffle(free)
@@ -842,10 +872,11 @@ class _Demo:
                 submission__in=submissions.values(), severity=ValidationRule.Severity.BLOCK
             ).values_list("submission__unit__code", flat=True)
         )
-        bulk = []
+        bulk: list[tuple[Submission, list[Step]]] = []
         for unit, report in reports.items():
             if not report.steps:
                 if unit in submissions:
+                    assert report.entered is not None  # a report with a submission was entered
                     submissions[unit].updated_at = report.entered
                     bulk.append((submissions[unit], []))
                 continue

@@ -36,8 +36,12 @@ AGENCY_USER = "thuongtruc"
 INSPECTOR_USER = "kiemtra"
 
 
-def _day(text: str | None) -> dt.date | None:
-    return dt.date.fromisoformat(text) if text else None
+def _day(text: str) -> dt.date:
+    return dt.date.fromisoformat(text)
+
+
+def _day_or_none(text: str | None) -> dt.date | None:
+    return _day(text) if text else None
 
 
 def _at(day: dt.date) -> dt.datetime:
@@ -133,7 +137,7 @@ class _Loader:
             end=end,
             state=Inspection.State.CONCLUDED,
             conclusion=data["conclusion"],
-            concluded_on=_day(data["concluded_on"]),
+            concluded_on=_day_or_none(data["concluded_on"]),
             conclusion_document=data.get("conclusion_document", ""),
         )
         for order, member in enumerate(data["team"]):
@@ -148,7 +152,7 @@ class _Loader:
             InspectionVisit.objects.create(
                 inspection=inspection,
                 unit=self.unit(visit["unit"]),
-                visited_on=_day(visit.get("visited_on")),
+                visited_on=_day_or_none(visit.get("visited_on")),
                 documents_received=visit.get("documents_received", ""),
                 results=visit.get("results", ""),
                 limitations=visit.get("limitations", ""),

@@ -859,15 +859,15 @@ class Generator:
         if kind in (RATE, WEIGHTED):
             start = min(99.0, max(0.5, p.level + (random_() - 0.5) * 20))
             rate = p.growth * (0.6 + 0.8 * random_())
-            out = []
+            shares = []
             for t in range(len(shape)):
                 decay = math.exp(-rate * t / 12)
                 if p.lower:
                     v = start * decay + (random_() - 0.5) * 1.5
                 else:
                     v = 100 - (100 - start) * decay + (random_() - 0.5) * 3
-                out.append(round(min(100.0, max(0.0, v)), 1))
-            return out
+                shares.append(round(min(100.0, max(0.0, v)), 1))
+            return shares
         base = p.level * size**0.3  # PEAK
         return [round(base * s * (0.8 + 0.4 * random_()), 1) for s in shape]
 

@@ -17,7 +17,7 @@ class DemoUser:
     full_name: str
     position: str
     unit: str | None
-    role: str
+    role: Role
 
 
 DEMO_USERS = [

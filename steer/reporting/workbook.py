@@ -5,6 +5,7 @@ hidden; a very hidden sheet holds what the workbook is for and a signature over 
 workbook from another unit, period or version, or with its rows moved, is recognised and refused.
 """
 
+import datetime as dt
 import hashlib
 import hmac
 import io
@@ -16,6 +17,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
 from python_calamine import CalamineError, CalamineWorkbook
 
 from steer.core.cells import plain_text, safe_text
@@ -66,18 +68,38 @@ def _plain(value) -> float | int | None:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
+BOLD = Font(name="Times New Roman", bold=True, size=12)
+NORMAL = Font(name="Times New Roman", size=12)
+THIN = Side(style="thin", color="999999")
+BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+INPUT_FILL = PatternFill("solid", fgColor="FFF7D6")
+HEAD_FILL = PatternFill("solid", fgColor="DDE6F0")
+
+
 def build_workbook(form, unit, period: Period, rows) -> bytes:
-    programme = form.programme
     wb = Workbook()
     data = wb.active
     data.title = DATA_SHEET
-    bold = Font(name="Times New Roman", bold=True, size=12)
-    normal = Font(name="Times New Roman", size=12)
-    thin = Side(style="thin", color="999999")
-    box = Border(left=thin, right=thin, top=thin, bottom=thin)
-    fill = PatternFill("solid", fgColor="FFF7D6")
-    head_fill = PatternFill("solid", fgColor="DDE6F0")
     deadline = form.deadline(period)
+    _write_heading(data, form, unit, period, deadline)
+    keys = _write_rows(data, rows)
+    data.freeze_panes = f"E{FIRST_ROW}"
+    data.protection.sheet = True
+    data.protection.password = "steer"
+    data.protection.formatCells = False
+    data.protection.formatColumns = False
+    _write_guide(wb, form, unit, period, deadline)
+    _write_meta(wb, form, unit, period, keys)
+    wb.security.lockStructure = True
+    wb.security.workbookPassword = "steer"
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _write_heading(data: Worksheet, form, unit, period: Period, deadline: dt.date) -> None:
+    """What the sheet is for, above the table, and the table's header (column A hidden)."""
+    programme = form.programme
     lines = [
         f"BÁO CÁO SỐ LIỆU: {form.name.upper()}",
         f"Chương trình: {programme.symbol} – {programme.title}",
@@ -87,13 +109,18 @@ def build_workbook(form, unit, period: Period, rows) -> bytes:
         "Chỉ nhập vào các ô màu vàng. Không thêm, xóa, đổi tên trang tính hay chèn dòng.",
     ]
     for i, text in enumerate(lines, start=1):
-        data.cell(i, 2, safe_text(text)).font = bold if i == 1 else normal
+        data.cell(i, 2, safe_text(text)).font = BOLD if i == 1 else NORMAL
     for col, (title, width) in enumerate(zip(HEADERS, WIDTHS, strict=True), start=1):
         cell = data.cell(HEADER_ROW, col, title)
-        cell.font, cell.fill, cell.border = bold, head_fill, box
+        cell.font, cell.fill, cell.border = BOLD, HEAD_FILL, BOX
         cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
         data.column_dimensions[cell.column_letter].width = width
     data.column_dimensions["A"].hidden = True
+
+
+def _write_rows(data: Worksheet, rows) -> list[str]:
+    """One line a row of the form, its value, quality and comment cells open to the reporter
+    and checked by Excel; returns the rows' keys in order."""
     quality_list = DataValidation(
         type="list",
         formula1='"' + ",".join(QUALITY_LABELS.values()) + '"',
@@ -109,29 +136,15 @@ def build_workbook(form, unit, period: Period, rows) -> bytes:
         keys.append(row.key)
         if not row.option:
             number += 1
-        stored = row.stored
         integer = row.indicator.value_type == "integer"
-        values = [
-            row.key,
-            number if not row.option else None,
-            row.indicator.code,
-            safe_text(row.indicator.name) if not row.option else None,
-            safe_text(row.option_name) or ("Tổng số" if row.line.breakdown_id else None),
-            safe_text(row.indicator.unit_of_measure),
-            _plain(row.previous),
-            _plain(row.target),
-            _plain(stored.value) if stored else None,
-            QUALITY_LABELS[stored.quality] if stored else None,
-            safe_text(stored.comment) if stored and stored.comment else None,
-        ]
-        for col, value in enumerate(values, start=1):
+        for col, value in enumerate(_row_values(row, number), start=1):
             cell = data.cell(r, col, value)
-            cell.font, cell.border = normal, box
+            cell.font, cell.border = NORMAL, BOX
             cell.alignment = Alignment(wrap_text=col in (4, 11), vertical="top")
-        for col in (VALUE_COL, QUALITY_COL, COMMENT_COL):
-            cell = data[f"{col}{r}"]
+        for column in (VALUE_COL, QUALITY_COL, COMMENT_COL):
+            cell = data[f"{column}{r}"]
             cell.protection = Protection(locked=False)
-            cell.fill = fill
+            cell.fill = INPUT_FILL
         data[f"{VALUE_COL}{r}"].number_format = "#,##0" if integer else "#,##0.00"
         rule = DataValidation(
             type="whole" if integer else "decimal",
@@ -146,24 +159,43 @@ def build_workbook(form, unit, period: Period, rows) -> bytes:
         data.add_data_validation(rule)
         rule.add(f"{VALUE_COL}{r}")
         quality_list.add(f"{QUALITY_COL}{r}")
-    data.freeze_panes = f"E{FIRST_ROW}"
-    data.protection.sheet = True
-    data.protection.password = "steer"
-    data.protection.formatCells = False
-    data.protection.formatColumns = False
+    return keys
 
+
+def _row_values(row, number: int) -> list:
+    """A row's cells from column A (`number`: the indicator's, shown on its total line)."""
+    stored = row.stored
+    return [
+        row.key,
+        number if not row.option else None,
+        row.indicator.code,
+        safe_text(row.indicator.name) if not row.option else None,
+        safe_text(row.option_name) or ("Tổng số" if row.line.breakdown_id else None),
+        safe_text(row.indicator.unit_of_measure),
+        _plain(row.previous),
+        _plain(row.target),
+        _plain(stored.value) if stored else None,
+        QUALITY_LABELS[stored.quality] if stored else None,
+        safe_text(stored.comment) if stored and stored.comment else None,
+    ]
+
+
+def _write_guide(wb: Workbook, form, unit, period: Period, deadline: dt.date) -> None:
     guide = wb.create_sheet(GUIDE_SHEET)
     guide.column_dimensions["A"].width = 110
     for i, text in enumerate(_guide_lines(form, unit, period, deadline), start=1):
         cell = guide.cell(i, 1, safe_text(text))
-        cell.font = bold if i == 1 else normal
+        cell.font = BOLD if i == 1 else NORMAL
         cell.alignment = Alignment(wrap_text=True)
     guide.protection.sheet = True
 
+
+def _write_meta(wb: Workbook, form, unit, period: Period, keys: list[str]) -> None:
+    """The very hidden sheet: what the workbook is for, signed with its rows' keys."""
     meta = {
         "template": TEMPLATE,
         "version": VERSION,
-        "programme": programme.symbol,
+        "programme": form.programme.symbol,
         "form": form.code,
         "unit": unit.code,
         "period": period.code,
@@ -176,11 +208,6 @@ def build_workbook(form, unit, period: Period, rows) -> bytes:
         meta_sheet.cell(i, 2, value)
     meta_sheet.sheet_state = "veryHidden"
     meta_sheet.protection.sheet = True
-    wb.security.lockStructure = True
-    wb.security.workbookPassword = "steer"
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
 
 
 def _bounds_text(row, integer: bool) -> str:

@@ -60,11 +60,11 @@ def _unit(code, **fields) -> OrgUnit:
 def district_commune_lineage() -> dict[tuple[str, str], Decimal]:
     """(district code, commune code) → share of the district's old wards that went there."""
     district_of = {w["code"]: w["district_code"] for w in _rows("old_wards.csv")}
-    wards_in = defaultdict(int)
+    wards_in: defaultdict[str, int] = defaultdict(int)
     for district in district_of.values():
         wards_in[district] += 1
     links = _rows("ward_lineage.csv")
-    splits = defaultdict(int)
+    splits: defaultdict[str, int] = defaultdict(int)
     for link in links:
         splits[link["old_code"]] += 1
     shares: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
@@ -101,8 +101,22 @@ def load_hanoi_units() -> dict[str, int]:
         valid_to=None,
     )
     units = {"01": city}
-    for row in _rows("departments.csv"):
-        units[row["code"]] = _unit(
+    units |= _departments(city, types, groups)
+    units |= _divisions(
+        "districts.csv", DISTRICT_KINDS, city, types, groups, valid=(None, LAST_DAY_OF_DISTRICTS)
+    )
+    units |= _divisions(
+        "communes_2025.csv", COMMUNE_KINDS, city, types, groups, valid=(FIRST_DAY_OF_COMMUNES, None)
+    )
+    return {"units": len(units), "lineage": _load_lineage(units)}
+
+
+def _departments(
+    city: OrgUnit, types: dict[str, UnitType], groups: dict[str, UnitGroup]
+) -> dict[str, OrgUnit]:
+    """The city's departments and party bodies, by code."""
+    return {
+        row["code"]: _unit(
             row["code"],
             name=row["name"],
             short_name=row["short_name"],
@@ -112,30 +126,40 @@ def load_hanoi_units() -> dict[str, int]:
             valid_to=_date(row["valid_to"]),
             groups=[groups["so-nganh"]] if row["kind"] == "department" else [],
         )
-    for row in _rows("districts.csv"):
-        type_code, prefix, group = DISTRICT_KINDS[row["kind"]]
-        units[row["code"]] = _unit(
+        for row in _rows("departments.csv")
+    }
+
+
+def _divisions(
+    file: str,
+    kinds: dict[str, tuple[str, str, str]],
+    city: OrgUnit,
+    types: dict[str, UnitType],
+    groups: dict[str, UnitGroup],
+    *,
+    valid: tuple[dt.date | None, dt.date | None],
+) -> dict[str, OrgUnit]:
+    """The districts (before the 2025 restructuring) or the communes (after it), by code;
+    `kinds`: a row's kind → (unit type, prefix of the name, group)."""
+    divisions = {}
+    for row in _rows(file):
+        type_code, prefix, group = kinds[row["kind"]]
+        divisions[row["code"]] = _unit(
             row["code"],
             name=f"{prefix} {row['name']}",
             short_name=row["name"],
             unit_type=types[type_code],
             parent=city,
-            valid_from=None,
-            valid_to=LAST_DAY_OF_DISTRICTS,
+            valid_from=valid[0],
+            valid_to=valid[1],
             groups=[groups[group]],
         )
-    for row in _rows("communes_2025.csv"):
-        type_code, prefix, group = COMMUNE_KINDS[row["kind"]]
-        units[row["code"]] = _unit(
-            row["code"],
-            name=f"{prefix} {row['name']}",
-            short_name=row["name"],
-            unit_type=types[type_code],
-            parent=city,
-            valid_from=FIRST_DAY_OF_COMMUNES,
-            valid_to=None,
-            groups=[groups[group]],
-        )
+    return divisions
+
+
+def _load_lineage(units: dict[str, OrgUnit]) -> int:
+    """The departments' mergers and the districts' passing to the communes; returns how many
+    links there are."""
     lineage = 0
     for row in _rows("department_lineage.csv"):
         _link(
@@ -157,7 +181,7 @@ def load_hanoi_units() -> dict[str, int]:
             legal_basis=RESTRUCTURING_BASIS,
         )
         lineage += 1
-    return {"units": len(units), "lineage": lineage}
+    return lineage
 
 
 def _link(predecessor, successor, date, **fields) -> None:

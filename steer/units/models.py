@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.formats import date_format
+from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -143,7 +144,7 @@ class OrgUnit(models.Model):
         return chain
 
     def clean(self) -> None:
-        errors = {}
+        errors: dict[str, str | Promise] = {}
         if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
             errors["valid_to"] = _("The end of validity cannot be before its start.")
         if self.parent_id is not None:
@@ -157,7 +158,12 @@ class OrgUnit(models.Model):
                 seen.add(node.pk)
                 node = node.parent
             parent = self.parent
-            if "parent" not in errors and self.valid_from and not parent.exists_on(self.valid_from):
+            if (
+                "parent" not in errors
+                and self.valid_from
+                and parent is not None
+                and not parent.exists_on(self.valid_from)
+            ):
                 errors["parent"] = _("The parent unit %(parent)s did not exist on %(day)s.") % {
                     "parent": parent,
                     "day": date_format(self.valid_from, "d/m/Y"),
@@ -239,7 +245,7 @@ class UnitLineage(models.Model):
         return 1.0 if whole else 0.0
 
     def clean(self) -> None:
-        errors = {}
+        errors: dict[str, str | Promise] = {}
         before = getattr(self, "predecessor", None)
         after = getattr(self, "successor", None)
         if before and after:

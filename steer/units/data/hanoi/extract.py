@@ -156,10 +156,13 @@ def load(pkg):
     conv = module_dict(pkg / "_ward_conversion_2025.py", "OLD_TO_NEW")
     lineage = {}  # old_code -> (is_partly_merged, [new codes])
     for key, val in zip(conv.keys, conv.values, strict=True):
-        assert isinstance(val, ast.Call) and val.func.id == "OldToNewEntry"
+        assert isinstance(val, ast.Call) and isinstance(val.func, ast.Name)
+        assert val.func.id == "OldToNewEntry"
         old_code, old_district, old_province, partly = call_args(val.args[0], "OldWardRef")
         assert old_code == key.value
-        news = [call_args(n, "NewWardRef") for n in val.args[1].elts]
+        new_refs = val.args[1]
+        assert isinstance(new_refs, ast.List | ast.Tuple | ast.Set)
+        news = [call_args(n, "NewWardRef") for n in new_refs.elts]
         touches_hanoi = old_province == HANOI or any(p == HANOI for _, p in news)
         if not touches_hanoi:
             continue
