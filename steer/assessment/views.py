@@ -31,11 +31,17 @@ from steer.assessment.trend_chart import trend_spec
 from steer.core.params import not_found, object_param, text_param, year_param
 from steer.core.tables import Column, Table, download
 from steer.programmes.models import Indicator, Programme
+from steer.programmes.permissions import (
+    visible_indicator_assignments,
+    visible_plan_items,
+    visible_targets,
+)
 from steer.programmes.selectors import viewable_programme
 from steer.reporting.labels import period_label
 from steer.reporting.periods import Period
 from steer.steering.labels import PLAN_LABELS
 from steer.steering.models import Directive, Recommendation
+from steer.steering.permissions import visible_directives, visible_recommendations
 from steer.steering.plan_status import PlanStatus
 from steer.steering.tables import directive_table
 from steer.units.models import OrgUnit, UnitLineage
@@ -202,7 +208,7 @@ def overview(request, slug):
     warnings.sort(key=lambda a: (SEVERITY.index(a.status), a.indicator.order, a.indicator.code))
 
     day = as_of_day(year)
-    items = access.plan_items(programme)
+    items = visible_plan_items(access, programme)
     plan = plan_counts(items, day)
     labels = _labels()
     table = Table(
@@ -293,11 +299,11 @@ def overview(request, slug):
 def follow_up(programme: Programme, access) -> dict:
     """Today's open and overdue directives and open recommendations the user may see."""
     today = timezone.localdate()
-    open_ = access.directives(programme).filter(state__in=Directive.OPEN)
+    open_ = visible_directives(access, programme).filter(state__in=Directive.OPEN)
     return {
         "open": open_.count(),
         "overdue": open_.filter(deadline__lt=today).count(),
-        "recommendations": access.recommendations(programme)
+        "recommendations": visible_recommendations(access, programme)
         .filter(state__in=Recommendation.OPEN)
         .count(),
     }
@@ -399,7 +405,7 @@ def indicator_page(request, slug, code):
     response = download(request, tables, chart_specs)
     if response:
         return response
-    targets = access.targets(programme).filter(indicator=indicator).select_related("unit")
+    targets = visible_targets(access, programme).filter(indicator=indicator).select_related("unit")
     context = {
         "programme": programme,
         "indicator": indicator,
@@ -420,10 +426,10 @@ def indicator_page(request, slug, code):
         "charts": chart_specs,
         "city_targets": [t for t in targets if t.unit_id is None],
         "unit_targets": [t for t in targets if t.unit_id is not None],
-        "assignments": access.indicator_assignments(programme)
+        "assignments": visible_indicator_assignments(access, programme)
         .filter(indicator=indicator)
         .select_related("unit__unit_type"),
-        "plan_items": access.plan_items(programme)
+        "plan_items": visible_plan_items(access, programme)
         .filter(indicators=indicator)
         .select_related("lead_unit"),
     }
@@ -486,7 +492,10 @@ def scorecard(request, slug, unit_code):
     counts = tally(a.status for a in rows)
     day = as_of_day(year)
     items = list(
-        access.plan_items(programme).involving(unit).select_related("lead_unit").order_by("code")
+        visible_plan_items(access, programme)
+        .involving(unit)
+        .select_related("lead_unit")
+        .order_by("code")
     )
     statuses = plan_statuses(items, day)
     plan_labels = _plan_labels()

@@ -5,8 +5,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from steer.accounts.access import access_for
-from steer.core.admin_rules import ProgrammeContentAdmin, ProgrammeContentInline
-from steer.core.admin_site import site
+from steer.accounts.admin_rules import ProgrammeContentAdmin, ProgrammeContentInline
+from steer.accounts.admin_site import site
 from steer.programmes.models import (
     Indicator,
     IndicatorAssignment,
