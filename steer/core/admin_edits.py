@@ -10,12 +10,16 @@ their key, not their position, so a row added or removed meanwhile is named, not
 for another.
 """
 
+from collections.abc import Iterable
+from typing import Any
+
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
 from django.db import router, transaction
-from django.http import HttpResponseRedirect
+from django.http import HttpResponseRedirect, QueryDict
+from django.utils.choices import flatten_choices
 from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext as _
 
@@ -50,7 +54,7 @@ class FormValues:
     def __init__(self, form, formsets):
         self.form, self.formsets = form, formsets
         # key: (field, the inline row it is on or None); labels are made only for a message
-        self.fields: dict[str, tuple[forms.Field, object]] = {}
+        self.fields: dict[str, tuple[forms.Field, forms.ModelForm | None]] = {}
         for name, field in form.fields.items():
             if not field.disabled:
                 self.fields[name] = (field, None)
@@ -102,9 +106,12 @@ class FormValues:
             return "–"
         field = self.fields.get(key, (None, None))[0]
         if isinstance(field, forms.ModelChoiceField):
+            queryset = field.queryset
             try:  # what was posted may be no key at all
-                found = list(
-                    field.queryset.filter(**{f"{field.to_field_name or 'pk'}__in": values})
+                found = (
+                    list(queryset.filter(**{f"{field.to_field_name or 'pk'}__in": values}))
+                    if queryset is not None
+                    else []
                 )
             except (ValueError, TypeError, ValidationError):
                 found = []
@@ -112,7 +119,10 @@ class FormValues:
         if isinstance(field, forms.BooleanField):
             return str(_("yes"))
         if isinstance(field, forms.ChoiceField):
-            choices = {str(k): v for k, v in field.flatchoices if not isinstance(v, list | tuple)}
+            # django-stubs types ChoiceField.choices as what may be assigned to it (callables,
+            # enums); read, it is the normalised (key, label) pairs flatten_choices takes.
+            flat: Iterable[tuple[Any, Any]] = flatten_choices(field.choices)  # type: ignore[arg-type]
+            choices: dict[str, object] = {str(key): label for key, label in flat}
             return ", ".join(str(choices.get(v, v)) for v in values)
         if isinstance(field, forms.DecimalField | forms.FloatField | forms.DateField):
             try:
@@ -145,7 +155,8 @@ class EditCheckedAdmin(admin.ModelAdmin):
     def form_values(self, request, obj) -> FormValues:
         """The change form and its inlines, unbound, on the record as stored."""
         form = self.get_form(request, obj, change=True)(instance=obj)
-        formsets, prefixes = [], {}
+        formsets = []
+        prefixes: dict[str, int] = {}
         for FormSet, inline in self.get_formsets_with_inlines(request, obj):
             prefix = FormSet.get_default_prefix()  # as ModelAdmin._create_formsets names them
             prefixes[prefix] = prefixes.get(prefix, 0) + 1
@@ -199,20 +210,28 @@ class EditCheckedAdmin(admin.ModelAdmin):
         conflict = getattr(request, "edit_conflict", None)
         if conflict is None:
             return form
-
-        class Refused(form):
-            def clean(self):
-                data = super().clean()
-                self.add_error(None, conflict.message)
-                return data
-
-            def _post_clean(self):  # the posted values are not checked against a record
-                pass  # they would overwrite
-
-        return Refused
+        return type("Refused", (_Refused, form), {"edit_conflict": conflict})
 
 
-def _reshown(data, values: FormValues, now: dict, conflict) -> "QueryDict":  # noqa: F821
+class _Refused(forms.BaseForm):
+    """Put before a change form refused for an edit conflict: the form shows the conflict's
+    message, and the posted values are not checked against the record (they would overwrite
+    it)."""
+
+    edit_conflict: conflicts.EditConflict
+
+    def clean(self) -> dict[str, Any] | None:
+        data = super().clean()
+        self.add_error(None, self.edit_conflict.message)
+        return data
+
+    def _post_clean(self) -> None:
+        pass
+
+
+def _reshown(
+    data: QueryDict, values: FormValues, now: dict[str, list[str]], conflict: conflicts.EditConflict
+) -> QueryDict:
     """The posted data with the stored values where the editor left a field alone, and the
     token of the stored values. An inline whose rows changed meanwhile shows them as stored."""
     data = data.copy()

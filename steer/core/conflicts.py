@@ -12,15 +12,17 @@ sees the first. A save without the token (an old page, a script) is not guarded.
 """
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any, Protocol, TypeAlias
 
 from django import forms
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core import signing
 from django.db import models
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext as _
@@ -30,8 +32,13 @@ from steer.core.templatetags.steer import num
 SALT = "steer.core.conflicts"
 FIELD = "seen"  # the form field that carries the signed values
 
+# A value as JSON holds it (see `plain`).
+Plain: TypeAlias = str | int | float | bool | list["Plain"] | None
+# Who changed a record last (a user, or None when unknown) and when.
+LastChange: TypeAlias = tuple[Any, dt.datetime | None]
 
-def plain(value):
+
+def plain(value: object) -> Plain:
     """A value as JSON data, the same however it was read (a form's cleaned data, a model):
     empty is None, a record its key, a set of records their sorted keys."""
     if value is None or value == "":
@@ -51,11 +58,11 @@ def plain(value):
     return str(value)
 
 
-def sign(values: dict) -> str:
+def sign(values: Mapping[str, object]) -> str:
     return signing.dumps(values, salt=SALT, compress=True)
 
 
-def unsign(token: str | None) -> dict | None:
+def unsign(token: str | None) -> dict[str, Any] | None:
     """The values a form showed; None (no guard) without a token or with a forged one, which
     is no worse than leaving the token out."""
     if not token:
@@ -67,7 +74,7 @@ def unsign(token: str | None) -> dict | None:
     return values if isinstance(values, dict) else None
 
 
-def shown_as_text(value) -> str:
+def shown_as_text(value: object) -> str:
     """A value as people read it: numbers the Vietnamese way, days as dd/mm/yyyy."""
     if value in (None, "", []):
         return "–"
@@ -87,13 +94,20 @@ class Fields:
     """Fields of one model that a form edits: their values as plain data, their labels and
     how a value reads. `extra` labels names that are not model fields (a draft's texts)."""
 
-    def __init__(self, model, names: Iterable[str], extra: dict[str, str] | None = None):
+    def __init__(
+        self, model: type[models.Model], names: Iterable[str], extra: dict[str, str] | None = None
+    ):
         self.model, self.names, self.extra = model, list(names), extra or {}
 
-    def values(self, obj) -> dict:
+    def _field(self, name: str) -> models.Field[Any, Any]:
+        field = self.model._meta.get_field(name)
+        assert isinstance(field, models.Field)  # the names are the model's own fields
+        return field
+
+    def values(self, obj: models.Model) -> dict[str, Plain]:
         values = {}
         for name in self.names:
-            field = self.model._meta.get_field(name)
+            field = self._field(name)
             if field.many_to_many:
                 values[name] = plain(getattr(obj, name).values_list("pk", flat=True))
             else:
@@ -104,22 +118,33 @@ class Fields:
         if name in self.extra:
             return str(self.extra[name])
         field, _dot, part = name.partition(".")  # a part of a field, e.g. texts.intro
-        label = capfirst(self.model._meta.get_field(field).verbose_name)
+        label = capfirst(str(self._field(field).verbose_name))
         return f"{label} ({part})" if part else label
 
-    def show(self, name: str, value) -> str:
+    def show(self, name: str, value: object) -> str:
         if name not in self.names or value in (None, "", []):
             return shown_as_text(value)
-        field = self.model._meta.get_field(name)
+        field = self._field(name)
         if field.is_relation:
             keys = value if isinstance(value, list) else [value]
-            return ", ".join(map(str, field.related_model.objects.filter(pk__in=keys))) or "–"
+            related = field.related_model
+            assert related is not None and not isinstance(related, str)  # resolved when loaded
+            return ", ".join(map(str, related._default_manager.filter(pk__in=keys))) or "–"
         if field.choices:
             return str(dict(field.flatchoices).get(value, value))
         value = field.to_python(value)
         if isinstance(value, bool):
             return str(_("yes") if value else _("no"))
         return shown_as_text(value)
+
+
+class Labels(Protocol):
+    """What a conflict's message needs of the fields compared: each one's label, and a value
+    of it as people read it (`Fields`, the back office's `FormValues`)."""
+
+    def label(self, name: str) -> str: ...
+
+    def show(self, name: str, value: Any) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -133,7 +158,9 @@ class EditConflict(Exception):
     """A save refused because someone else changed the record after the form was shown.
     `stored`: the fields the editor left alone that changed meanwhile (to show as stored)."""
 
-    def __init__(self, *, who, when, changes: list[Change], stored: set[str]):
+    def __init__(
+        self, *, who: object, when: dt.datetime | None, changes: list[Change], stored: set[str]
+    ):
         self.who, self.when, self.changes, self.stored = who, when, changes, stored
         super().__init__(self.message)
 
@@ -154,11 +181,11 @@ class EditConflict(Exception):
 
 def check(
     *,
-    seen: dict | None,
-    now: dict,
-    posted: dict,
-    fields: Fields,
-    last: Callable[[], tuple],
+    seen: Mapping[str, object] | None,
+    now: Mapping[str, object],
+    posted: Mapping[str, object],
+    fields: Labels,
+    last: Callable[[], LastChange],
 ) -> None:
     """Raise EditConflict if a value changed since the form showed `seen` and the editor sends
     another value for it (their own, or the old one left as it was). The same value from
@@ -183,12 +210,13 @@ def check(
     )
 
 
-def last_change(obj, *also: tuple) -> tuple:
+def last_change(obj: models.Model, *also: LastChange) -> LastChange:
     """Who changed `obj` last and when: the latest of its own updated_by/updated_at, the back
     office's log of it and the (user, time) pairs given (a steering record's events)."""
-    found = [pair for pair in also if pair[1]]
-    if getattr(obj, "updated_at", None):
-        found.append((getattr(obj, "updated_by", None), obj.updated_at))
+    found: list[tuple[Any, dt.datetime]] = [(who, at) for who, at in also if at]
+    updated_at = getattr(obj, "updated_at", None)
+    if updated_at:
+        found.append((getattr(obj, "updated_by", None), updated_at))
     logged = (
         LogEntry.objects.filter(
             content_type=ContentType.objects.get_for_model(obj), object_id=str(obj.pk)
@@ -202,7 +230,7 @@ def last_change(obj, *also: tuple) -> tuple:
     return max(found, key=lambda pair: pair[1]) if found else (None, None)
 
 
-def put(data, bound: forms.BoundField, value) -> None:
+def put(data: QueryDict, bound: forms.BoundField, value: object) -> None:
     """Write a field's value into form data (a mutable QueryDict) as a browser would post it."""
     key = bound.html_name
     if value is None or value is False:
@@ -217,10 +245,16 @@ def put(data, bound: forms.BoundField, value) -> None:
         data[key] = str(value)
 
 
-def show_stored(form: forms.BaseForm, stored: forms.BaseForm, names: set[str], name_of=None):
+def show_stored(
+    form: forms.BaseForm,
+    stored: forms.BaseForm,
+    names: set[str],
+    name_of: Callable[[str], str] | None = None,
+) -> None:
     """Put the values of `stored` (the same form, unbound, on the record as it is now) into
     the fields of `form` whose names (as `name_of` maps them) are in `names`, and its token."""
     name_of = name_of or (lambda field_name: field_name)
+    assert isinstance(form.data, QueryDict)  # a form refused after a POST holds what was posted
     data = form.data.copy()
     for name in form.fields:
         if name == FIELD or name_of(name) in names:
@@ -228,24 +262,29 @@ def show_stored(form: forms.BaseForm, stored: forms.BaseForm, names: set[str], n
     form.data = data
 
 
-class EditForm:
+class EditForm(forms.BaseForm):
     """Mixin for a form that edits a record others may edit too: it carries the values it
     shows (`shown`, plain data) signed in the hidden field `seen`."""
 
-    def __init__(self, *args, shown: dict | None = None, **kwargs):
+    def __init__(self, *args: Any, shown: Mapping[str, object] | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.fields[FIELD] = forms.CharField(widget=forms.HiddenInput, required=False)
         if shown is not None:
             self.initial[FIELD] = sign(shown)
 
-    def seen(self) -> dict | None:
+    def seen(self) -> dict[str, Any] | None:
         return unsign(self.data.get(self.add_prefix(FIELD)))
 
-    def edited(self) -> dict:
+    def edited(self) -> dict[str, Any]:
         """The cleaned values of the record's fields (without the token)."""
         return {name: value for name, value in self.cleaned_data.items() if name != FIELD}
 
-    def refuse(self, conflict: EditConflict, stored: forms.BaseForm, name_of=None) -> None:
+    def refuse(
+        self,
+        conflict: EditConflict,
+        stored: forms.BaseForm,
+        name_of: Callable[[str], str] | None = None,
+    ) -> None:
         """Show the refusal: its message as the form's error, the stored values in the fields
         the editor left alone, what they typed in the others."""
         show_stored(self, stored, conflict.stored, name_of)
