@@ -72,7 +72,9 @@ def main() -> None:
 
     programme = Programme.objects.get(slug="07-ctr-tu")
     standing = User.objects.get(username="thuongtruc")
-    draft = services.new_draft(programme, "synthesis", standing, period=args.period)
+    draft = services.new_draft(
+        user=standing, programme=programme, kind="synthesis", period=args.period
+    )
     template = services.template_content(None, draft.layout, draft.style)
 
     def word() -> bytes:

@@ -111,7 +111,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": os.environ.get("STEER_SQLITE_PATH", VAR_DIR / "steer.sqlite3"),
+            "NAME": os.environ.get("STEER_SQLITE_PATH", str(VAR_DIR / "steer.sqlite3")),
             # Kept open between requests with a 32 MB page cache, as PostgreSQL's are: a new
             # connection each request starts with an empty cache and read a dashboard's figures
             # from the file again (15.6 against 10.4 ms for the overview's query at 10 M values).

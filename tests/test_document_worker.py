@@ -112,7 +112,9 @@ def test_a_file_the_command_was_making_is_failed_when_a_file_is_asked_for_not_ma
     client, notice, gone
 ):
     output = left_running(notice, f"{socket.gethostname()}/{gone}", background=False)
-    again = services.request_output(notice, User.objects.get(username="thuongtruc"), want_pdf=False)
+    again = services.request_output(
+        user=User.objects.get(username="thuongtruc"), draft=notice, want_pdf=False
+    )
     output.refresh_from_db()
     assert output.state == Output.State.FAILED
     assert output.error == (

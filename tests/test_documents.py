@@ -43,8 +43,8 @@ def user(name: str) -> User:
 
 
 def make(draft: Draft, *, pdf=False, who="thuongtruc") -> Output:
-    output = services.request_output(draft, user(who), want_pdf=pdf)
-    return services.make_output(output.pk)
+    output = services.request_output(user=user(who), draft=draft, want_pdf=pdf)
+    return services.make_output(output_id=output.pk)
 
 
 def opened(output: Output) -> docx.Document:
@@ -77,7 +77,7 @@ def made(django_db_blocker):
         # Not through request_output: outside a test's transaction its task would be queued for
         # real and outlive this fixture.
         output = Output.objects.create(draft=draft, made_by=user("thuongtruc"))
-        output = services.make_output(output.pk)
+        output = services.make_output(output_id=output.pk)
         document = opened(output)
         Output.objects.filter(pk=output.pk).delete()
     return document
@@ -240,7 +240,7 @@ def test_the_officials_edits_go_into_the_word_file(client, synthesis):
     assert response.status_code == 302, response.context and response.context["header"].errors
     output = synthesis.outputs.get()
     assert output.state == Output.State.QUEUED and output.made_by.username == "thuongtruc"
-    services.make_output(output.pk)
+    services.make_output(output_id=output.pk)
     download = client.get(f"/p/07-ctr-tu/documents/files/{output.pk}.docx")
     assert download.status_code == 200
     assert download["Content-Disposition"].endswith('.docx"')
@@ -281,7 +281,7 @@ def test_without_libreoffice_the_word_file_is_made_and_the_page_says_so(
 
 
 def test_a_file_left_unfinished_by_a_stopped_worker_is_shown_as_interrupted(client, synthesis):
-    output = services.request_output(synthesis, user("thuongtruc"), want_pdf=False)
+    output = services.request_output(user=user("thuongtruc"), draft=synthesis, want_pdf=False)
     Output.objects.filter(pk=output.pk).update(
         state=Output.State.RUNNING, made_at=output.made_at.replace(year=2020)
     )
@@ -300,7 +300,7 @@ def test_the_database_worker_makes_the_file(
         "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
     )
     with django_capture_on_commit_callbacks(execute=True):
-        output = services.request_output(synthesis, user("thuongtruc"), want_pdf=False)
+        output = services.request_output(user=user("thuongtruc"), draft=synthesis, want_pdf=False)
     assert Output.objects.get(pk=output.pk).state == Output.State.QUEUED
     call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
     output.refresh_from_db()
@@ -378,7 +378,7 @@ def test_the_inspection_notice_lists_the_visits_and_the_directives(programme):
 
 @pytest.mark.parametrize(("kind", "year"), [("midterm", "2023"), ("final", "2025")])
 def test_reviews_compare_the_last_year_with_the_final_targets(programme, kind, year):
-    draft = services.new_draft(programme, kind, user("thuongtruc"), period=year)
+    draft = services.new_draft(user=user("thuongtruc"), programme=programme, kind=kind, period=year)
     text = all_text(opened(make(draft)))
     word = "Sơ kết giữa kỳ" if kind == "midterm" else "Tổng kết"
     assert f"{word} thực hiện Chương trình số 07-CTr/TU" in text

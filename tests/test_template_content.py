@@ -120,8 +120,10 @@ def unit_report(programme) -> Draft:
 
 
 def make(draft: Draft) -> Output:
-    output = services.request_output(draft, User.objects.get(username="thuongtruc"), want_pdf=False)
-    return services.make_output(output.pk)
+    output = services.request_output(
+        user=User.objects.get(username="thuongtruc"), draft=draft, want_pdf=False
+    )
+    return services.make_output(output_id=output.pk)
 
 
 # -- what passes ----------------------------------------------------------------------------------
@@ -160,7 +162,10 @@ def test_the_documented_fields_are_exactly_what_each_documents_context_holds(pro
     drafts = list(Draft.objects.filter(programme=programme))
     drafts.append(
         services.new_draft(
-            programme, "midterm", User.objects.get(username="thuongtruc"), period="2023"
+            user=User.objects.get(username="thuongtruc"),
+            programme=programme,
+            kind="midterm",
+            period="2023",
         )
     )
     assert {d.layout for d in drafts} == set(fields.CONTEXTS)
@@ -368,7 +373,7 @@ def test_a_hostile_template_stored_unchecked_fails_the_file_in_the_worker_and_ru
     )
     with django_capture_on_commit_callbacks(execute=True):
         output = services.request_output(
-            unit_report, User.objects.get(username="thuongtruc"), want_pdf=False
+            user=User.objects.get(username="thuongtruc"), draft=unit_report, want_pdf=False
         )
     call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
     output.refresh_from_db()

@@ -65,7 +65,9 @@ def versions():
     ]
 
     def upload(note: str):
-        return services.upload_template("synthesis", "party", as_upload(data), note, clerk)
+        return services.upload_template(
+            user=clerk, layout_name="synthesis", style="party", upload=as_upload(data), note=note
+        )
 
     made = [in_threads([lambda n=note: upload(n)])[0] for note in notes]
     yield made
@@ -81,12 +83,13 @@ def test_two_people_choosing_the_template_in_use_at_the_same_moment_leave_one_in
     versions, monkeypatch
 ):
     first, second, _third = versions
+    clerk = User.objects.get(username="thuongtruc")
     start = threading.Barrier(2)
     slowed_after(monkeypatch, DocumentTemplate, "save")
 
     def use(template):
         start.wait(10)
-        services.use_template("synthesis", "party", template)
+        services.use_template(user=clerk, layout_name="synthesis", style="party", template=template)
         return template.version
 
     chosen = in_threads([lambda: use(first), lambda: use(second)])
@@ -107,14 +110,18 @@ def test_choosing_a_template_while_another_version_is_uploaded_leaves_one_in_use
 
     def use():
         start.wait(10)
-        services.use_template("synthesis", "party", first)
+        services.use_template(user=clerk, layout_name="synthesis", style="party", template=first)
 
     def upload():
         start.wait(10)
         time.sleep(0.05)  # the choice goes first and holds the lock
         data = layout.build("synthesis", "party")
         return services.upload_template(
-            "synthesis", "party", as_upload(data), "Bản sửa lần 4", clerk
+            user=clerk,
+            layout_name="synthesis",
+            style="party",
+            upload=as_upload(data),
+            note="Bản sửa lần 4",
         )
 
     _, fourth = in_threads([use, upload])

@@ -29,8 +29,10 @@ def test_text_typed_in_a_draft_that_looks_like_a_field_is_printed_as_typed(progr
         signer_name=HOSTILE, texts={**draft.texts, "conclusion": HOSTILE}
     )
     draft.refresh_from_db()
-    output = services.request_output(draft, User.objects.get(username="kiemtra"), want_pdf=False)
-    output = services.make_output(output.pk)
+    output = services.request_output(
+        user=User.objects.get(username="kiemtra"), draft=draft, want_pdf=False
+    )
+    output = services.make_output(output_id=output.pk)
     assert output.state == Output.State.DONE, output.error
     document = docx.Document(io.BytesIO(bytes(output.docx)))
     text = [p.text for p in document.paragraphs]

@@ -32,16 +32,22 @@ def attachment_header(name: str, shown: str | None = None) -> str:
     if not dot or not re.fullmatch(r"[A-Za-z0-9]{1,10}", ext):
         stem, ext = str(name), ""
     plain = ascii_name(stem)[:100] + (f".{ext}" if ext else "")
-    header = content_disposition_header(True, plain)
+    header = _disposition(plain)
     display = _UNSAFE_IN_FILENAME.sub(" ", str(shown if shown is not None else name)).strip()
     if len(display) > 120:
         shown_stem, dot, shown_ext = display.rpartition(".")
         tail = dot + shown_ext if dot and len(shown_ext) <= 10 else ""
         display = (shown_stem if tail else display)[:100].rstrip() + tail
     if display and display != plain:
-        utf8 = content_disposition_header(True, display)
+        utf8 = _disposition(display)
         if "filename*=" in utf8:
             header += "; " + utf8.split("; ", 1)[1]
+    return header
+
+
+def _disposition(filename: str) -> str:
+    header = content_disposition_header(True, filename)
+    assert header is not None  # None for an empty name only, and these never are
     return header
 
 

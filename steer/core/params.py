@@ -148,6 +148,7 @@ def choice_param(request, name: str, label, choices) -> str | None:
 def object_param(request, name: str, label, queryset, field: str = "code"):
     """The object of `queryset` whose `field` (a code, or "pk": a whole number) the parameter
     gives; NotFound if the queryset, which holds only what the user may see, has none."""
+    key: int | str | None
     if field == "pk":
         key = int_param(request, name, label, 1, 2**63 - 1)
     else:

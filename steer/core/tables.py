@@ -15,6 +15,7 @@ import csv
 import datetime
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, NamedTuple
@@ -251,7 +252,7 @@ TABLE_FORMATS = {
     "csv": (to_csv, "text/csv; charset=utf-8"),
     "xlsx": (to_xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
 }
-CHART_FORMATS = {
+CHART_FORMATS: dict[str, tuple[Callable[[dict[str, Any]], str | bytes], str]] = {
     "svg": (chart_lib.render_svg, "image/svg+xml; charset=utf-8"),
     "png": (chart_lib.render_png, "image/png"),
 }

@@ -188,6 +188,6 @@ class Output(models.Model):
     def file_stem(self) -> str:
         draft = self.draft
         parts = [draft.kind, draft.programme.slug, draft.period or str(draft.pk)]
-        if draft.unit_id:
+        if draft.unit is not None:
             parts.append(draft.unit.code)
         return "-".join(parts) + f"-{self.pk}"

@@ -18,8 +18,9 @@ Pure: docxtpl and Jinja, no Django.
 """
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import NoReturn
 
 import jinja2
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
@@ -56,7 +57,7 @@ ROOTS_BY_NAME = {
     "footer": "footer",
     "footnotes": "footnotes",
 }
-STATEMENTS = {
+STATEMENTS: dict[type[nodes.Node], str] = {
     nodes.Include: "{% include %}",
     nodes.Import: "{% import %}",
     nodes.FromImport: "{% from … import %}",
@@ -194,7 +195,7 @@ class _Walker:
         self.nesting = 0
         self.depth = 0
 
-    def refuse(self, reason: str, node: nodes.Node, shown: str | None = None):
+    def refuse(self, reason: str, node: nodes.Node, shown: str | None = None) -> NoReturn:
         # A {% autoescape %} block's outer node has no line; its first inner one has.
         lines = (n.lineno for n in (node, *node.find_all(nodes.Node)) if n.lineno)
         shown = shown if shown is not None else _shown(node)
@@ -207,7 +208,7 @@ class _Walker:
 
     # statements
 
-    def statements(self, body: list[nodes.Node]) -> None:
+    def statements(self, body: Sequence[nodes.Node]) -> None:
         for node in body:
             self.statement(node)
 
@@ -265,7 +266,7 @@ class _Walker:
         self.nesting -= 1
         self.statements(node.else_)
 
-    def scoped(self, names: dict, body: list[nodes.Node]) -> None:
+    def scoped(self, names: dict, body: Sequence[nodes.Node]) -> None:
         self.scopes.append(dict(names))
         self.statements(body)
         self.scopes.pop()
@@ -349,6 +350,8 @@ class _Walker:
         self.refuse("field", node)
 
     def filter(self, node: nodes.Filter):
+        if node.node is None:  # only a {% filter %} block's has none, and blocks are refused
+            self.refuse("filter", node)
         kind = self.expression(node.node)
         most = FILTERS.get(node.name)
         if most is None:

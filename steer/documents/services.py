@@ -1,9 +1,15 @@
 """The one write path of documents: templates, drafts and the files made from them."""
 
+import datetime as dt
 import io
 import logging
 import time
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from dataclasses import fields as dataclass_fields
 
+from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
@@ -11,19 +17,26 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from docxtpl import DocxTemplate
 
+from steer.accounts.access import access_for
+from steer.accounts.models import User
 from steer.core import conflicts, processes, uploads
-from steer.core.conflicts import Fields, plain
+from steer.core.conflicts import Fields, Plain, plain
 from steer.core.numbering import allocate, hold
 from steer.documents import content, fields, layout, sandbox
 from steer.documents.models import DocumentTemplate, Draft, Kind, Output, Style
 from steer.documents.render import (
     ConversionFailed,
+    Progress,
     TemplateProblem,
     office,
     render_docx,
     sweep_folders,
     to_pdf,
 )
+from steer.programmes.models import Programme
+from steer.steering.models import Event, Inspection
+from steer.steering.services import record
+from steer.units.models import OrgUnit
 
 MAX_TEMPLATE_BYTES = 10 * 1024 * 1024
 TEMPLATE_TYPES = (".docx",)
@@ -41,6 +54,16 @@ class DocumentError(Exception):
     """A request that cannot be carried out; the message is for the user."""
 
 
+def _require(allowed: bool) -> None:
+    """Refuse (PermissionDenied, as the pages do) a write the permission rule does not allow."""
+    if not allowed:
+        raise PermissionDenied(_("You may not see or change this."))
+
+
+def _require_drafting(user: User, draft: Draft) -> None:
+    _require(access_for(user).can_draft(draft.programme, draft.kind, draft.unit_id))
+
+
 # -- templates ------------------------------------------------------------------------------
 
 
@@ -56,7 +79,7 @@ def template_content(template: DocumentTemplate | None, layout_name: str, style:
     return bytes(template.content)
 
 
-def template_content_of(upload) -> bytes:
+def template_content_of(upload: UploadedFile) -> bytes:
     """An uploaded template's content, once `uploads.accept` found it a Word file of sane size
     without macros (judged by its content before python-docx unpacks it)."""
     try:
@@ -65,7 +88,8 @@ def template_content_of(upload) -> bytes:
         if error.code in ("mismatch", "damaged"):
             raise DocumentError(_("This is not a Word file (.docx).")) from None
         raise DocumentError(str(error)) from None
-    return upload.read()
+    data: bytes = upload.read()
+    return data
 
 
 def check_template(data: bytes, layout_name: str) -> None:
@@ -115,12 +139,12 @@ PARTS = {
 def refusal_message(refusal: sandbox.Refusal) -> str:
     """Why a template cannot be used and where, in the user's words."""
     known = sorted(fields.CONTEXTS.get(refusal.layout, {}))
-    why = REASONS[refusal.reason] % {
+    why: str = REASONS[refusal.reason] % {
         "known": ", ".join(known),
         "filters": ", ".join(sorted(fields.FILTERS)),
         "most": sandbox.MAX_LOOP_NESTING if refusal.reason == "nesting" else sandbox.MAX_LOOPS,
     }
-    where = PARTS[refusal.part.partition(":")[0]]
+    where = str(PARTS[refusal.part.partition(":")[0]])
     if refusal.line and not refusal.part.startswith("property"):
         where = _("%(part)s, around paragraph %(line)s") % {
             "part": where,
@@ -142,7 +166,12 @@ def template_scope(layout_name: str, style: str) -> str:
 
 
 @transaction.atomic
-def upload_template(layout_name, style, upload, note: str, user) -> DocumentTemplate:
+def upload_template(
+    *, user: User, layout_name: str, style: str, upload: UploadedFile, note: str
+) -> DocumentTemplate:
+    """The next version of a template, put in use, once the file is found a template steer can
+    fill (DocumentError says why not)."""
+    _require(access_for(user).can_manage_templates())
     data = template_content_of(upload)
     check_template(data, layout_name)
     rows = DocumentTemplate.objects.filter(layout=layout_name, style=style)
@@ -153,7 +182,7 @@ def upload_template(layout_name, style, upload, note: str, user) -> DocumentTemp
         used=lambda: rows.aggregate(v=Max("version"))["v"],
     )
     rows.filter(is_current=True).update(is_current=False)
-    return DocumentTemplate.objects.create(
+    template = DocumentTemplate.objects.create(
         layout=layout_name,
         style=style,
         version=version,
@@ -162,33 +191,56 @@ def upload_template(layout_name, style, upload, note: str, user) -> DocumentTemp
         uploaded_by=user,
         is_current=True,
     )
+    record(template, user, Event.Action.TEMPLATE_UPLOADED, to_state=IN_USE, note=note)
+    return template
+
+
+IN_USE = "in_use"  # an Event's state of a template version
 
 
 @transaction.atomic
-def use_template(layout_name: str, style: str, template: DocumentTemplate | None) -> None:
+def use_template(
+    *, user: User, layout_name: str, style: str, template: DocumentTemplate | None
+) -> None:
     """Put a version back in use; None: the built-in template."""
+    _require(access_for(user).can_manage_templates())
     # Queued behind another choice or upload of this template: otherwise each puts out of use
     # only the version it saw in use, and the second "in use" mark breaks template_one_current.
     hold(scope=template_scope(layout_name, style))
-    DocumentTemplate.objects.filter(layout=layout_name, style=style, is_current=True).update(
-        is_current=False
-    )
+    in_use = DocumentTemplate.objects.filter(layout=layout_name, style=style, is_current=True)
+    retired = [version for version in in_use.only("pk") if version != template]
+    in_use.update(is_current=False)
+    for version in retired:
+        record(version, user, Event.Action.TEMPLATE_CHOSEN, from_state=IN_USE)
     if template is not None:
         template.is_current = True
         template.save(update_fields=["is_current"])
+        record(template, user, Event.Action.TEMPLATE_CHOSEN, to_state=IN_USE)
 
 
 # -- drafts ---------------------------------------------------------------------------------
 
 
-def default_style(programme, kind: str) -> str:
+def default_style(programme: Programme, kind: str) -> str:
     if kind != Kind.UNIT_REPORT and content.is_party_programme(programme):
         return Style.PARTY
     return Style.STATE
 
 
 @transaction.atomic
-def new_draft(programme, kind, user, *, period="", unit=None, inspection=None, style=None):
+def new_draft(
+    *,
+    user: User,
+    programme: Programme,
+    kind: str,
+    period: str = "",
+    unit: OrgUnit | None = None,
+    inspection: Inspection | None = None,
+    style: str | None = None,
+) -> Draft:
+    """A draft written from the data: its header as such documents say it, its text drafted
+    from the facts gathered now."""
+    _require(access_for(user).can_draft(programme, kind, unit.pk if unit else None))
     style = style or default_style(programme, kind)
     header = content.header_defaults(programme, kind, style, unit, inspection, period)
     draft = Draft(
@@ -207,20 +259,26 @@ def new_draft(programme, kind, user, *, period="", unit=None, inspection=None, s
     draft.texts = content.draft_texts(draft, facts)
     draft.data_digest = facts.digest()
     draft.save()
+    record(draft, user, Event.Action.DRAFTED)
     return draft
 
 
-HEADER = [
-    "superior",
-    "issuer",
-    "number",
-    "place",
-    "dated",
-    "title",
-    "signer_title",
-    "signer_name",
-    "recipients",
-]
+@dataclass(frozen=True)
+class DraftHeader:
+    """The header and signature block of a draft, as the official edits them."""
+
+    superior: str
+    issuer: str
+    number: str
+    place: str
+    dated: dt.date
+    title: str
+    signer_title: str
+    signer_name: str
+    recipients: str
+
+
+HEADER = [field.name for field in dataclass_fields(DraftHeader)]
 
 
 def draft_fields(headings: dict[str, str] | None = None) -> Fields:
@@ -230,12 +288,18 @@ def draft_fields(headings: dict[str, str] | None = None) -> Fields:
     )
 
 
-def draft_values(draft: Draft) -> dict:
+def draft_values(draft: Draft) -> dict[str, Plain]:
     texts = {f"texts.{key}": plain(text) for key, text in draft.texts.items()}
     return draft_fields().values(draft) | texts
 
 
-def _check_draft(draft: Draft, seen, posted: dict, headings, prefix="") -> None:
+def _check_draft(
+    draft: Draft,
+    seen: Mapping[str, object] | None,
+    posted: Mapping[str, object],
+    headings: dict[str, str] | None,
+    prefix: str = "",
+) -> None:
     """Lock the draft and refuse if someone else changed what the page showed (`seen`), or
     the part of it whose names start with `prefix`."""
     Draft.objects.select_for_update().filter(pk=draft.pk).exists()
@@ -253,55 +317,70 @@ def _check_draft(draft: Draft, seen, posted: dict, headings, prefix="") -> None:
 
 
 @transaction.atomic
-def redraft(draft: Draft, user, *, seen: dict | None = None, headings=None) -> None:
+def redraft(
+    *,
+    user: User,
+    draft: Draft,
+    seen: Mapping[str, object] | None = None,
+    headings: dict[str, str] | None = None,
+) -> None:
     """Write the text again from today's data (the official's changes to it are replaced).
     `seen`: the draft as the page showed it; a text changed meanwhile, nothing is rewritten."""
+    _require_drafting(user, draft)
     _check_draft(draft, seen, {}, headings, prefix="texts.")
     facts = content.gather(draft)
     draft.texts = content.draft_texts(draft, facts)
     draft.data_digest = facts.digest()
     draft.updated_by, draft.updated_at = user, timezone.now()
     draft.save()
+    record(draft, user, Event.Action.REDRAFTED)
 
 
 @transaction.atomic
 def save_draft(
-    draft: Draft,
-    header: dict,
-    texts: dict,
-    user,
     *,
-    seen: dict | None = None,
+    user: User,
+    draft: Draft,
+    header: DraftHeader,
+    texts: dict[str, str],
+    seen: Mapping[str, object] | None = None,
     headings: dict[str, str] | None = None,
 ) -> None:
     """Save the official's header and text. `seen`: the draft as the page showed it
     (steer.core.conflicts); changed meanwhile by someone else, nothing is saved."""
-    posted = {name: plain(value) for name, value in header.items()}
+    _require_drafting(user, draft)
+    values = asdict(header)
+    posted = {name: plain(value) for name, value in values.items()}
     posted |= {f"texts.{key}": plain(text) for key, text in texts.items()}
     _check_draft(draft, seen, posted, headings)
-    for name, value in header.items():
+    for name, value in values.items():
         setattr(draft, name, value)
     draft.texts = {**draft.texts, **texts}
     draft.updated_by, draft.updated_at = user, timezone.now()
     draft.save()
+    record(draft, user, Event.Action.EDITED)
 
 
 # -- files ----------------------------------------------------------------------------------
 
 
-def new_output(draft: Draft, user, *, want_pdf: bool, background: bool = False) -> Output:
+def new_output(*, user: User, draft: Draft, want_pdf: bool, background: bool = False) -> Output:
     """The row for a file to be made from the draft with its current template; first, what
     killed processes left behind is dealt with (sweep)."""
+    _require_drafting(user, draft)
     sweep()
     template = current_template(draft.layout, draft.style)
-    return Output.objects.create(
-        draft=draft, template=template, made_by=user, want_pdf=want_pdf, background=background
-    )
+    with transaction.atomic():
+        output = Output.objects.create(
+            draft=draft, template=template, made_by=user, want_pdf=want_pdf, background=background
+        )
+        record(draft, user, Event.Action.FILE_REQUESTED, note="pdf" if want_pdf else "docx")
+    return output
 
 
-def request_output(draft: Draft, user, *, want_pdf: bool) -> Output:
+def request_output(*, user: User, draft: Draft, want_pdf: bool) -> Output:
     """Queue the making of the draft's file; the worker makes it (tasks.make_document)."""
-    output = new_output(draft, user, want_pdf=want_pdf, background=True)
+    output = new_output(user=user, draft=draft, want_pdf=want_pdf, background=True)
     _enqueue(output.pk)
     return output
 
@@ -312,7 +391,7 @@ def _enqueue(output_id: int) -> None:
     transaction.on_commit(lambda: make_document.enqueue(output_id))
 
 
-def _progress(output_id: int, runner: str, also=None):
+def _progress(output_id: int, runner: str, also: Progress | None = None) -> Progress:
     def report(percent: int, step: str) -> None:
         # Each step is also a sign of life (see is_interrupted).
         Output.objects.filter(pk=output_id, runner=runner).update(
@@ -324,7 +403,7 @@ def _progress(output_id: int, runner: str, also=None):
     return report
 
 
-def make_output(output_id: int, on_progress=None) -> Output:
+def make_output(*, output_id: int, on_progress: Progress | None = None) -> Output:
     """Make the file: read the data, fill the template, print the PDF. Written in one go at the
     end, so that a crash leaves the output "being made" and no half file. Only a waiting output
     is made, by one process, which it records (see sweep)."""
@@ -347,7 +426,7 @@ def make_output(output_id: int, on_progress=None) -> Output:
         return _failed(output, str(SERVER_ERROR))
 
 
-def _make(output: Output, runner: str, report) -> Output:
+def _make(output: Output, runner: str, report: Progress) -> Output:
     started = time.perf_counter()
     draft = output.draft
     try:
@@ -451,7 +530,7 @@ def will_resume(output: Output) -> bool:
     return output.background and output.attempts < MAX_ATTEMPTS
 
 
-def _age(moment) -> float:
+def _age(moment: dt.datetime) -> float:
     return (timezone.now() - moment).total_seconds()
 
 

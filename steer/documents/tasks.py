@@ -8,4 +8,4 @@ from steer.documents import services
 
 @task()
 def make_document(output_id: int) -> None:
-    services.make_output(output_id)
+    services.make_output(output_id=output_id)

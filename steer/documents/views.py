@@ -17,6 +17,7 @@ from steer.accounts.access import access_for
 from steer.core import conflicts, once
 from steer.core.conflicts import EditConflict, EditForm
 from steer.core.files import attachment_header
+from steer.core.forms import form_field
 from steer.core.widgets import DayInput
 from steer.documents import content, layout, services
 from steer.documents.models import DocumentTemplate, Draft, Kind, Layout, Output, Style
@@ -65,19 +66,20 @@ class NewDraftForm(forms.Form):
             for k, label in Kind.choices
             if k == Kind.UNIT_REPORT or access.can_draft(programme, k)
         ]
-        self.fields["kind"].choices = kinds
+        form_field(self, "kind", forms.ChoiceField).choices = kinds
         periods = []
         for year in programme.years():
             for code in (f"{year}S1", f"{year}S2", str(year)):
                 periods.append((code, period_label(Period.parse(code))))
-        self.fields["period"].choices = [("", "—"), *periods]
-        self.fields["unit"].queryset = access.report_units(programme).order_by("name")
-        self.fields["inspection"].queryset = visible_inspections(access, programme).order_by(
-            "-start"
-        )
+        form_field(self, "period", forms.ChoiceField).choices = [("", "—"), *periods]
+        units = access.report_units(programme).order_by("name")
+        form_field(self, "unit", forms.ModelChoiceField).queryset = units
+        inspections = visible_inspections(access, programme).order_by("-start")
+        form_field(self, "inspection", forms.ModelChoiceField).queryset = inspections
 
     def clean(self):
         data = super().clean()
+        assert data is not None  # Form.clean gives the cleaned data
         kind, period = data.get("kind"), data.get("period")
         if kind in (Kind.SYNTHESIS, Kind.UNIT_REPORT, Kind.MIDTERM, Kind.FINAL) and not period:
             self.add_error("period", _("Choose the period the document reports on."))
@@ -163,9 +165,9 @@ def draft_list(request, slug):
 
             def draft_it() -> once.Outcome:
                 draft = services.new_draft(
-                    programme,
-                    kind,
-                    request.user,
+                    user=request.user,
+                    programme=programme,
+                    kind=kind,
                     period=data["period"] if kind != Kind.INSPECTION_NOTICE else "",
                     unit=unit,
                     inspection=data["inspection"] if kind == Kind.INSPECTION_NOTICE else None,
@@ -191,15 +193,17 @@ def _draft_forms(draft: Draft, sections, data=None) -> tuple[HeaderForm, TextsFo
 
 def _save(request, draft: Draft, header: HeaderForm, texts: TextsForm, action, sections):
     services.save_draft(
-        draft,
-        {name: header.cleaned_data[name] for name in services.HEADER},
-        texts.texts(),
-        request.user,
+        user=request.user,
+        draft=draft,
+        header=services.DraftHeader(
+            **{name: header.cleaned_data[name] for name in services.HEADER}
+        ),
+        texts=texts.texts(),
         seen=header.seen(),
         headings=dict(sections),
     )
     if action in ("docx", "pdf"):
-        services.request_output(draft, request.user, want_pdf=action == "pdf")
+        services.request_output(user=request.user, draft=draft, want_pdf=action == "pdf")
         return once.Outcome(
             draft.get_absolute_url(), _("The file is being made; it appears below.")
         )
@@ -217,7 +221,7 @@ def draft_detail(request, slug, pk):
 
             def redraft() -> once.Outcome:
                 seen = conflicts.unsign(request.POST.get(conflicts.FIELD))
-                services.redraft(draft, request.user, seen=seen)
+                services.redraft(user=request.user, draft=draft, seen=seen)
                 return once.Outcome(
                     draft.get_absolute_url(), _("The text was written again from today's data.")
                 )
@@ -318,7 +322,11 @@ def template_list(request):
 
             def upload() -> once.Outcome:
                 template = services.upload_template(
-                    data["layout"], data["style"], data["file"], data["note"], request.user
+                    user=request.user,
+                    layout_name=data["layout"],
+                    style=data["style"],
+                    upload=data["file"],
+                    note=data["note"],
                 )
                 return once.Outcome(
                     reverse("document_templates"),
@@ -358,7 +366,9 @@ def template_use(request, layout_name, style, version):
         template = get_object_or_404(
             DocumentTemplate, layout=layout_name, style=style, version=version
         )
-    services.use_template(layout_name, style, template)
+    services.use_template(
+        user=request.user, layout_name=layout_name, style=style, template=template
+    )
     messages.success(request, _("The template in use was changed."))
     return redirect(reverse("document_templates"))
 

@@ -21,11 +21,12 @@ USER = settings.AUTH_USER_MODEL
 
 
 class Event(models.Model):
-    """One change of state of a steering record: who, when, from what to what, and why."""
+    """One change of state of a steering record or a document: who, when, from what to what,
+    and why."""
 
     class Action(models.TextChoices):
         """Every change recorded (docs/audit.md): of a plan item, a directive, an inspection, a
-        recommendation and a synthesis of recommendations."""
+        recommendation, a synthesis of recommendations and a document."""
 
         PROGRESS = "progress", _("Progress reported")
         DEADLINE = "deadline", _("Deadline moved")
@@ -40,6 +41,13 @@ class Event(models.Model):
         ROUTED = "routed", _("Assessed and forwarded")
         ANSWERED = "answered", _("Answered")
         SYNTHESISED = "synthesised", _("Synthesised")
+        # Of a document (documents.services): a draft, the file asked of it, a template version.
+        DRAFTED = "drafted", _("Drafted from the data")
+        REDRAFTED = "redrafted", _("Written again from the data")
+        EDITED = "edited", _("Draft edited")
+        FILE_REQUESTED = "file_requested", _("File requested")
+        TEMPLATE_UPLOADED = "template_uploaded", _("Template uploaded")
+        TEMPLATE_CHOSEN = "template_chosen", _("Template put in or out of use")
 
     content_type = models.ForeignKey(ContentType, models.CASCADE, related_name="+")
     object_id = models.PositiveBigIntegerField()

@@ -1,8 +1,9 @@
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
+from steer.accounts.models import User
 from steer.core.progress import ProgressBar
 from steer.documents import services
 from steer.documents.models import Draft
@@ -24,19 +25,25 @@ class Command(BaseCommand):
         draft = Draft.objects.filter(pk=options["draft"]).first()
         if draft is None:
             raise CommandError(f"There is no draft {options['draft']}.")
-        user = get_user_model().objects.filter(username=options["user"]).first()
+        user = User.objects.filter(username=options["user"]).first()
         if user is None:
             raise CommandError(f"There is no user {options['user']}.")
         # Made here, not queued: a running worker would make the same file again.
-        output = services.new_output(draft, user, want_pdf=options["pdf"])
+        try:
+            output = services.new_output(user=user, draft=draft, want_pdf=options["pdf"])
+        except PermissionDenied:
+            raise CommandError(f"{user} may not make the files of draft {draft.pk}.") from None
         bar = ProgressBar("document", 100)
-        output = services.make_output(output.pk, on_progress=lambda percent, _step: bar(percent))
+        output = services.make_output(
+            output_id=output.pk, on_progress=lambda percent, _step: bar(percent)
+        )
         bar(100)
         if output.state != output.State.DONE:
             raise CommandError(output.error)
         if output.pdf_problem:
             self.stderr.write(output.pdf_problem)
         if options["out"]:
+            assert output.docx is not None  # a file made holds its Word document
             options["out"].with_suffix(".docx").write_bytes(bytes(output.docx))
             if output.pdf is not None:
                 options["out"].with_suffix(".pdf").write_bytes(bytes(output.pdf))
