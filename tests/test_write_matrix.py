@@ -634,11 +634,11 @@ def template_upload(t, where):
 def template_use(t, where):
     # A version of ours in use, so that going back to the built-in one changes something.
     documents.upload_template(
-        "synthesis",
-        "state",
-        SimpleUploadedFile("mau-bao-cao.docx", layout.build("synthesis", "state")),
-        "Bản sửa",
-        user("quantri"),
+        user=user("quantri"),
+        layout_name="synthesis",
+        style="state",
+        upload=SimpleUploadedFile("mau-bao-cao.docx", layout.build("synthesis", "state")),
+        note="Bản sửa",
     )
     return Send("/document-templates/synthesis/state/0/use/")
 
