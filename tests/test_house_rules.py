@@ -17,7 +17,6 @@ STILL_LONG = {
     "steer/core/backups.py::create_backup": 114,
     "steer/demo/reports.py::_Demo._district_figures": 85,
     "steer/documents/content.py::_context": 164,
-    "steer/ranking/views.py::ranking_detail": 147,
     "steer/reporting/imports.py::plan_entries": 173,
     "steer/reporting/imports.py::_write": 104,
     "steer/reporting/views.py::report_entry": 88,
