@@ -53,10 +53,16 @@ from steer.programmes.models import (
     SteeringMember,
     Target,
 )
+from steer.programmes.permissions import (
+    visible_indicator_assignments,
+    visible_plan_items,
+    visible_targets,
+)
 from steer.reporting.labels import period_label
 from steer.reporting.models import BreakdownOption
 from steer.reporting.periods import Period, codes_of_year
 from steer.steering.models import Directive, Recommendation
+from steer.steering.permissions import visible_directives, visible_recommendations
 from steer.steering.plan_status import PlanStatus, plan_status
 from steer.steering.tables import directive_table
 from steer.units.models import OrgUnit, UnitLineage
@@ -418,7 +424,7 @@ def overview_page(*, user: User, programme: Programme, root: OrgUnit, year: int)
     objectives, by_objective = _objective_rows(programme, rows)
     warnings = _hard_to_reach(rows)
     day = as_of_day(year)
-    plan = plan_counts(access.plan_items(programme), day)
+    plan = plan_counts(visible_plan_items(access, programme), day)
     plan_names = plan_labels()
     tables = {
         "indicators": Table(
@@ -557,11 +563,11 @@ def _overview_charts(
 def follow_up(programme: Programme, access: Access) -> dict[str, int]:
     """Today's open and overdue directives and open recommendations the user may see."""
     today = timezone.localdate()
-    open_ = access.directives(programme).filter(state__in=Directive.OPEN)
+    open_ = visible_directives(access, programme).filter(state__in=Directive.OPEN)
     return {
         "open": open_.count(),
         "overdue": open_.filter(deadline__lt=today).count(),
-        "recommendations": access.recommendations(programme)
+        "recommendations": visible_recommendations(access, programme)
         .filter(state__in=Recommendation.OPEN)
         .count(),
     }
@@ -631,7 +637,7 @@ def indicator_detail_page(
             unit_of_measure=indicator.unit_of_measure,
         ),
     }
-    targets = access.targets(programme).filter(indicator=indicator).select_related("unit")
+    targets = visible_targets(access, programme).filter(indicator=indicator).select_related("unit")
     return IndicatorPage(
         programme=programme,
         indicator=indicator,
@@ -652,10 +658,10 @@ def indicator_detail_page(
         charts=chart_specs,
         city_targets=[t for t in targets if t.unit_id is None],
         unit_targets=[t for t in targets if t.unit_id is not None],
-        assignments=access.indicator_assignments(programme)
+        assignments=visible_indicator_assignments(access, programme)
         .filter(indicator=indicator)
         .select_related("unit__unit_type"),
-        plan_items=access.plan_items(programme)
+        plan_items=visible_plan_items(access, programme)
         .filter(indicators=indicator)
         .select_related("lead_unit"),
     )
@@ -777,7 +783,7 @@ def scorecard_page(
     assessments = assess(programme, indicators, [unit.pk], year, root.pk)
     rows = [assessments[(i.pk, unit.pk)] for i in indicators]
     day = as_of_day(year)
-    items = access.plan_items(programme)
+    items = visible_plan_items(access, programme)
     assert isinstance(items, PlanItemQuerySet)  # PlanItem's manager makes every one
     plan_items = list(items.involving(unit).select_related("lead_unit").order_by("code"))
     statuses = plan_statuses(plan_items, day)
