@@ -48,7 +48,6 @@ from steer.programmes.models import (
     IndicatorGroup,
     Objective,
     PlanItem,
-    PlanItemQuerySet,
     Programme,
     SteeringMember,
     Target,
@@ -784,7 +783,6 @@ def scorecard_page(
     rows = [assessments[(i.pk, unit.pk)] for i in indicators]
     day = as_of_day(year)
     items = visible_plan_items(access, programme)
-    assert isinstance(items, PlanItemQuerySet)  # PlanItem's manager makes every one
     plan_items = list(items.involving(unit).select_related("lead_unit").order_by("code"))
     statuses = plan_statuses(plan_items, day)
     plan_names = plan_labels()
