@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.contrib import admin
 from django.utils import timezone
@@ -88,8 +90,8 @@ class PlanItemAdminForm(forms.ModelForm):
         model = PlanItem
         exclude: list[str] = []
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         start, deadline = data.get("start_date"), data.get("deadline")
         if start:
             for field in ("coordinating_units", "assigned_units"):

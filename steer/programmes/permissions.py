@@ -3,7 +3,13 @@
 from django.db.models import Q, QuerySet
 
 from steer.accounts.access import Access
-from steer.programmes.models import IndicatorAssignment, PlanItem, Programme, Target
+from steer.programmes.models import (
+    IndicatorAssignment,
+    PlanItem,
+    PlanItemQuerySet,
+    Programme,
+    Target,
+)
 
 
 def visible_programmes(access: Access) -> QuerySet[Programme]:
@@ -16,7 +22,7 @@ def editable_programmes(access: Access) -> QuerySet[Programme]:
     return Programme.objects.all() if ids is None else Programme.objects.filter(pk__in=ids)
 
 
-def visible_plan_items(access: Access, programme: Programme) -> QuerySet[PlanItem]:
+def visible_plan_items(access: Access, programme: Programme) -> PlanItemQuerySet:
     items = PlanItem.objects.filter(programme=programme)
     if not access.can_view_programme(programme):
         return items.none()
