@@ -18,7 +18,7 @@ from steer.core.models import Counter
 from steer.documents import layout, services
 from steer.documents.models import DocumentTemplate
 from steer.reporting import workflow
-from steer.reporting.imports import Entry, write_entries
+from steer.reporting.imports import Entry
 from steer.reporting.models import (
     DataValue,
     FormLine,
@@ -28,6 +28,7 @@ from steer.reporting.models import (
     ValueChange,
 )
 from steer.reporting.periods import Period
+from steer.reporting.values import write_values
 from steer.steering.models import Directive, Event, Notification
 from steer.steering.services import give_directive, notify_overdue
 from steer.units.models import OrgUnit
@@ -227,7 +228,7 @@ def test_an_import_and_the_report_page_starting_the_same_report_make_one(
 
     def write():
         entry = Entry("C5", unit.code, period.code, "CT15", "", 42)
-        write_entries(programme, [entry], agency, channel="cli")
+        write_values(programme=programme, entries=[entry], user=agency, channel="cli")
 
     def open_page():
         start.wait(10)

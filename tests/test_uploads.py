@@ -14,7 +14,7 @@ from steer.accounts.models import User
 from steer.core import uploads
 from steer.documents import services as documents
 from steer.documents.models import DocumentTemplate
-from steer.reporting import views as reporting
+from steer.reporting import services as reporting
 from steer.reporting.models import Evidence, ImportBatch
 from steer.steering import services as steering
 from steer.steering.models import Directive

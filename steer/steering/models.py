@@ -25,7 +25,8 @@ class Event(models.Model):
 
     class Action(models.TextChoices):
         """Every change recorded (docs/audit.md): of a plan item, a directive, an inspection, a
-        recommendation and a synthesis of recommendations."""
+        recommendation and a synthesis of recommendations; reminders, evidence files and imports
+        of figures."""
 
         PROGRESS = "progress", _("Progress reported")
         DEADLINE = "deadline", _("Deadline moved")
@@ -40,6 +41,10 @@ class Event(models.Model):
         ROUTED = "routed", _("Assessed and forwarded")
         ANSWERED = "answered", _("Answered")
         SYNTHESISED = "synthesised", _("Synthesised")
+        # Reporting's writes (reporting.services, told by reporting.signals.recorded).
+        REMINDED = "reminded", _("Reminded to report")
+        ATTACHED = "attached", _("File attached")
+        IMPORT = "import", _("File import")
 
     content_type = models.ForeignKey(ContentType, models.CASCADE, related_name="+")
     object_id = models.PositiveBigIntegerField()

@@ -23,7 +23,7 @@ from steer.core.conflicts import Fields, plain
 from steer.core.numbering import allocate
 from steer.core.uploads import DOCUMENT_TYPES, UnsafeUpload, accept
 from steer.programmes.models import PlanItem, Programme
-from steer.reporting.models import absence_in
+from steer.reporting.models import Evidence, ImportBatch, Reminder, absence_in
 from steer.reporting.periods import Period, PeriodError
 from steer.steering.models import (
     Attachment,
@@ -64,6 +64,24 @@ def record(subject, user, action: Event.Action, from_state="", to_state="", note
         note=note,
         user=user,
     )
+
+
+def record_reporting(
+    sender: object,
+    *,
+    subject: Reminder | Evidence | ImportBatch,
+    user: User,
+    from_state: str = "",
+    **kwargs: object,
+) -> None:
+    """The history of reporting's writes, told by `reporting.signals.recorded` inside their
+    transaction: reporting sits below steering and cannot write an Event itself."""
+    if isinstance(subject, Reminder):
+        record(subject, user, Event.Action.REMINDED)
+    elif isinstance(subject, Evidence):
+        record(subject, user, Event.Action.ATTACHED)
+    else:
+        record(subject, user, Event.Action.IMPORT, from_state, subject.state)
 
 
 def events_of(subject):
