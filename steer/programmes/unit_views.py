@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from steer.accounts.access import access_for
+from steer.programmes.permissions import visible_plan_items, visible_programmes, visible_targets
 from steer.units.forms import UnitFilterForm
 from steer.units.models import OrgUnit
 
@@ -35,16 +36,19 @@ def unit_detail(request, code):
     unit = get_object_or_404(OrgUnit.objects.select_related("unit_type", "parent"), code=code)
     access.require(access.can_view_unit(unit))
     programmes = []
-    for programme in access.programmes():
+    for programme in visible_programmes(access):
         indicators = list(
             programme.indicators.filter(assignments__unit=unit).select_related("group")
         )
-        targets = {(t.indicator_id, t.year): t for t in access.targets(programme).filter(unit=unit)}
+        targets = {
+            (t.indicator_id, t.year): t
+            for t in visible_targets(access, programme).filter(unit=unit)
+        }
         final_year = programme.end_year
         for indicator in indicators:
             indicator.unit_target = targets.get((indicator.pk, final_year))
         items = list(
-            access.plan_items(programme)
+            visible_plan_items(access, programme)
             .involving(unit)
             .select_related("lead_unit")
             .prefetch_related("coordinating_units")

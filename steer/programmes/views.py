@@ -15,6 +15,7 @@ from steer.programmes.models import (
     Programme,
     Target,
 )
+from steer.programmes.permissions import can_view_plan_item, visible_plan_items, visible_programmes
 from steer.programmes.selectors import viewable_programme
 from steer.programmes.services import programme_copy
 
@@ -22,7 +23,7 @@ from steer.programmes.services import programme_copy
 @login_required
 @require_safe
 def home(request):
-    programmes = list(access_for(request.user).programmes())
+    programmes = list(visible_programmes(access_for(request.user)))
     if len(programmes) == 1:
         return redirect(programmes[0])
     return render(request, "core/home.html", {"programmes": programmes})
@@ -48,7 +49,7 @@ def tree(request, slug):
     groups = IndicatorGroup.objects.filter(programme=programme).prefetch_related(
         Prefetch("indicators", queryset=indicators)
     )
-    visible_items = access.plan_items(programme).order_by("code")
+    visible_items = visible_plan_items(access, programme).order_by("code")
     objectives = list(
         Objective.objects.filter(programme=programme).prefetch_related(
             Prefetch("indicator_groups", queryset=groups),
@@ -76,7 +77,7 @@ def tree(request, slug):
 def plan_item_list(request, slug):
     programme = viewable_programme(request, slug)
     access = access_for(request.user)
-    items = access.plan_items(programme)
+    items = visible_plan_items(access, programme)
     involved = (
         access.units()
         .filter(
@@ -112,11 +113,11 @@ def plan_item_detail(request, slug, code):
         programme=programme,
         code=code,
     )
-    access.require(access.can_view_plan_item(item))
+    access.require(can_view_plan_item(access, item))
     context = {
         "programme": programme,
         "item": item,
-        "children": access.plan_items(programme).filter(parent=item),
+        "children": visible_plan_items(access, programme).filter(parent=item),
         "budget_total": item.total_budget(),
     }
     return render(request, "programmes/plan_item_detail.html", context)

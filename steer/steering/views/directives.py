@@ -18,6 +18,7 @@ from steer.core.params import object_param
 from steer.core.tables import download
 from steer.core.widgets import DayInput
 from steer.programmes.models import PlanItem
+from steer.programmes.permissions import can_view_plan_item
 from steer.programmes.selectors import viewable_programme
 from steer.steering import services
 from steer.steering.models import (
@@ -27,6 +28,11 @@ from steer.steering.models import (
     Meeting,
     ProgressReport,
     Recommendation,
+)
+from steer.steering.permissions import (
+    visible_directives,
+    visible_inspections,
+    visible_recommendations,
 )
 from steer.steering.tables import OVERDUE, directive_status, directive_table
 from steer.units.forms import UnitsChoiceField
@@ -72,7 +78,7 @@ def directive_list(request, slug):
     programme = viewable_programme(request, slug)
     access = access_for(request.user)
     today = timezone.localdate()
-    rows = access.directives(programme)
+    rows = visible_directives(access, programme)
     units = access.units().filter(directives__programme=programme).distinct().order_by("code")
     form = DirectiveFilter(request.GET or None, units=units)
     if form.is_bound and form.is_valid():
@@ -125,7 +131,7 @@ class DirectiveForm(forms.Form):
     def __init__(self, *args, programme, access, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["meeting"].queryset = Meeting.objects.filter(programme=programme)
-        self.fields["inspection"].queryset = access.inspections(programme)
+        self.fields["inspection"].queryset = visible_inspections(access, programme)
         # A directive's units exist from the day it is given to its deadline, which is not in
         # the past: a unit that has ended can no longer be one (the service checks the days).
         self.fields["assignees"].queryset = OrgUnit.objects.not_ended_by(
@@ -151,7 +157,7 @@ def directive_new(request, slug):
     today = timezone.localdate()
     initial = {"given_on": today}
     inspection = object_param(
-        request, "inspection", _("Inspection"), access.inspections(programme), field="pk"
+        request, "inspection", _("Inspection"), visible_inspections(access, programme), field="pk"
     )
     if inspection:
         visited = [v.unit for v in inspection.visits.select_related("unit")]
@@ -217,7 +223,9 @@ def directive_detail(request, slug, number):
     programme = viewable_programme(request, slug)
     access = access_for(request.user)
     directive = get_object_or_404(
-        access.directives(programme).select_related("meeting", "inspection", "accepted_by"),
+        visible_directives(access, programme).select_related(
+            "meeting", "inspection", "accepted_by"
+        ),
         number=number,
     )
     assignees = list(directive.assignees.order_by("code"))
@@ -294,16 +302,16 @@ def directive_detail(request, slug, number):
 
 def _can_see_subject(access, programme, subject) -> bool:
     if isinstance(subject, Directive):
-        return access.directives(programme).filter(pk=subject.pk).exists()
+        return visible_directives(access, programme).filter(pk=subject.pk).exists()
     if isinstance(subject, Inspection):
-        return access.inspections(programme).filter(pk=subject.pk).exists()
+        return visible_inspections(access, programme).filter(pk=subject.pk).exists()
     if isinstance(subject, ProgressReport):
         item = subject.plan_item
-        return item.programme_id == programme.pk and access.can_view_plan_item(item)
+        return item.programme_id == programme.pk and can_view_plan_item(access, item)
     if isinstance(subject, Recommendation):
-        return access.recommendations(programme).filter(pk=subject.pk).exists()
+        return visible_recommendations(access, programme).filter(pk=subject.pk).exists()
     if isinstance(subject, PlanItem):
-        return subject.programme_id == programme.pk and access.can_view_plan_item(subject)
+        return subject.programme_id == programme.pk and can_view_plan_item(access, subject)
     return False
 
 

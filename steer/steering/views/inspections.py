@@ -27,6 +27,7 @@ from steer.core.widgets import DayInput
 from steer.programmes.selectors import viewable_programme
 from steer.steering import services
 from steer.steering.models import Directive, Inspection, InspectionMember
+from steer.steering.permissions import visible_directives, visible_inspections
 from steer.steering.services import SteeringError
 from steer.units.forms import UnitsChoiceField
 from steer.units.models import OrgUnit, absent_text
@@ -294,12 +295,13 @@ def inspection_list(request, slug):
     access = access_for(request.user)
     today = timezone.localdate()
     inspections = list(
-        access.inspections(programme)
+        visible_inspections(access, programme)
         .prefetch_related("visits__unit", "members")
         .order_by("-start", "-pk")
     )
     counts = _directive_counts(
-        access.directives(programme).filter(inspection__in=[i.pk for i in inspections]), today
+        visible_directives(access, programme).filter(inspection__in=[i.pk for i in inspections]),
+        today,
     )
     rows = []
     for inspection in inspections:
@@ -413,7 +415,9 @@ def _conclude_form(inspection, data=None) -> ConcludeForm:
 def inspection_detail(request, slug, pk):
     programme = viewable_programme(request, slug)
     access = access_for(request.user)
-    inspection = get_object_or_404(access.inspections(programme).select_related("programme"), pk=pk)
+    inspection = get_object_or_404(
+        visible_inspections(access, programme).select_related("programme"), pk=pk
+    )
     visits = list(inspection.visits.select_related("unit"))
     can_inspect = access.can_inspect(programme)
     visit_forms = {visit.pk: _visit_form(visit, inspection) for visit in visits}
@@ -490,7 +494,7 @@ def inspection_detail(request, slug, pk):
 
     events = services.events_of(inspection)
     directives = (
-        access.directives(programme)
+        visible_directives(access, programme)
         .filter(inspection=inspection)
         .prefetch_related("assignees")
         .order_by("number")

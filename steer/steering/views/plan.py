@@ -15,6 +15,7 @@ from steer.accounts.access import access_for
 from steer.core import once
 from steer.core.widgets import DayInput
 from steer.programmes.models import PlanItem
+from steer.programmes.permissions import can_view_plan_item
 from steer.programmes.selectors import viewable_programme
 from steer.reporting.periods import PeriodType, period_for
 from steer.steering import services
@@ -74,7 +75,7 @@ def _item(request, slug, code):
     item = get_object_or_404(
         PlanItem.objects.select_related("lead_unit", "programme"), programme=programme, code=code
     )
-    access.require(access.can_view_plan_item(item))
+    access.require(can_view_plan_item(access, item))
     return programme, access, item
 
 

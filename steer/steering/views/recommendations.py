@@ -21,6 +21,7 @@ from steer.programmes.models import Programme
 from steer.programmes.selectors import viewable_programme
 from steer.steering import services
 from steer.steering.models import Inspection, Recommendation, Synthesis
+from steer.steering.permissions import visible_inspections, visible_recommendations
 from steer.units.forms import UnitChoiceField
 from steer.units.models import OrgUnit
 
@@ -199,7 +200,7 @@ def _dmy(day) -> str:
 def recommendation_list(request, slug):
     programme = viewable_programme(request, slug)
     access = access_for(request.user)
-    visible = access.recommendations(programme)
+    visible = visible_recommendations(access, programme)
     can_synthesise = access.can_synthesise(programme)
     synthesis_form = None
     if can_synthesise:
@@ -290,7 +291,7 @@ def recommendation_new(request, slug):
     form = RecommendationForm(
         request.POST or None,
         units=units,
-        inspections=access.inspections(programme).order_by("-start"),
+        inspections=visible_inspections(access, programme).order_by("-start"),
         initial={
             "unit": own,
             "raised_on": timezone.localdate(),
@@ -380,7 +381,7 @@ def recommendation_detail(request, slug, number):
     programme = viewable_programme(request, slug)
     access = access_for(request.user)
     rec = get_object_or_404(
-        access.recommendations(programme).select_related(
+        visible_recommendations(access, programme).select_related(
             "unit", "inspection", "synthesis", "created_by"
         ),
         number=number,

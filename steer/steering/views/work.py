@@ -18,12 +18,14 @@ from steer.accounts.access import access_for
 from steer.core.params import month_param
 from steer.core.tables import Column, Table, download
 from steer.programmes.models import PlanItem
+from steer.programmes.permissions import visible_plan_items
 from steer.programmes.selectors import viewable_programme
 from steer.reporting.models import ReportForm
 from steer.reporting.selectors import form_status
 from steer.steering import charts
 from steer.steering.labels import PLAN_LABELS
 from steer.steering.models import Directive, Inspection, Notification, Recommendation
+from steer.steering.permissions import visible_directives, visible_inspections
 from steer.steering.plan_status import PlanStatus, plan_status
 from steer.steering.tables import DONE_STATES, directive_table
 
@@ -141,7 +143,7 @@ def my_work(request, slug):
         tables["to_route"] = _recommendation_table(
             "to_route", _("New recommendations to assess and forward"), new
         )
-    inspections = access.inspections(programme).exclude(state=Inspection.State.CONCLUDED)
+    inspections = visible_inspections(access, programme).exclude(state=Inspection.State.CONCLUDED)
     if not access.can_inspect(programme):
         inspections = inspections.filter(visits__unit__in=units).distinct()
     response = download(request, tables)
@@ -192,13 +194,13 @@ def overdue(request, slug):
     access = access_for(request.user)
     today = timezone.localdate()
     directives = (
-        access.directives(programme)
+        visible_directives(access, programme)
         .filter(state__in=Directive.OPEN, deadline__lt=today)
         .prefetch_related("assignees")
         .order_by("deadline")
     )
     items = (
-        access.plan_items(programme)
+        visible_plan_items(access, programme)
         .filter(deadline__lt=today)
         .exclude(state__in=DONE_STATES)
         .select_related("lead_unit", "programme")
@@ -235,7 +237,7 @@ def timeline(request, slug):
     access = access_for(request.user)
     today = timezone.localdate()
     items = (
-        access.plan_items(programme)
+        visible_plan_items(access, programme)
         .filter(parent__isnull=True)
         .select_related("lead_unit", "programme")
         .order_by("start_date", "code")
@@ -279,7 +281,7 @@ def calendar(request, slug):
     first = month_param(request) or today.replace(day=1)
     last = first.replace(day=cal.monthrange(first.year, first.month)[1])
     days: dict[dt.date, list[dict]] = defaultdict(list)
-    for d in access.directives(programme).filter(deadline__range=(first, last)):
+    for d in visible_directives(access, programme).filter(deadline__range=(first, last)):
         days[d.deadline].append(
             {
                 "kind": _("Directive"),
@@ -288,7 +290,7 @@ def calendar(request, slug):
                 "status": "done" if d.state == Directive.State.DONE else d.state,
             }
         )
-    for item in access.plan_items(programme).filter(deadline__range=(first, last)):
+    for item in visible_plan_items(access, programme).filter(deadline__range=(first, last)):
         days[item.deadline].append(
             {
                 "kind": _("Plan item"),
@@ -297,7 +299,9 @@ def calendar(request, slug):
                 "status": str(plan_status(item.state, item.deadline, item.completed_on, today)),
             }
         )
-    for inspection in access.inspections(programme).filter(start__lte=last, end__gte=first):
+    for inspection in visible_inspections(access, programme).filter(
+        start__lte=last, end__gte=first
+    ):
         days[max(inspection.start, first)].append(
             {
                 "kind": _("Inspection"),
