@@ -220,7 +220,9 @@ def uploads(settings, tmp_path, programme):
         uploaded_by=reporter,
     )
     minutes = ContentFile(os.urandom(50_000), name="Biên bản họp Ban Chỉ đạo.docx")
-    steering.attach(Directive.objects.order_by("pk").first(), reporter, [minutes])
+    steering.attach(
+        subject=Directive.objects.order_by("pk").first(), user=reporter, files=[minutes]
+    )
     draft = Draft.objects.get(programme=programme, kind="synthesis", period="2024S1")
     Output.objects.create(
         draft=draft,

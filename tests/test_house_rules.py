@@ -26,7 +26,6 @@ STILL_LONG = {
     "steer/reporting/imports.py::_write": 104,
     "steer/reporting/views.py::report_entry": 88,
     "steer/reporting/workbook.py::build_workbook": 115,
-    "steer/steering/views/inspections.py::inspection_detail": 114,
     "steer/units/hanoi.py::load_hanoi_units": 81,
 }
 

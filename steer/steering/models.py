@@ -40,6 +40,7 @@ class Event(models.Model):
         ROUTED = "routed", _("Assessed and forwarded")
         ANSWERED = "answered", _("Answered")
         SYNTHESISED = "synthesised", _("Synthesised")
+        ATTACHED = "attached", _("Files attached")
 
     content_type = models.ForeignKey(ContentType, models.CASCADE, related_name="+")
     object_id = models.PositiveBigIntegerField()
@@ -578,5 +579,5 @@ def state_label(code: str) -> str:
         PlanItem.State,
     ):
         if code in choices.values:
-            return choices(code).label
+            return str(choices(code).label)
     return code
