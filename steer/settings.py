@@ -98,7 +98,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "steer.accounts.context_processors.site",
+                "steer.programmes.context_processors.site",
                 "csp.context_processors.nonce",
             ],
         },

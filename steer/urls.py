@@ -2,12 +2,12 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from steer.accounts import views as account_views
+from steer.accounts.admin_site import site as admin_site
 from steer.api import api as steer_api
 from steer.api import views as api_views
 from steer.assessment import priorities_views
 from steer.assessment import views as assessment_views
 from steer.core import views as core_views
-from steer.core.admin_site import site as admin_site
 from steer.documents import views as document_views
 from steer.programmes import unit_views
 from steer.programmes import views as programme_views

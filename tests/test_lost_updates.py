@@ -278,8 +278,8 @@ def test_a_conclusion_written_while_another_concluded_stays_on_the_page(inspecti
 
 
 def test_every_back_office_screen_is_conflict_checked():
+    from steer.accounts.admin_site import site
     from steer.core.admin_edits import EditCheckedAdmin
-    from steer.core.admin_site import site
 
     unchecked = [
         m._meta.label for m, a in site._registry.items() if not isinstance(a, EditCheckedAdmin)

@@ -1398,7 +1398,7 @@ def test_every_page_either_writes_in_the_matrix_or_refuses_a_post(client):
 def test_every_back_office_write_is_in_the_matrix(rf):
     """Every model and every action of the back office has rows above; its pages that only
     show something answer a POST with 405."""
-    from steer.core.admin_site import site
+    from steer.accounts.admin_site import site
 
     assert set(ADMIN_MODELS) == {model._meta.label_lower for model in site._registry}
     request = rf.get("/admin/")

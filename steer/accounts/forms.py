@@ -6,7 +6,7 @@ from steer.accounts import throttle
 
 class SignInForm(AuthenticationForm):
     """Django's sign-in form behind the sign-in throttle: the one way in, the back office's
-    sign-in page included (steer.core.admin_site sends it here)."""
+    sign-in page included (steer.accounts.admin_site sends it here)."""
 
     def clean(self):
         username = self.cleaned_data.get("username")

@@ -9,6 +9,12 @@ from steer.api import schemas as s
 from steer.api.lookups import found, programme_for
 from steer.api.paging import LIMIT, OFFSET, page
 from steer.programmes.models import Indicator, PlanItem, Programme
+from steer.programmes.permissions import (
+    can_view_plan_item,
+    visible_plan_items,
+    visible_programmes,
+    visible_targets,
+)
 from steer.steering.models import ProgressReport
 from steer.units.models import OrgUnit
 
@@ -108,7 +114,7 @@ def programme_out(p: Programme) -> dict:
 
 @router.get("/programmes", response={200: s.Page[s.ProgrammeOut], **ERRORS}, tags=["programmes"])
 def programmes(request, limit: int = LIMIT, offset: int = OFFSET):
-    rows = access_for(request.user).programmes().select_related("standing_agency")
+    rows = visible_programmes(access_for(request.user)).select_related("standing_agency")
     return page(rows.order_by("slug"), limit, offset, programme_out)
 
 
@@ -154,8 +160,7 @@ def indicator(request, slug: str = SLUG, code: str = code("CT07")):
         code,
     )
     targets = (
-        access_for(request.user)
-        .targets(programme)
+        visible_targets(access_for(request.user), programme)
         .filter(indicator=row)
         .select_related("unit")
         .order_by("year", "unit__code")
@@ -205,7 +210,9 @@ def plan_items(
     """The plan items the caller may see: all for programme-wide roles, otherwise those its
     units lead, coordinate or carry out."""
     programme = programme_for(request, slug)
-    rows = access_for(request.user).plan_items(programme).select_related("parent", "lead_unit")
+    rows = visible_plan_items(access_for(request.user), programme).select_related(
+        "parent", "lead_unit"
+    )
     if state:
         rows = rows.filter(state=state)
     if lead_unit:
@@ -235,7 +242,7 @@ def plan_item(request, slug: str = SLUG, code: str = code("NV02")):
         code,
     )
     access = access_for(request.user)
-    access.require(access.can_view_plan_item(item))
+    access.require(can_view_plan_item(access, item))
     latest = next(iter(item.progress_reports.all()), None)
     return plan_item_out(item) | {
         "responsible_official": item.responsible_official,

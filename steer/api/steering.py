@@ -8,6 +8,7 @@ from steer.api import schemas as s
 from steer.api.catalogue import ERRORS, OPTIONAL_CODE, SLUG
 from steer.api.lookups import found, programme_for
 from steer.api.paging import LIMIT, OFFSET, page
+from steer.steering.permissions import visible_directives, visible_recommendations
 
 router = Router()
 NUMBER = Path(..., ge=1, le=2_000_000_000, examples=[1])
@@ -46,7 +47,7 @@ def directives(
     """Directives the caller may see: all for programme-wide roles, otherwise those given to
     its units."""
     programme = programme_for(request, slug)
-    rows = access_for(request.user).directives(programme).prefetch_related("assignees")
+    rows = visible_directives(access_for(request.user), programme).prefetch_related("assignees")
     if state:
         rows = rows.filter(state=state)
     if assignee:
@@ -67,7 +68,7 @@ def directive(request, slug: str = SLUG, number: int = NUMBER):
         _("directive"),
         number,
     )
-    access.require(access.directives(programme).filter(pk=row.pk).exists())
+    access.require(visible_directives(access, programme).filter(pk=row.pk).exists())
     updates = row.updates.select_related("unit", "reported_by").order_by("reported_at", "pk")
     return directive_out(row) | {
         "updates": [
@@ -114,7 +115,7 @@ def recommendations(
 ):
     """Recommendations the caller may see: all for programme-wide roles, otherwise its units'."""
     programme = programme_for(request, slug)
-    rows = access_for(request.user).recommendations(programme).select_related("unit")
+    rows = visible_recommendations(access_for(request.user), programme).select_related("unit")
     if state:
         rows = rows.filter(state=state)
     if unit:
@@ -135,5 +136,5 @@ def recommendation(request, slug: str = SLUG, number: int = NUMBER):
         _("recommendation"),
         number,
     )
-    access.require(access.recommendations(programme).filter(pk=row.pk).exists())
+    access.require(visible_recommendations(access, programme).filter(pk=row.pk).exists())
     return recommendation_out(row)

@@ -235,7 +235,8 @@ def rebuild(programme: Programme, progress: Callable[[int, int], None] | None = 
         own: dict[tuple[str, str], dict[int, float]] = defaultdict(dict)
         for _ind, unit, code, option, value in _approved_values([indicator.pk], units):
             own[(code, option)][unit] = value
-        weights = kept_weights.get(indicator.weight_indicator_id, {})
+        weight_id = indicator.weight_indicator_id
+        weights = kept_weights.get(weight_id, {}) if weight_id is not None else {}
         periods = _roll_periods(indicator, own, parent_of, weights)
         rows = _rows(indicator, periods, with_years=indicator.pk not in yearly)
         insert_rows(Figure, COLUMNS, rows)
@@ -266,7 +267,8 @@ def refresh(indicator_ids: set[int], unit_id: int, code: str) -> None:
     )
     indicators = weight_first(Indicator.objects.filter(pk__in=indicator_ids))
     parent_of = parent_map()
-    chain, node = [], unit_id
+    chain: list[int] = []
+    node: int | None = unit_id
     while node is not None and node not in chain:
         chain.append(node)
         node = parent_of.get(node)

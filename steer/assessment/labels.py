@@ -1,8 +1,17 @@
 """How statuses are named in the interface."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.utils.translation import gettext_lazy as _
 
 from steer.assessment.attainment import Status
+
+if TYPE_CHECKING:  # django-stubs' helper types exist for the type checker only
+    from django_stubs_ext import StrOrPromise
+
+    from steer.assessment.selectors import Assessment
 
 STATUS_LABELS = {
     Status.ACHIEVED: _("Achieved"),
@@ -15,7 +24,7 @@ NOT_ACHIEVED = _("Not achieved")
 NO_TARGET = _("No target for the year")
 
 
-def status_label(assessment) -> str:
+def status_label(assessment: Assessment) -> StrOrPromise:
     """The status's name; off track once the year judged is over reads "not achieved"."""
     status = assessment.status
     final = assessment.final_year

@@ -14,9 +14,11 @@ from steer.assessment.selectors import assess, programme_root
 from steer.core.params import int_param
 from steer.core.tables import Column, Table, download
 from steer.programmes.models import PlanItem
+from steer.programmes.permissions import visible_plan_items
 from steer.programmes.selectors import viewable_programme
 from steer.steering import priorities
 from steer.steering.models import Directive, Recommendation
+from steer.steering.permissions import visible_directives, visible_recommendations
 from steer.steering.tables import DONE_STATES
 
 REASONS = {
@@ -51,7 +53,7 @@ def candidates(programme, access, today) -> list[priorities.Candidate]:
     """Everything that could go into the next work programme, scored."""
     found = []
     for d in (
-        access.directives(programme)
+        visible_directives(access, programme)
         .filter(state__in=Directive.OPEN, deadline__lt=today)
         .prefetch_related("assignees")
     ):
@@ -89,7 +91,7 @@ def candidates(programme, access, today) -> list[priorities.Candidate]:
                 url=a.indicator.get_absolute_url(),
             )
         )
-    for r in access.recommendations(programme).filter(state__in=Recommendation.OPEN):
+    for r in visible_recommendations(access, programme).filter(state__in=Recommendation.OPEN):
         found.append(
             priorities.recommendation(
                 r.code,
@@ -101,7 +103,7 @@ def candidates(programme, access, today) -> list[priorities.Candidate]:
             )
         )
     items = (
-        access.plan_items(programme)
+        visible_plan_items(access, programme)
         .filter(deadline__lt=today)
         .exclude(state__in=DONE_STATES)
         .prefetch_related("progress_reports")

@@ -20,11 +20,13 @@ from steer.core.files import attachment_header
 from steer.core.widgets import DayInput
 from steer.documents import content, layout, services
 from steer.documents.models import DocumentTemplate, Draft, Kind, Layout, Output, Style
+from steer.documents.permissions import readable_drafts
 from steer.documents.render import office
 from steer.programmes.selectors import viewable_programme
 from steer.reporting.labels import period_label
 from steer.reporting.periods import Period
 from steer.steering.models import Inspection
+from steer.steering.permissions import visible_inspections
 from steer.units.models import OrgUnit
 
 CONTENT_TYPES = {
@@ -70,7 +72,9 @@ class NewDraftForm(forms.Form):
                 periods.append((code, period_label(Period.parse(code))))
         self.fields["period"].choices = [("", "—"), *periods]
         self.fields["unit"].queryset = access.report_units(programme).order_by("name")
-        self.fields["inspection"].queryset = access.inspections(programme).order_by("-start")
+        self.fields["inspection"].queryset = visible_inspections(access, programme).order_by(
+            "-start"
+        )
 
     def clean(self):
         data = super().clean()
@@ -139,7 +143,7 @@ class TemplateUploadForm(forms.Form):
 def _draft(request, slug, pk) -> tuple:
     programme = viewable_programme(request, slug)
     access = access_for(request.user)
-    draft = get_object_or_404(access.drafts(programme), pk=pk)
+    draft = get_object_or_404(readable_drafts(access, programme), pk=pk)
     return programme, access, draft
 
 
@@ -147,7 +151,7 @@ def _draft(request, slug, pk) -> tuple:
 def draft_list(request, slug):
     programme = viewable_programme(request, slug)
     access = access_for(request.user)
-    drafts = access.drafts(programme).select_related("unit", "updated_by")
+    drafts = readable_drafts(access, programme).select_related("unit", "updated_by")
     form = NewDraftForm(programme=programme, access=access)
     if request.method == "POST":
         form = NewDraftForm(request.POST, programme=programme, access=access)
@@ -289,7 +293,7 @@ def output_file(request, slug, pk, fmt):
     output = get_object_or_404(
         Output.objects.select_related("draft__programme", "draft__unit"),
         pk=pk,
-        draft__in=access.drafts(programme),
+        draft__in=readable_drafts(access, programme),
     )
     data = output.docx if fmt == "docx" else output.pdf if fmt == "pdf" else None
     if data is None:

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.contrib import admin
 from django.utils import timezone
@@ -5,8 +7,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from steer.accounts.access import access_for
-from steer.core.admin_rules import ProgrammeContentAdmin, ProgrammeContentInline
-from steer.core.admin_site import site
+from steer.accounts.admin_rules import ProgrammeContentAdmin, ProgrammeContentInline
+from steer.accounts.admin_site import site
 from steer.programmes.models import (
     Indicator,
     IndicatorAssignment,
@@ -88,8 +90,8 @@ class PlanItemAdminForm(forms.ModelForm):
         model = PlanItem
         exclude: list[str] = []
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         start, deadline = data.get("start_date"), data.get("deadline")
         if start:
             for field in ("coordinating_units", "assigned_units"):

@@ -5,7 +5,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from steer.core.widgets import DayInput
-from steer.programmes.models import PlanItem, Programme
+from steer.programmes.models import PlanItem, PlanItemQuerySet, Programme
 from steer.units.models import OrgUnit
 
 
@@ -36,12 +36,12 @@ class PlanItemFilterForm(forms.Form):
             self.add_error("deadline_to", _("The end of the range cannot be before its start."))
         return data
 
-    def apply(self, items: QuerySet[PlanItem]) -> QuerySet[PlanItem]:
+    def apply(self, items: PlanItemQuerySet) -> PlanItemQuerySet:
         data = self.cleaned_data
         if data.get("q"):
             items = items.filter(title__icontains=data["q"]) | items.filter(code__iexact=data["q"])
         if unit := data.get("unit"):
-            items = items.filter(pk__in=PlanItem.objects.involving(unit).values("pk"))
+            items = items.involving(unit)
         if data.get("kind"):
             items = items.filter(kind=data["kind"])
         if data.get("state"):

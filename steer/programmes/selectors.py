@@ -16,6 +16,12 @@ from steer.programmes.models import (
     Programme,
     Target,
 )
+from steer.programmes.permissions import (
+    can_view_plan_item,
+    visible_plan_items,
+    visible_programmes,
+    visible_targets,
+)
 from steer.units.models import OrgUnit
 
 
@@ -74,7 +80,7 @@ def objective_tree(*, access: Access, programme: Programme) -> list[ObjectiveNod
     groups = IndicatorGroup.objects.filter(programme=programme).prefetch_related(
         Prefetch("indicators", queryset=indicators)
     )
-    visible_items = access.plan_items(programme).order_by("code")
+    visible_items = visible_plan_items(access, programme).order_by("code")
     objectives = list(
         Objective.objects.filter(programme=programme).prefetch_related(
             Prefetch("indicator_groups", queryset=groups),
@@ -131,7 +137,7 @@ def plan_item_of(*, access: Access, programme: Programme, code: str) -> PlanItem
         programme=programme,
         code=code,
     )
-    access.require(access.can_view_plan_item(item))
+    access.require(can_view_plan_item(access, item))
     return item
 
 
@@ -168,12 +174,15 @@ def unit_work(*, access: Access, unit: OrgUnit) -> list[UnitWork]:
     """The unit's indicators and plan items in each programme the user follows, the programmes
     where it has none left out."""
     found = []
-    for programme in access.programmes():
+    for programme in visible_programmes(access):
         indicators = programme.indicators.filter(assignments__unit=unit).select_related("group")
-        targets = {(t.indicator_id, t.year): t for t in access.targets(programme).filter(unit=unit)}
+        targets = {
+            (t.indicator_id, t.year): t
+            for t in visible_targets(access, programme).filter(unit=unit)
+        }
         items = (
-            PlanItem.objects.involving(unit)
-            .filter(pk__in=access.plan_items(programme).values("pk"))
+            visible_plan_items(access, programme)
+            .involving(unit)
             .select_related("lead_unit")
             .prefetch_related("coordinating_units")
             .order_by("code")

@@ -10,6 +10,7 @@ from steer.accounts.requests import HtmxHttpRequest, signed_in
 from steer.core import once
 from steer.programmes import selectors
 from steer.programmes.forms import PlanItemFilterForm, ProgrammeCopyForm
+from steer.programmes.permissions import visible_plan_items, visible_programmes
 from steer.programmes.selectors import viewable_programme
 from steer.programmes.services import programme_copy
 
@@ -17,7 +18,7 @@ from steer.programmes.services import programme_copy
 @login_required
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    programmes = list(access_for(request.user).programmes())
+    programmes = list(visible_programmes(access_for(request.user)))
     if len(programmes) == 1:
         return redirect(programmes[0])
     return render(request, "core/home.html", {"programmes": programmes})
@@ -36,7 +37,7 @@ def tree(request: HttpRequest, slug: str) -> HttpResponse:
 def plan_item_list(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     programme = viewable_programme(request, slug)
     access = access_for(request.user)
-    items = access.plan_items(programme)
+    items = visible_plan_items(access, programme)
     involved = selectors.involved_units(access=access, items=items)
     form = PlanItemFilterForm(request.GET or None, units=involved)
     if form.is_bound and form.is_valid():
@@ -61,7 +62,7 @@ def plan_item_detail(request: HttpRequest, slug: str, code: str) -> HttpResponse
     context = {
         "programme": programme,
         "item": item,
-        "children": access.plan_items(programme).filter(parent=item),
+        "children": visible_plan_items(access, programme).filter(parent=item),
         "budget_total": item.total_budget(),
     }
     return render(request, "programmes/plan_item_detail.html", context)

@@ -2,8 +2,8 @@ from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from steer.core.admin_rules import ProgrammeContentAdmin, ProgrammeContentInline
-from steer.core.admin_site import site
+from steer.accounts.admin_rules import ProgrammeContentAdmin, ProgrammeContentInline
+from steer.accounts.admin_site import site
 from steer.ranking.models import Framework, Node
 
 

@@ -76,7 +76,11 @@ def ranked_units(framework: Framework) -> list[OrgUnit]:
 
 
 def data_rows(framework: Framework, units: list[OrgUnit]) -> list[dict[str, str]]:
-    sources = {n.indicator_id: n.code for n in framework.nodes.filter(kind="Indicator")}
+    sources = {
+        n.indicator_id: n.code
+        for n in framework.nodes.filter(kind="Indicator")
+        if n.indicator_id is not None  # always, by a constraint
+    }
     values = {
         (indicator, unit): value
         for indicator, unit, value in Figure.objects.filter(
@@ -192,7 +196,9 @@ def _reaggregated(last: Ranking, unit: OrgUnit, links) -> float | None:
             for pk, c in by_pk.items()
             if c in codes and not math.isnan(column[last.data.units.index(c)])
         }
-        additive = nodes[code].indicator.unit_aggregation == Indicator.UnitAggregation.SUM
+        indicator = nodes[code].indicator
+        assert indicator is not None  # an indicator node names its source (a constraint)
+        additive = indicator.unit_aggregation == Indicator.UnitAggregation.SUM
         value = forward(values, carried, additive).get(unit.pk)
         row[code] = "" if value is None else repr(value)
     kept = [u for c, u in last.units.items() if c not in codes]

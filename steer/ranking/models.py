@@ -127,5 +127,8 @@ class Node(models.Model):
         return f"{self.code}. {self.name}"
 
     def clean(self) -> None:
-        if self.indicator_id and self.indicator.programme_id != self.framework.programme_id:
+        if (
+            self.indicator is not None
+            and self.indicator.programme_id != self.framework.programme_id
+        ):
             raise ValidationError({"indicator": _("The indicator is of another programme.")})

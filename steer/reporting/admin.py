@@ -1,7 +1,7 @@
 from django.contrib import admin
 
-from steer.core.admin_rules import ProgrammeContentAdmin, ProgrammeContentInline
-from steer.core.admin_site import site
+from steer.accounts.admin_rules import ProgrammeContentAdmin, ProgrammeContentInline
+from steer.accounts.admin_site import site
 from steer.reporting.models import (
     Breakdown,
     BreakdownOption,

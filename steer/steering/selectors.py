@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from steer.accounts.access import Access
 from steer.accounts.models import User
 from steer.programmes.models import PlanItem, Programme
+from steer.programmes.permissions import can_view_plan_item, visible_plan_items
 from steer.reporting.models import ReportForm
 from steer.reporting.selectors import form_status
 from steer.steering.models import (
@@ -30,6 +31,11 @@ from steer.steering.models import (
     ProgressReport,
     Recommendation,
     Synthesis,
+)
+from steer.steering.permissions import (
+    visible_directives,
+    visible_inspections,
+    visible_recommendations,
 )
 from steer.steering.plan_status import plan_status
 from steer.steering.tables import DONE_STATES
@@ -99,7 +105,7 @@ def my_work(*, access: Access, programme: Programme) -> MyWork:
                 programme=programme, state=Recommendation.State.NEW
             ).select_related("unit", "programme")
         )
-    inspections = access.inspections(programme).exclude(state=Inspection.State.CONCLUDED)
+    inspections = visible_inspections(access, programme).exclude(state=Inspection.State.CONCLUDED)
     if not access.can_inspect(programme):
         inspections = inspections.filter(visits__unit__in=units).distinct()
     return MyWork(
@@ -153,13 +159,13 @@ class Overdue:
 def overdue(*, access: Access, programme: Programme, today: dt.date) -> Overdue:
     """Everything overdue that the user may see: directives, plan items, reports."""
     directives = (
-        access.directives(programme)
+        visible_directives(access, programme)
         .filter(state__in=Directive.OPEN, deadline__lt=today)
         .prefetch_related("assignees")
         .order_by("deadline")
     )
     items = (
-        access.plan_items(programme)
+        visible_plan_items(access, programme)
         .filter(deadline__lt=today)
         .exclude(state__in=DONE_STATES)
         .select_related("lead_unit", "programme")
@@ -175,7 +181,7 @@ def overdue(*, access: Access, programme: Programme, today: dt.date) -> Overdue:
 def timeline_items(*, access: Access, programme: Programme) -> list[PlanItem]:
     """The top-level plan items, in the order they start."""
     return list(
-        access.plan_items(programme)
+        visible_plan_items(access, programme)
         .filter(parent__isnull=True)
         .select_related("lead_unit", "programme")
         .order_by("start_date", "code")
@@ -196,17 +202,19 @@ def deadlines_between(
     """The deadlines from `first` to `last`, by day: directives, plan items, inspections (on
     their first day in the span) and report forms."""
     days: dict[dt.date, list[CalendarEntry]] = defaultdict(list)
-    for d in access.directives(programme).filter(deadline__range=(first, last)):
+    for d in visible_directives(access, programme).filter(deadline__range=(first, last)):
         status = "done" if d.state == Directive.State.DONE else d.state
         days[d.deadline].append(
             CalendarEntry(_("Directive"), f"{d.code}. {d.content}", d.get_absolute_url(), status)
         )
-    for item in access.plan_items(programme).filter(deadline__range=(first, last)):
+    for item in visible_plan_items(access, programme).filter(deadline__range=(first, last)):
         status = str(plan_status(item.state, item.deadline, item.completed_on, today))
         days[item.deadline].append(
             CalendarEntry(_("Plan item"), str(item), item.get_absolute_url(), status)
         )
-    for inspection in access.inspections(programme).filter(start__lte=last, end__gte=first):
+    for inspection in visible_inspections(access, programme).filter(
+        start__lte=last, end__gte=first
+    ):
         days[max(inspection.start, first)].append(
             CalendarEntry(
                 _("Inspection"), inspection.title, inspection.get_absolute_url(), inspection.state
@@ -276,12 +284,13 @@ def inspection_summaries(
 ) -> list[InspectionSummary]:
     """The inspections the user may see, latest first, with the directives each gave."""
     inspections = list(
-        access.inspections(programme)
+        visible_inspections(access, programme)
         .prefetch_related("visits__unit", "members")
         .order_by("-start", "-pk")
     )
     counts = _directive_counts(
-        access.directives(programme).filter(inspection__in=[i.pk for i in inspections]), today
+        visible_directives(access, programme).filter(inspection__in=[i.pk for i in inspections]),
+        today,
     )
     return [
         InspectionSummary(
@@ -327,10 +336,10 @@ class InspectionPage:
 def inspection_page(*, access: Access, programme: Programme, pk: int) -> InspectionPage:
     """An inspection the user may see (404 otherwise): plan, findings, files, directives."""
     inspection: Inspection = get_object_or_404(
-        access.inspections(programme).select_related("programme"), pk=pk
+        visible_inspections(access, programme).select_related("programme"), pk=pk
     )
     directives = (
-        access.directives(programme)
+        visible_directives(access, programme)
         .filter(inspection=inspection)
         .prefetch_related("assignees")
         .order_by("number")
@@ -399,7 +408,9 @@ class DirectivePage:
 def directive_page(*, access: Access, programme: Programme, number: int) -> DirectivePage:
     """A directive the user may see (404 otherwise), its reports, files and history."""
     directive: Directive = get_object_or_404(
-        access.directives(programme).select_related("meeting", "inspection", "accepted_by"),
+        visible_directives(access, programme).select_related(
+            "meeting", "inspection", "accepted_by"
+        ),
         number=number,
     )
     assignees = list(directive.assignees.order_by("code"))
@@ -417,16 +428,16 @@ def directive_page(*, access: Access, programme: Programme, number: int) -> Dire
 def may_see_subject(access: Access, programme: Programme, subject: models.Model) -> bool:
     """Whether the user may see the record a file backs (and so the file)."""
     if isinstance(subject, Directive):
-        return bool(access.directives(programme).filter(pk=subject.pk).exists())
+        return bool(visible_directives(access, programme).filter(pk=subject.pk).exists())
     if isinstance(subject, Inspection):
-        return bool(access.inspections(programme).filter(pk=subject.pk).exists())
+        return bool(visible_inspections(access, programme).filter(pk=subject.pk).exists())
     if isinstance(subject, ProgressReport):
         item = subject.plan_item
-        return item.programme_id == programme.pk and access.can_view_plan_item(item)
+        return item.programme_id == programme.pk and can_view_plan_item(access, item)
     if isinstance(subject, Recommendation):
-        return bool(access.recommendations(programme).filter(pk=subject.pk).exists())
+        return bool(visible_recommendations(access, programme).filter(pk=subject.pk).exists())
     if isinstance(subject, PlanItem):
-        return subject.programme_id == programme.pk and access.can_view_plan_item(subject)
+        return subject.programme_id == programme.pk and can_view_plan_item(access, subject)
     return False
 
 
@@ -457,7 +468,7 @@ def raisable_units(*, access: Access, programme: Programme) -> QuerySet[OrgUnit]
 def recommendation_for(*, access: Access, programme: Programme, number: int) -> Recommendation:
     """A recommendation the user may see; 404 otherwise."""
     recommendation: Recommendation = get_object_or_404(
-        access.recommendations(programme).select_related(
+        visible_recommendations(access, programme).select_related(
             "unit", "inspection", "synthesis", "created_by"
         ),
         number=number,
@@ -499,5 +510,5 @@ def plan_item_for(*, access: Access, programme: Programme, code: str) -> PlanIte
     item: PlanItem = get_object_or_404(
         PlanItem.objects.select_related("lead_unit", "programme"), programme=programme, code=code
     )
-    access.require(access.can_view_plan_item(item))
+    access.require(can_view_plan_item(access, item))
     return item

@@ -26,6 +26,7 @@ from steer.programmes.models import Programme
 from steer.programmes.selectors import viewable_programme
 from steer.steering import selectors, services
 from steer.steering.models import Directive, Inspection, Meeting
+from steer.steering.permissions import visible_directives, visible_inspections
 from steer.steering.tables import OVERDUE, directive_status, directive_table
 from steer.steering.views.fields import choice_field, model_choice_field
 from steer.units.forms import UnitsChoiceField
@@ -71,7 +72,7 @@ def directive_list(request: HttpRequest, slug: str) -> HttpResponse:
     programme = viewable_programme(request, slug)
     access = access_for(request.user)
     today = timezone.localdate()
-    rows = access.directives(programme)
+    rows = visible_directives(access, programme)
     units = selectors.assignees_in(access=access, programme=programme)
     form = DirectiveFilter(request.GET or None, units=units)
     if form.is_bound and form.is_valid():
@@ -124,7 +125,7 @@ class DirectiveForm(forms.Form):
     def __init__(self, *args: Any, programme: Programme, access: Access, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         model_choice_field(self, "meeting").queryset = Meeting.objects.filter(programme=programme)
-        model_choice_field(self, "inspection").queryset = access.inspections(programme)
+        model_choice_field(self, "inspection").queryset = visible_inspections(access, programme)
         # A directive's units exist from the day it is given to its deadline, which is not in
         # the past: a unit that has ended can no longer be one (the service checks the days).
         model_choice_field(self, "assignees").queryset = OrgUnit.objects.not_ended_by(
@@ -174,7 +175,7 @@ def directive_new(request: HttpRequest, slug: str) -> HttpResponse:
     today = timezone.localdate()
     initial: dict[str, Any] = {"given_on": today}
     inspection = object_param(
-        request, "inspection", _("Inspection"), access.inspections(programme), field="pk"
+        request, "inspection", _("Inspection"), visible_inspections(access, programme), field="pk"
     )
     if inspection:
         initial |= _initial_from(request, inspection, today)

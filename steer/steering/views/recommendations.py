@@ -27,6 +27,7 @@ from steer.programmes.models import Programme
 from steer.programmes.selectors import viewable_programme
 from steer.steering import selectors, services
 from steer.steering.models import Inspection, Recommendation, Synthesis
+from steer.steering.permissions import visible_inspections, visible_recommendations
 from steer.steering.views.fields import choice_field, model_choice_field
 from steer.units.forms import UnitChoiceField
 from steer.units.models import OrgUnit
@@ -242,7 +243,7 @@ def _synthesise(request: HttpRequest, programme: Programme, form: SynthesisForm)
 def recommendation_list(request: HttpRequest, slug: str) -> HttpResponse:
     programme = viewable_programme(request, slug)
     access = access_for(request.user)
-    visible = access.recommendations(programme)
+    visible = visible_recommendations(access, programme)
     can_synthesise = access.can_synthesise(programme)
     synthesis_form = _synthesis_form(request) if can_synthesise else None
     if request.method == "POST":
@@ -289,7 +290,7 @@ def recommendation_new(request: HttpRequest, slug: str) -> HttpResponse:
     form = RecommendationForm(
         request.POST or None,
         units=units,
-        inspections=access.inspections(programme).order_by("-start"),
+        inspections=visible_inspections(access, programme).order_by("-start"),
         initial={
             "unit": own,
             "raised_on": timezone.localdate(),

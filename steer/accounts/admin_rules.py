@@ -1,6 +1,10 @@
 """ModelAdmin bases that defer to the one permission rule (steer.accounts.access); both check
 edits against someone else's meanwhile (steer.core.admin_edits)."""
 
+from typing import TypeVar
+
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_safe
 
@@ -51,6 +55,15 @@ class AdministratorsOnlyInline:
         return access_for(request.user).can_manage_units()
 
 
+M = TypeVar("M", bound=Model)
+
+
+def _editable(request: HttpRequest, rows: QuerySet[M], path: str) -> QuerySet[M]:
+    """The rows of the programmes the user may edit (`path` leads from a row to its programme)."""
+    ids = access_for(request.user).editable_programme_ids()
+    return rows if ids is None else rows.filter(**{f"{path}__in": ids})
+
+
 class ProgrammeContentAdmin(SteerModelAdmin):
     """Rows that belong to a programme: editable by those who may edit that programme."""
 
@@ -62,8 +75,7 @@ class ProgrammeContentAdmin(SteerModelAdmin):
         return obj
 
     def get_queryset(self, request):
-        editable = access_for(request.user).editable_programmes()
-        return super().get_queryset(request).filter(**{f"{self.programme_path}__in": editable})
+        return _editable(request, super().get_queryset(request), self.programme_path)
 
     def has_module_permission(self, request):
         return access_for(request.user).can_use_admin()
@@ -71,7 +83,8 @@ class ProgrammeContentAdmin(SteerModelAdmin):
     def _may_edit(self, request, obj) -> bool:
         access = access_for(request.user)
         if obj is None:
-            return access.editable_programmes().exists()
+            ids = access.editable_programme_ids()
+            return ids is None or bool(ids)
         return access.can_edit_programme(self._programme(obj))
 
     def has_view_permission(self, request, obj=None):
@@ -87,19 +100,17 @@ class ProgrammeContentAdmin(SteerModelAdmin):
         return self._may_edit(request, obj)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        editable = access_for(request.user).editable_programmes()
         related = db_field.related_model
         if related._meta.label == "programmes.Programme":
-            kwargs["queryset"] = editable
+            kwargs["queryset"] = _editable(request, related.objects.all(), "pk")
         elif any(f.name == "programme" for f in related._meta.fields):
-            kwargs["queryset"] = related.objects.filter(programme__in=editable)
+            kwargs["queryset"] = _editable(request, related.objects.all(), "programme")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         related = db_field.related_model
         if any(f.name == "programme" for f in related._meta.fields):
-            editable = access_for(request.user).editable_programmes()
-            kwargs["queryset"] = related.objects.filter(programme__in=editable)
+            kwargs["queryset"] = _editable(request, related.objects.all(), "programme")
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 

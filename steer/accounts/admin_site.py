@@ -32,7 +32,7 @@ class SteerAdminSite(admin.AdminSite):
     def get_urls(self):
         urls = super().get_urls()
         for pattern in urls:  # Django's redirect to an object's page on the site
-            if getattr(pattern, "name", None) == "view_on_site":
+            if getattr(pattern, "name", None) == "view_on_site" and pattern.callback:
                 pattern.callback = require_safe(pattern.callback)
         return urls
 

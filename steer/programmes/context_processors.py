@@ -1,6 +1,7 @@
 from django.conf import settings
 
 from steer.accounts.access import access_for
+from steer.programmes.permissions import visible_programmes
 
 
 def site(request):
@@ -11,6 +12,6 @@ def site(request):
     return {
         "demo_mode": settings.DEMO_MODE,
         "access": access,
-        "nav_programmes": list(access.programmes().only("slug", "symbol")),
+        "nav_programmes": list(visible_programmes(access).only("slug", "symbol")),
         "unread_notifications": user.notifications.filter(read_at__isnull=True).count(),
     }
