@@ -377,9 +377,13 @@ def test_two_saves_from_the_same_version_cannot_both_win(programme):
     assert (now.title, now.version, now.updated_by) == (NEW_TITLE, seen + 1, agency)
 
     one, other = (programme.plan_items.get(code="NV05") for _ in range(2))
-    services.change_deadline(one, agency, dt.date(2026, 6, 30), "Chờ bố trí vốn")
+    services.change_deadline(
+        item=one, user=agency, new=dt.date(2026, 6, 30), reason="Chờ bố trí vốn"
+    )
     with pytest.raises(services.SteeringError, match="Nguyễn Thu Hà"):
-        services.change_deadline(other, admin, dt.date(2026, 3, 31), "Theo tiến độ")
+        services.change_deadline(
+            item=other, user=admin, new=dt.date(2026, 3, 31), reason="Theo tiến độ"
+        )
     assert PlanItem.objects.get(pk=one.pk).deadline == dt.date(2026, 6, 30)
 
 
@@ -391,8 +395,8 @@ def test_a_progress_report_moves_the_item_version_and_says_who(programme):
     item = programme.plan_items.get(code="NV24")
     before = item.version
     services.report_progress(
-        item,
-        reporter,
+        item=item,
+        user=reporter,
         period="2025Q3",
         percent=Decimal(70),
         done="Đã triển khai bệnh án điện tử tại 32 bệnh viện công lập",

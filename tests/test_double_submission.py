@@ -125,8 +125,8 @@ def test_a_double_click_on_a_workflow_step_gives_one_event_and_a_calm_message(lo
 @pytest.mark.django_db
 def test_a_double_click_on_returning_a_directive_returns_it_once(programme):
     directive = services.give_directive(
-        programme,
-        User.objects.get(username="thuongtruc"),
+        programme=programme,
+        user=User.objects.get(username="thuongtruc"),
         assignees=[OrgUnit.objects.get(code="SYT")],
         content=CONTENT,
         given_by="Ban Chỉ đạo",

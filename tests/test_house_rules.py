@@ -17,7 +17,6 @@ STILL_LONG = {
     "steer/demo/reports.py::_Demo._district_figures": 85,
     "steer/documents/content.py::_context": 164,
     "steer/reporting/workbook.py::build_workbook": 115,
-    "steer/steering/views/inspections.py::inspection_detail": 114,
     "steer/units/hanoi.py::load_hanoi_units": 81,
 }
 

@@ -254,8 +254,8 @@ def overdue_directive(programme):
 
     def give():
         return give_directive(
-            programme,
-            agency,
+            programme=programme,
+            user=agency,
             assignees=[OrgUnit.objects.get(code="SKHCN")],
             content="Sở Khoa học và Công nghệ tổng hợp kết quả số hóa hồ sơ thủ tục hành chính",
             given_by="Ban Chỉ đạo Chương trình 07-CTr/TU",
@@ -286,7 +286,7 @@ def test_two_overdue_runs_at_the_same_moment_tell_each_person_once(overdue_direc
 
     monkeypatch.setattr(Notification.objects, "bulk_create", in_step)
     later = overdue_directive.deadline + dt.timedelta(days=3)
-    runs = in_threads([lambda: notify_overdue(later), lambda: notify_overdue(later)])
+    runs = in_threads([lambda: notify_overdue(today=later), lambda: notify_overdue(today=later)])
 
     told = Notification.objects.filter(key=f"overdue:directive:{overdue_directive.pk}")
     members = User.objects.filter(unit__code="SKHCN", is_active=True).values_list("pk", flat=True)

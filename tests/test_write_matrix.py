@@ -492,8 +492,8 @@ def inspection_of(where: str, visited: bool = False) -> Inspection:
     same_keys(Inspection, InspectionVisit)
     programme = Programme.objects.get(slug="07-ctr-tu")
     inspection = steering.plan_inspection(
-        programme,
-        user("kiemtra"),
+        programme=programme,
+        user=user("kiemtra"),
         units=[unit(where)],
         members=[{"role": "head", "name": "Hoàng Quốc Việt", "position": "Trưởng đoàn"}],
         number="7",
@@ -505,7 +505,11 @@ def inspection_of(where: str, visited: bool = False) -> Inspection:
     )
     if visited:
         steering.record_visit(
-            inspection, user("kiemtra"), unit(where), visited_on=START, results="Đạt yêu cầu."
+            inspection=inspection,
+            user=user("kiemtra"),
+            unit=unit(where),
+            visited_on=START,
+            results="Đạt yêu cầu.",
         )
     return inspection
 

@@ -104,7 +104,7 @@ class _Loader:
         return directive
 
     def event(self, subject, user, action, before, after, day, note=""):
-        event = record(subject, user, action, before, after, note)
+        event = record(subject, user, action, from_state=before, to_state=after, note=note)
         Event.objects.filter(pk=event.pk).update(at=_at(day))
 
     def meeting(self, data: dict) -> None:
@@ -287,7 +287,7 @@ def load_steering(programme: Programme, data: dict | None = None, today=None) ->
                 loader.recommendation(number, rec)
             loader.synthesis(dt.date(2023, 10, 16))
             loader.progress(today)
-            notify_overdue(today)
+            notify_overdue(today=today)
     directives = Directive.objects.filter(programme=programme)
     return {
         "directives": directives.count(),

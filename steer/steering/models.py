@@ -41,10 +41,11 @@ class Event(models.Model):
         ROUTED = "routed", _("Assessed and forwarded")
         ANSWERED = "answered", _("Answered")
         SYNTHESISED = "synthesised", _("Synthesised")
-        # Reporting's writes (reporting.services, told by reporting.signals.recorded).
+        # Reporting's writes (reporting.services).
         REMINDED = "reminded", _("Reminded to report")
-        ATTACHED = "attached", _("File attached")
         IMPORT = "import", _("File import")
+        # Files attached on their own (evidence of a figure, an inspection's minutes).
+        ATTACHED = "attached", _("Files attached")
 
     content_type = models.ForeignKey(ContentType, models.CASCADE, related_name="+")
     object_id = models.PositiveBigIntegerField()
@@ -583,5 +584,5 @@ def state_label(code: str) -> str:
         PlanItem.State,
     ):
         if code in choices.values:
-            return choices(code).label
+            return str(choices(code).label)
     return code
