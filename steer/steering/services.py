@@ -108,9 +108,7 @@ def record_reporting(
     elif isinstance(subject, Evidence):
         record(subject, user, Event.Action.ATTACHED)
     else:
-        record(
-            subject, user, Event.Action.IMPORT, from_state=from_state, to_state=subject.state
-        )
+        record(subject, user, Event.Action.IMPORT, from_state=from_state, to_state=subject.state)
 
 
 def notify(*, units: Iterable[OrgUnit], kind: str, text: str, url: str, key: str = "") -> int:
