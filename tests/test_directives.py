@@ -9,8 +9,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from steer.accounts.models import User
+from steer.core.models import Event
 from steer.steering import services
-from steer.steering.models import Directive, Event, Notification
+from steer.steering.models import Directive, Notification
 from steer.units.models import OrgUnit
 
 pytestmark = pytest.mark.django_db

@@ -14,6 +14,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from steer.accounts.models import User
+from steer.core.selectors import events_of
 from steer.demo.steering import DATA
 from steer.steering import services
 from steer.steering.models import (
@@ -23,7 +24,6 @@ from steer.steering.models import (
     InspectionVisit,
     Notification,
 )
-from steer.steering.selectors import events_of
 from steer.steering.views.inspections import link_accounts, parse_team
 from steer.units.models import OrgUnit
 

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from steer.accounts.models import User
+from steer.core.models import Event
 from steer.reporting import services
 from steer.reporting.imports import Entry
 from steer.reporting.models import (
@@ -17,9 +18,7 @@ from steer.reporting.models import (
     Submission,
 )
 from steer.reporting.periods import Period
-from steer.reporting.signals import recorded
 from steer.reporting.values import write_values
-from steer.steering.models import Event
 
 pytestmark = pytest.mark.django_db
 PERIOD = Period.parse("2024Q3")  # long overdue, and nobody has reported it on the test form
@@ -63,16 +62,13 @@ def test_a_unit_reporter_may_not_send_reminders_and_nothing_is_kept(quarterly):
     assert not events_of(Reminder, "reminded")
 
 
-def test_a_write_whose_history_cannot_be_recorded_is_undone(quarterly):
-    def fail(sender, **kwargs):
+def test_a_write_whose_history_cannot_be_recorded_is_undone(quarterly, monkeypatch):
+    def fail(*args, **kwargs):
         raise RuntimeError("the history is unavailable")
 
-    recorded.connect(fail, dispatch_uid="test.fail")
-    try:
-        with pytest.raises(RuntimeError):
-            services.remind_overdue(user=user("thuongtruc"), form=quarterly, period=PERIOD)
-    finally:
-        recorded.disconnect(dispatch_uid="test.fail")
+    monkeypatch.setattr(services, "record", fail)
+    with pytest.raises(RuntimeError):
+        services.remind_overdue(user=user("thuongtruc"), form=quarterly, period=PERIOD)
     assert not Reminder.objects.filter(form=quarterly).exists()
     assert not events_of(Reminder, "reminded")
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from steer.accounts.models import User
 from steer.assessment import aggregates, receivers
 from steer.assessment.models import Figure
-from steer.core.models import Counter
+from steer.core.models import Counter, Event
 from steer.documents import layout, services
 from steer.documents.models import DocumentTemplate
 from steer.reporting import workflow
@@ -29,7 +29,7 @@ from steer.reporting.models import (
 )
 from steer.reporting.periods import Period
 from steer.reporting.values import write_values
-from steer.steering.models import Directive, Event, Notification
+from steer.steering.models import Directive, Notification
 from steer.steering.services import give_directive, notify_overdue
 from steer.units.models import OrgUnit
 from tests.together import in_threads, postgresql_only

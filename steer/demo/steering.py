@@ -13,13 +13,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from steer.accounts.models import User
+from steer.core.models import Event
+from steer.core.services import record
 from steer.programmes.models import PlanItem, Programme
 from steer.steering.models import (
     Confidence,
     DeadlineChange,
     Directive,
     DirectiveUpdate,
-    Event,
     Inspection,
     InspectionMember,
     InspectionVisit,
@@ -28,7 +29,7 @@ from steer.steering.models import (
     Recommendation,
     Synthesis,
 )
-from steer.steering.services import notify_overdue, record
+from steer.steering.services import notify_overdue
 from steer.units.models import OrgUnit
 
 DATA = Path(__file__).resolve().parent / "data" / "steering07.json"

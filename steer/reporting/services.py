@@ -1,8 +1,8 @@
 """Reporting's writes besides the figures (`values.write_values`) and the report steps
 (`workflow`): reminders, evidence files, and imports of files from preview to written.
 
-Each checks the permission rule first, writes in one transaction and records what it did
-(`signals.recorded`: steering keeps the history, above reporting). A refusal changes nothing:
+Each checks the permission rule first, writes in one transaction and records what it did in the
+history (`core.services.record`). A refusal changes nothing:
 PermissionDenied (403) when the user may not, an error saying why otherwise.
 """
 
@@ -16,6 +16,8 @@ from django.utils.translation import gettext as _
 
 from steer.accounts.access import access_for
 from steer.accounts.models import User
+from steer.core.models import Event
+from steer.core.services import record
 from steer.core.uploads import DOCUMENT_TYPES, UnsafeUpload, accept
 from steer.programmes.models import Programme
 from steer.reporting.formats import channel_of, read_upload
@@ -32,7 +34,6 @@ from steer.reporting.models import (
 from steer.reporting.periods import Period
 from steer.reporting.safety import IMPORT_TYPES, MAX_UPLOAD_BYTES, UnsafeFile, check_import
 from steer.reporting.selectors import form_status
-from steer.reporting.signals import recorded
 from steer.reporting.values import write_values
 
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
@@ -46,10 +47,6 @@ class ImportRefused(Exception):
     def __init__(self, problems: list[str]) -> None:
         super().__init__("; ".join(problems[:5]))
         self.problems = problems
-
-
-def _record(subject: Reminder | Evidence | ImportBatch, user: User, from_state: str = "") -> None:
-    recorded.send(sender=type(subject), subject=subject, user=user, from_state=from_state)
 
 
 # -- reminders ------------------------------------------------------------------------------
@@ -75,7 +72,7 @@ def remind_overdue(*, user: User, form: ReportForm, period: Period) -> list[Remi
         if row.status == "overdue"
     ]
     for reminder in reminders:
-        _record(reminder, user)
+        record(reminder, user, Event.Action.REMINDED)
     return reminders
 
 
@@ -105,7 +102,7 @@ def attach_evidence(*, user: User, value: DataValue, upload: UploadedFile | None
         size=upload.size,
         uploaded_by=user,
     )
-    _record(evidence, user)
+    record(evidence, user, Event.Action.ATTACHED)
     return evidence
 
 
@@ -142,7 +139,7 @@ def preview_import(*, user: User, programme: Programme, upload: UploadedFile | N
         fingerprint=plan.fingerprint(),
         summary=_summary(plan, content),
     )
-    _record(batch, user)
+    record(batch, user, Event.Action.IMPORT, to_state=batch.state)
     return batch
 
 
@@ -200,7 +197,13 @@ def apply_import(*, user: User, batch: ImportBatch) -> Applied:
     batch.state = ImportBatch.State.APPLIED
     batch.applied_at = timezone.now()
     batch.save(update_fields=["state", "applied_at"])
-    _record(batch, user, ImportBatch.State.PREVIEWED)
+    record(
+        batch,
+        user,
+        Event.Action.IMPORT,
+        from_state=ImportBatch.State.PREVIEWED,
+        to_state=batch.state,
+    )
     return Applied(plan, only)
 
 
@@ -214,7 +217,13 @@ def cancel_import(*, user: User, batch: ImportBatch) -> ImportBatch:
     if batch.state == ImportBatch.State.PREVIEWED:
         batch.state = ImportBatch.State.CANCELLED
         batch.save(update_fields=["state"])
-        _record(batch, user, ImportBatch.State.PREVIEWED)
+        record(
+            batch,
+            user,
+            Event.Action.IMPORT,
+            from_state=ImportBatch.State.PREVIEWED,
+            to_state=batch.state,
+        )
     return batch
 
 

@@ -1,5 +1,5 @@
-"""Steering the work: plan-item progress, inspections, directives, recommendations, and the
-record of who changed what (Event) and who must be told (Notification)."""
+"""Steering the work: plan-item progress, inspections, directives, recommendations, their files,
+and who must be told (Notification). Who changed what is `steer.core.models.Event`."""
 
 from pathlib import Path
 
@@ -18,61 +18,6 @@ from steer.programmes.models import PlanItem, Programme
 from steer.units.models import OrgUnit
 
 USER = settings.AUTH_USER_MODEL
-
-
-class Event(models.Model):
-    """One change of state of a steering record: who, when, from what to what, and why."""
-
-    class Action(models.TextChoices):
-        """Every change recorded (docs/audit.md): of a plan item, a directive, an inspection, a
-        recommendation and a synthesis of recommendations; reminders, evidence files and imports
-        of figures."""
-
-        PROGRESS = "progress", _("Progress reported")
-        DEADLINE = "deadline", _("Deadline moved")
-        GIVEN = "given", _("Directive given")
-        REPORTED = "reported", _("Progress reported")
-        CLOSED = "closed", _("Closed")
-        RETURNED = "returned", _("Returned")
-        PLANNED = "planned", _("Planned")
-        FINDINGS = "findings", _("Findings recorded")
-        CONCLUDED = "concluded", _("Concluded")
-        RAISED = "raised", _("Raised")
-        ROUTED = "routed", _("Assessed and forwarded")
-        ANSWERED = "answered", _("Answered")
-        SYNTHESISED = "synthesised", _("Synthesised")
-        # Reporting's writes (reporting.services).
-        REMINDED = "reminded", _("Reminded to report")
-        IMPORT = "import", _("File import")
-        # Files attached on their own (evidence of a figure, an inspection's minutes).
-        ATTACHED = "attached", _("Files attached")
-
-    content_type = models.ForeignKey(ContentType, models.CASCADE, related_name="+")
-    object_id = models.PositiveBigIntegerField()
-    subject = GenericForeignKey("content_type", "object_id")
-    action = models.CharField(_("action"), max_length=30, choices=Action)
-    from_state = models.CharField(_("from"), max_length=30, blank=True)
-    to_state = models.CharField(_("to"), max_length=30, blank=True)
-    note = models.TextField(_("note"), blank=True)
-    user = models.ForeignKey(USER, models.PROTECT, related_name="+", verbose_name=_("by"))
-    at = models.DateTimeField(_("at"), default=timezone.now)
-
-    class Meta:
-        ordering = ["at", "pk"]
-        indexes = [models.Index(fields=["content_type", "object_id"], name="event_subject")]
-        verbose_name = _("change record")
-        verbose_name_plural = _("change records")
-
-    def __str__(self) -> str:
-        return f"{self.get_action_display()} ({self.at:%d/%m/%Y %H:%M})"
-
-    @property
-    def from_label(self) -> str:
-        return str(state_label(self.from_state))
-
-    @property
-    def to_label(self) -> str:
-        return str(state_label(self.to_state))
 
 
 def attachment_path(instance, filename: str) -> str:
@@ -573,16 +518,3 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.text
-
-
-def state_label(code: str) -> str:
-    """The label of a state code of any steering record (or of a plan item), else the code."""
-    for choices in (
-        Directive.State,
-        Recommendation.State,
-        Inspection.State,
-        PlanItem.State,
-    ):
-        if code in choices.values:
-            return str(choices(code).label)
-    return code

@@ -5,7 +5,6 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Count, QuerySet
 from django.http import Http404
@@ -15,6 +14,8 @@ from django.utils.translation import gettext as _
 
 from steer.accounts.access import Access
 from steer.accounts.models import User
+from steer.core.models import Event
+from steer.core.selectors import events_of
 from steer.programmes.models import PlanItem, Programme
 from steer.programmes.permissions import can_view_plan_item, visible_plan_items
 from steer.reporting.models import ReportForm
@@ -23,7 +24,6 @@ from steer.steering.models import (
     Attachment,
     Directive,
     DirectiveUpdate,
-    Event,
     Inspection,
     InspectionMember,
     InspectionVisit,
@@ -40,21 +40,6 @@ from steer.steering.permissions import (
 from steer.steering.plan_status import plan_status
 from steer.steering.tables import DONE_STATES
 from steer.units.models import OrgUnit
-
-# -- history ----------------------------------------------------------------------------------
-
-
-def events_of(subject: models.Model) -> QuerySet[Event]:
-    return Event.objects.filter(
-        content_type=ContentType.objects.get_for_model(subject), object_id=subject.pk
-    ).select_related("user")
-
-
-def last_event(subject: models.Model, **filters: str) -> tuple[User | None, dt.datetime | None]:
-    """Who made the subject's latest change (of these kinds) and when, or (None, None)."""
-    event = events_of(subject).filter(**filters).order_by("at", "pk").last()
-    return (event.user, event.at) if event else (None, None)
-
 
 # -- my work, overdue, timeline, calendar -----------------------------------------------------
 

@@ -24,10 +24,13 @@ from steer.accounts.access import access_for
 from steer.accounts.models import User
 from steer.core import conflicts
 from steer.core.conflicts import Fields
+from steer.core.models import Event
 from steer.core.numbering import allocate
+from steer.core.selectors import last_event
+from steer.core.services import record
 from steer.core.uploads import DOCUMENT_TYPES, UnsafeUpload, accept
 from steer.programmes.models import PlanItem, Programme
-from steer.reporting.models import Evidence, ImportBatch, Reminder, absence_in
+from steer.reporting.models import absence_in
 from steer.reporting.periods import Period, PeriodError
 from steer.steering.models import (
     Attachment,
@@ -35,7 +38,6 @@ from steer.steering.models import (
     DeadlineChange,
     Directive,
     DirectiveUpdate,
-    Event,
     Inspection,
     InspectionMember,
     InspectionVisit,
@@ -45,7 +47,6 @@ from steer.steering.models import (
     Recommendation,
     Synthesis,
 )
-from steer.steering.selectors import last_event
 from steer.units.models import OrgUnit, absent_text
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -71,44 +72,6 @@ class TeamMember(TypedDict):
 
 def _dmy(day: dt.date) -> str:
     return date_format(day, "d/m/Y")
-
-
-def record(
-    subject: models.Model,
-    user: User,
-    action: Event.Action,
-    *,
-    from_state: str = "",
-    to_state: str = "",
-    note: str = "",
-) -> Event:
-    return Event.objects.create(
-        content_type=ContentType.objects.get_for_model(subject),
-        object_id=subject.pk,
-        action=Event.Action(action),  # an action outside the vocabulary fails here, not later
-        from_state=from_state,
-        to_state=to_state,
-        note=note,
-        user=user,
-    )
-
-
-def record_reporting(
-    sender: object,
-    *,
-    subject: Reminder | Evidence | ImportBatch,
-    user: User,
-    from_state: str = "",
-    **kwargs: object,
-) -> None:
-    """The history of reporting's writes, told by `reporting.signals.recorded` inside their
-    transaction: reporting sits below steering and cannot write an Event itself."""
-    if isinstance(subject, Reminder):
-        record(subject, user, Event.Action.REMINDED)
-    elif isinstance(subject, Evidence):
-        record(subject, user, Event.Action.ATTACHED)
-    else:
-        record(subject, user, Event.Action.IMPORT, from_state=from_state, to_state=subject.state)
 
 
 def notify(*, units: Iterable[OrgUnit], kind: str, text: str, url: str, key: str = "") -> int:

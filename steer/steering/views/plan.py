@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from steer.accounts.access import Access, access_for
 from steer.accounts.requests import signed_in
 from steer.core import once
+from steer.core.selectors import events_of
 from steer.core.widgets import DayInput
 from steer.programmes.models import PlanItem, Programme
 from steer.programmes.selectors import viewable_programme
@@ -115,7 +116,7 @@ def progress(request: HttpRequest, slug: str, code: str) -> HttpResponse:
         "changes": item.deadline_changes.select_related("changed_by"),
         "form": form if may_report and item.state != PlanItem.State.CANCELLED else None,
         "deadline_form": DeadlineForm() if access.can_edit_programme(programme) else None,
-        "events": selectors.events_of(item),
+        "events": events_of(item),
         "file_types": ", ".join(t.lstrip(".") for t in services.FILE_TYPES),
     }
     return render(request, "steering/plan_item_progress.html", context)

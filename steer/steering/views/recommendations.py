@@ -21,6 +21,7 @@ from steer.accounts.access import access_for
 from steer.accounts.requests import signed_in
 from steer.core import once
 from steer.core.conflicts import EditConflict, EditForm
+from steer.core.selectors import events_of
 from steer.core.tables import Column, Table, download
 from steer.core.widgets import DayInput
 from steer.programmes.models import Programme
@@ -338,7 +339,7 @@ def _history(rec: Recommendation) -> list[dict[str, object]]:
             "to": states.get(e.to_state, e.to_state),
             "note": e.note,
         }
-        for e in selectors.events_of(rec)
+        for e in events_of(rec)
     ]
 
 
