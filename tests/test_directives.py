@@ -10,8 +10,9 @@ from django.utils import timezone
 
 from steer.accounts.models import User
 from steer.core.models import Event
+from steer.notifications.models import Notification
 from steer.steering import services
-from steer.steering.models import Directive, Notification
+from steer.steering.models import Directive
 from steer.units.models import OrgUnit
 
 pytestmark = pytest.mark.django_db

@@ -20,9 +20,10 @@ from django.utils.translation import gettext as _
 from steer.accounts.models import Role, RoleGrant, User
 from steer.core.models import Counter, Event, SentForm
 from steer.core.numbering import allocate
+from steer.notifications.models import Notification
 from steer.reporting.models import SubmissionEvent
 from steer.steering import services
-from steer.steering.models import Directive, Notification, Recommendation
+from steer.steering.models import Directive, Recommendation
 from steer.units.models import OrgUnit, UnitGroup
 from tests.pages import client_of, form_on
 from tests.together import in_threads, postgresql_only

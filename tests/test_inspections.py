@@ -16,14 +16,9 @@ from openpyxl import load_workbook
 from steer.accounts.models import User
 from steer.core.selectors import events_of
 from steer.demo.steering import DATA
+from steer.notifications.models import Notification
 from steer.steering import services
-from steer.steering.models import (
-    Directive,
-    Inspection,
-    InspectionMember,
-    InspectionVisit,
-    Notification,
-)
+from steer.steering.models import Directive, Inspection, InspectionMember, InspectionVisit
 from steer.steering.views.inspections import link_accounts, parse_team
 from steer.units.models import OrgUnit
 

@@ -15,9 +15,10 @@ from steer.accounts.models import Role, RoleGrant, User
 from steer.core.conflicts import EditConflict
 from steer.core.models import Counter, Event
 from steer.documents.models import Draft
+from steer.notifications.models import Notification
 from steer.reporting.models import Submission, ValidationRule
 from steer.steering import services
-from steer.steering.models import Inspection, Notification, Recommendation
+from steer.steering.models import Inspection, Recommendation
 from steer.units.models import OrgUnit
 from tests.pages import client_of, form_on
 from tests.together import in_threads, postgresql_only

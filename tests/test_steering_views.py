@@ -5,8 +5,9 @@ import datetime as dt
 import pytest
 
 from steer.accounts.models import User
+from steer.notifications.models import Notification
 from steer.steering import services
-from steer.steering.models import Directive, Notification
+from steer.steering.models import Directive
 from steer.units.models import OrgUnit
 
 pytestmark = pytest.mark.django_db

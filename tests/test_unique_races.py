@@ -17,6 +17,7 @@ from steer.assessment.models import Figure
 from steer.core.models import Counter, Event
 from steer.documents import layout, services
 from steer.documents.models import DocumentTemplate
+from steer.notifications.models import Notification
 from steer.reporting import workflow
 from steer.reporting.imports import Entry
 from steer.reporting.models import (
@@ -29,7 +30,7 @@ from steer.reporting.models import (
 )
 from steer.reporting.periods import Period
 from steer.reporting.values import write_values
-from steer.steering.models import Directive, Notification
+from steer.steering.models import Directive
 from steer.steering.services import give_directive, notify_overdue
 from steer.units.models import OrgUnit
 from tests.together import in_threads, postgresql_only

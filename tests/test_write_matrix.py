@@ -41,6 +41,7 @@ from steer.core.models import SentForm
 from steer.documents import layout
 from steer.documents import services as documents
 from steer.documents.models import DocumentTemplate, Draft, Output
+from steer.notifications.models import Notification
 from steer.programmes.models import PlanItem, Programme
 from steer.reporting.formats import read_upload, write_csv
 from steer.reporting.imports import plan_entries
@@ -62,7 +63,6 @@ from steer.steering.models import (
     DirectiveUpdate,
     Inspection,
     InspectionVisit,
-    Notification,
     ProgressReport,
     Recommendation,
     Synthesis,

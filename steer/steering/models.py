@@ -1,5 +1,5 @@
-"""Steering the work: plan-item progress, inspections, directives, recommendations, their files,
-and who must be told (Notification). Who changed what is `steer.core.models.Event`."""
+"""Steering the work: plan-item progress, inspections, directives, recommendations, their files.
+Who changed what is `steer.core.models.Event`; who must be told, `steer.notifications`."""
 
 from pathlib import Path
 
@@ -484,37 +484,3 @@ class Recommendation(models.Model):
     @property
     def code(self) -> str:
         return f"KN-{self.number:03d}"
-
-
-class Notification(models.Model):
-    """Something a user should know: an item assigned to their unit, returned, or overdue."""
-
-    class Kind(models.TextChoices):
-        ASSIGNED = "assigned", _("Assigned")
-        RETURNED = "returned", _("Returned")
-        OVERDUE = "overdue", _("Overdue")
-        ANSWERED = "answered", _("Answered")
-
-    user = models.ForeignKey(
-        USER, models.CASCADE, related_name="notifications", verbose_name=_("user")
-    )
-    kind = models.CharField(_("kind"), max_length=10, choices=Kind)
-    text = models.CharField(_("text"), max_length=500)
-    url = models.CharField(_("link"), max_length=300, blank=True)
-    key = models.CharField(max_length=100, blank=True)  # e.g. overdue:directive:12, sent once
-    created_at = models.DateTimeField(_("at"), default=timezone.now)
-    read_at = models.DateTimeField(_("read"), null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread")]
-        verbose_name = _("notification")
-        verbose_name_plural = _("notifications")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["user", "key"], condition=~Q(key=""), name="notification_once"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return self.text

@@ -2,9 +2,9 @@
 
 from django.utils.translation import gettext as _
 
+from steer.notifications.models import Notification
+from steer.notifications.services import notify
 from steer.reporting.models import SubmissionEvent
-from steer.steering.models import Notification
-from steer.steering.services import notify
 
 
 def notify_sent_back(sender, submission, action, reason, **kwargs) -> None:

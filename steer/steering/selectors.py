@@ -27,7 +27,6 @@ from steer.steering.models import (
     Inspection,
     InspectionMember,
     InspectionVisit,
-    Notification,
     ProgressReport,
     Recommendation,
     Synthesis,
@@ -213,19 +212,6 @@ def deadlines_between(
                 text = f"{form.name} ({period.code})"
                 days[deadline].append(CalendarEntry(_("Report deadline"), text, url, ""))
     return dict(days)
-
-
-@dataclass(frozen=True)
-class Notifications:
-    latest: list[Notification]
-    unread: int
-
-
-def notifications_of(*, user: User, shown: int = 200) -> Notifications:
-    rows = Notification.objects.filter(user=user)
-    return Notifications(
-        latest=list(rows[:shown]), unread=rows.filter(read_at__isnull=True).count()
-    )
 
 
 # -- inspections ------------------------------------------------------------------------------

@@ -5,22 +5,20 @@ import calendar as cal
 import datetime as dt
 from collections.abc import Iterable
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from steer.accounts.access import access_for
-from steer.accounts.requests import signed_in
 from steer.core.params import month_param
 from steer.core.tables import Column, Table, download
 from steer.programmes.models import PlanItem
 from steer.programmes.selectors import viewable_programme
-from steer.steering import charts, selectors, services
+from steer.steering import charts, selectors
 from steer.steering.labels import PLAN_LABELS
 from steer.steering.models import Recommendation
 from steer.steering.plan_status import PlanStatus, plan_status
@@ -224,18 +222,3 @@ def calendar(request: HttpRequest, slug: str) -> HttpResponse:
         "today": today,
     }
     return render(request, "steering/calendar.html", context)
-
-
-@login_required
-def notifications(request: HttpRequest) -> HttpResponse:
-    user = signed_in(request)
-    if request.method == "POST":
-        services.mark_notifications_read(user=user)
-        messages.success(request, _("All notifications are marked as read."))
-        return redirect("notifications")
-    shown = selectors.notifications_of(user=user)
-    return render(
-        request,
-        "steering/notifications.html",
-        {"notifications": shown.latest, "unread": shown.unread},
-    )
