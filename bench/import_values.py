@@ -10,7 +10,7 @@ with `write_table_xlsx`, then times
 
 1. reading the workbook: python-calamine (`read_file`, and the bare sheet read) against
    openpyxl (read-only, data-only, every row iterated) on the same bytes;
-2. the full import of the workbook into an empty database: `read_file` + `write_entries`;
+2. the full import of the workbook into an empty database: `read_file` + `write_values`;
 3. the re-import of the workbook with ~10 % of the values changed.
 
 Each figure is the median of --repeat runs; the database is emptied between runs.
@@ -304,7 +304,7 @@ def export_workbook(form, values: dict, user) -> bytes:
 
 
 class Phases:
-    """Times the steps of write_entries by wrapping the functions it calls."""
+    """Times the steps of write_values by wrapping the functions it calls."""
 
     def __init__(self):
         self.last: dict[str, float] = {}
@@ -359,13 +359,15 @@ def read_entries(data: bytes):
 
 
 def import_file(programme, user, data: bytes, phases: Phases, run: dict, prefix: str):
-    from steer.reporting.imports import write_entries
+    from steer.reporting.values import write_values
 
     gc.collect()
     start = time.perf_counter()
     entries = read_entries(data)
     read_done = time.perf_counter()
-    plan = write_entries(programme, entries, user, channel="excel", source=FILE_NAME)
+    plan = write_values(
+        programme=programme, entries=entries, user=user, channel="excel", source=FILE_NAME
+    )
     end = time.perf_counter()
     run[f"{prefix}"] = end - start
     run[f"{prefix}.read"] = read_done - start
@@ -414,7 +416,7 @@ def run(label: str, unit_count: int, args) -> int:
     from django.core.management import call_command
     from django.utils import translation
 
-    from steer.reporting import imports
+    from steer.reporting import values
     from steer.reporting.models import DataValue, ValueChange
 
     translation.activate("vi")
@@ -436,9 +438,9 @@ def run(label: str, unit_count: int, args) -> int:
     )
 
     phases = Phases()
-    phases.wrap(imports, "plan_entries", "plan")
-    phases.wrap(imports, "_write", "write")
-    phases.wrap(imports, "refresh_violations", "checks")
+    phases.wrap(values, "plan_entries", "plan")
+    phases.wrap(values, "_write", "write")
+    phases.wrap(values, "refresh_violations", "checks")
 
     runs: list[dict[str, float]] = []
     for _n in range(args.repeat):

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "steer.units",
     "steer.programmes",
     "steer.accounts",
+    "steer.notifications",
     "steer.reporting",
     "steer.assessment",
     "steer.steering",

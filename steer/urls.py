@@ -9,6 +9,7 @@ from steer.assessment import priorities_views
 from steer.assessment import views as assessment_views
 from steer.core import views as core_views
 from steer.documents import views as document_views
+from steer.notifications import views as notification_views
 from steer.programmes import unit_views
 from steer.programmes import views as programme_views
 from steer.ranking import views as ranking_views
@@ -101,7 +102,7 @@ urlpatterns = [
     path("admin/", admin_site.urls),
     path("api/v1/", steer_api.urls()),
     path("account/tokens/", api_views.token_list, name="api_tokens"),
-    path("notifications/", work.notifications, name="notifications"),
+    path("notifications/", notification_views.notifications, name="notifications"),
     path("units/", unit_views.unit_list, name="unit_list"),
     path("units/<str:code>/", unit_views.unit_detail, name="unit_detail"),
     path("document-templates/", document_views.template_list, name="document_templates"),

@@ -45,8 +45,8 @@ def messages_of(response) -> list[str]:
 
 def directive(programme, given_on, deadline, today, assignees=("006",)):
     return services.give_directive(
-        programme,
-        user("kiemtra"),
+        programme=programme,
+        user=user("kiemtra"),
         assignees=[unit(code) for code in assignees],
         content="Quận Đống Đa hoàn thành cấp chứng nhận ISO 9001:2015 cho 100% phường.",
         given_by="Trưởng Đoàn kiểm tra số 2",
@@ -131,11 +131,15 @@ def test_a_deadline_cannot_move_past_the_end_of_the_districts_carrying_the_item(
     item = programme.plan_items.get(code="NV06")  # the urban districts implement it to 30/6/2025
     agency = user("thuongtruc")
     with pytest.raises(services.SteeringError) as refused:
-        services.change_deadline(item, agency, dt.date(2025, 12, 31), "Chờ bố trí vốn")
+        services.change_deadline(
+            item=item, user=agency, new=dt.date(2025, 12, 31), reason="Chờ bố trí vốn"
+        )
     assert DONG_DA in str(refused.value) and "31/12/2025" in str(refused.value)
     assert PlanItem.objects.get(pk=item.pk).deadline == dt.date(2025, 6, 30)
     # An earlier deadline, within the districts' time, is fine.
-    services.change_deadline(item, agency, dt.date(2025, 5, 31), "Rút ngắn theo kết luận")
+    services.change_deadline(
+        item=item, user=agency, new=dt.date(2025, 5, 31), reason="Rút ngắn theo kết luận"
+    )
     assert PlanItem.objects.get(pk=item.pk).deadline == dt.date(2025, 5, 31)
 
 
@@ -146,8 +150,8 @@ def test_an_inspection_cannot_visit_a_district_on_days_after_its_end(programme, 
     before = Inspection.objects.count()
     with pytest.raises(services.SteeringError, match="từ 25/06/2025 đến 02/07/2025"):
         services.plan_inspection(
-            programme,
-            user("kiemtra"),
+            programme=programme,
+            user=user("kiemtra"),
             units=[unit("006")],
             members=[{"role": "head", "name": "Nguyễn Văn Phong", "position": "Trưởng đoàn"}],
             number="3",
@@ -182,11 +186,19 @@ def test_a_recommendation_is_raised_only_on_a_day_its_unit_existed(programme):
     reporter = user("baocao.dongda")
     with pytest.raises(services.SteeringError) as refused:
         services.raise_recommendation(
-            programme, reporter, unit("006"), raised_on=dt.date(2025, 7, 15), **fields
+            programme=programme,
+            user=reporter,
+            unit=unit("006"),
+            raised_on=dt.date(2025, 7, 15),
+            **fields,
         )
     assert str(refused.value) == f"{DONG_DA} không tồn tại vào ngày 15/07/2025."
     rec = services.raise_recommendation(
-        programme, reporter, unit("006"), raised_on=dt.date(2025, 6, 15), **fields
+        programme=programme,
+        user=reporter,
+        unit=unit("006"),
+        raised_on=dt.date(2025, 6, 15),
+        **fields,
     )
     assert rec.unit.code == "006"
 
@@ -202,7 +214,7 @@ def test_a_lead_unit_reports_progress_only_for_periods_it_existed_at_the_end_of(
     agency = user("thuongtruc")
     before = ProgressReport.objects.filter(plan_item=item).count()
     with pytest.raises(services.SteeringError, match="ngày chốt số liệu cuối kỳ 2025Q2"):
-        services.report_progress(item, agency, period="2025Q2", **report)
+        services.report_progress(item=item, user=agency, period="2025Q2", **report)
     assert ProgressReport.objects.filter(plan_item=item).count() == before
-    services.report_progress(item, agency, period="2024", **report)
+    services.report_progress(item=item, user=agency, period="2024", **report)
     assert ProgressReport.objects.filter(plan_item=item).count() == before + 1

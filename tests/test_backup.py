@@ -27,6 +27,7 @@ import psycopg
 import pytest
 from django.apps import apps
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core import serializers
 from django.core.files.base import ContentFile
 from django.db import connection
@@ -36,8 +37,7 @@ from steer.core.backups import BackupError, _placed_files, create_backup, signat
 from steer.documents import layout
 from steer.documents.models import Draft, Output
 from steer.reporting.models import DataValue, Evidence
-from steer.steering import services as steering
-from steer.steering.models import Directive
+from steer.steering.models import Attachment, Directive
 
 pytestmark = [pytest.mark.django_db, pytest.mark.backup]
 
@@ -220,7 +220,15 @@ def uploads(settings, tmp_path, programme):
         uploaded_by=reporter,
     )
     minutes = ContentFile(os.urandom(50_000), name="Biên bản họp Ban Chỉ đạo.docx")
-    steering.attach(Directive.objects.order_by("pk").first(), reporter, [minutes])
+    # Stored as it is, as the evidence above: the backup keeps files, whatever their content.
+    Attachment.objects.create(
+        content_type=ContentType.objects.get_for_model(Directive),
+        object_id=Directive.objects.order_by("pk").first().pk,
+        file=minutes,
+        name=minutes.name,
+        size=minutes.size,
+        uploaded_by=reporter,
+    )
     draft = Draft.objects.get(programme=programme, kind="synthesis", period="2024S1")
     Output.objects.create(
         draft=draft,

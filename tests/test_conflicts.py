@@ -13,8 +13,9 @@ from django.utils.translation import gettext as _
 
 from steer.accounts.models import Role, RoleGrant, User
 from steer.programmes.models import PlanItem
-from steer.reporting.imports import Entry, Rejected, value_version, write_entries
+from steer.reporting.imports import Entry, Rejected, value_version
 from steer.reporting.models import DataValue, ValueChange
+from steer.reporting.values import write_values
 from steer.steering import services
 from steer.steering.models import DeadlineChange
 from steer.units.models import OrgUnit
@@ -204,21 +205,31 @@ def test_a_stale_version_refuses_the_whole_batch(programme):
     """The API and any other channel that sends versions get the same guard."""
     user = User.objects.get(username="baocao.dongda")
     seen = value_version(Decimal(5), "official", "")
-    write_entries(programme, [Entry("CT15", DONGDA, "2025S1", "CT15", "", 6)], user, channel="web")
+    write_values(
+        programme=programme,
+        entries=[Entry("CT15", DONGDA, "2025S1", "CT15", "", 6)],
+        user=user,
+        channel="web",
+    )
     with pytest.raises(Rejected) as refused:
-        write_entries(
-            programme,
-            [
+        write_values(
+            programme=programme,
+            entries=[
                 Entry("CT15", DONGDA, "2025S1", "CT15", "", 9, version=seen),
                 Entry("CT30", DONGDA, "2025S1", "CT30", "", 12, version=value_version(None)),
             ],
-            User.objects.get(username="thuongtruc"),
+            user=User.objects.get(username="thuongtruc"),
             channel="api",
         )
     assert [p.where for p in refused.value.problems] == ["CT15"]
     assert stored("CT15") == 6 and stored("CT30") is None
     # Without a version (a file, the command line) there is no guard.
-    write_entries(programme, [Entry("CT15", DONGDA, "2025S1", "CT15", "", 9)], user, channel="cli")
+    write_values(
+        programme=programme,
+        entries=[Entry("CT15", DONGDA, "2025S1", "CT15", "", 9)],
+        user=user,
+        channel="cli",
+    )
     assert stored("CT15") == 9
 
 
@@ -366,9 +377,13 @@ def test_two_saves_from_the_same_version_cannot_both_win(programme):
     assert (now.title, now.version, now.updated_by) == (NEW_TITLE, seen + 1, agency)
 
     one, other = (programme.plan_items.get(code="NV05") for _ in range(2))
-    services.change_deadline(one, agency, dt.date(2026, 6, 30), "Chờ bố trí vốn")
+    services.change_deadline(
+        item=one, user=agency, new=dt.date(2026, 6, 30), reason="Chờ bố trí vốn"
+    )
     with pytest.raises(services.SteeringError, match="Nguyễn Thu Hà"):
-        services.change_deadline(other, admin, dt.date(2026, 3, 31), "Theo tiến độ")
+        services.change_deadline(
+            item=other, user=admin, new=dt.date(2026, 3, 31), reason="Theo tiến độ"
+        )
     assert PlanItem.objects.get(pk=one.pk).deadline == dt.date(2026, 6, 30)
 
 
@@ -380,8 +395,8 @@ def test_a_progress_report_moves_the_item_version_and_says_who(programme):
     item = programme.plan_items.get(code="NV24")
     before = item.version
     services.report_progress(
-        item,
-        reporter,
+        item=item,
+        user=reporter,
         period="2025Q3",
         percent=Decimal(70),
         done="Đã triển khai bệnh án điện tử tại 32 bệnh viện công lập",

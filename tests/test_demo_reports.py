@@ -10,7 +10,7 @@ from django.utils import timezone
 from steer.accounts.models import User
 from steer.demo.reports import PAPER, SOURCE, load_reports
 from steer.programmes.models import Indicator
-from steer.reporting.imports import Entry, write_entries
+from steer.reporting.imports import Entry
 from steer.reporting.models import (
     DataValue,
     FormLine,
@@ -22,6 +22,7 @@ from steer.reporting.models import (
     Violation,
 )
 from steer.reporting.periods import Period
+from steer.reporting.values import write_values
 from steer.reporting.workflow import act
 
 pytestmark = pytest.mark.django_db
@@ -260,7 +261,13 @@ def test_dong_da_can_finish_its_last_district_report(programme):
         Entry("CT20", "006", "2025S1", "CT20", "", 100),
         Entry("CT30", "006", "2025S1", "CT30", "", 24),
     ]
-    write_entries(programme, rows, reporter, channel="web", only=(form, draft.unit, "2025S1"))
+    write_values(
+        programme=programme,
+        entries=rows,
+        user=reporter,
+        channel="web",
+        only=(form, draft.unit, "2025S1"),
+    )
     assert act(draft, reporter, "submit").state == "submitted"
 
 

@@ -9,8 +9,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from steer.accounts.models import User
+from steer.core.models import Event
+from steer.notifications.models import Notification
 from steer.steering import services
-from steer.steering.models import Directive, Event, Notification
+from steer.steering.models import Directive
 from steer.units.models import OrgUnit
 
 pytestmark = pytest.mark.django_db
@@ -41,7 +43,7 @@ def give(programme, **overrides):
     fields |= overrides
     assignees = fields.pop("assignees", [OrgUnit.objects.get(code="006")])
     user = fields.pop("user", User.objects.get(username="thuongtruc"))
-    return services.give_directive(programme, user, assignees=assignees, **fields)
+    return services.give_directive(programme=programme, user=user, assignees=assignees, **fields)
 
 
 def test_the_demo_holds_the_seeds_directives_some_of_them_overdue(programme):
@@ -132,7 +134,11 @@ def test_reporting_done_without_evidence_is_refused(programme):
     reporter = User.objects.get(username="baocao.dongda")
     with pytest.raises(services.SteeringError, match="minh chứng"):
         services.report_on_directive(
-            directive, reporter, OrgUnit.objects.get(code="006"), "Đã xong", done=True
+            directive=directive,
+            user=reporter,
+            unit=OrgUnit.objects.get(code="006"),
+            text="Đã xong",
+            done=True,
         )
     directive.refresh_from_db()
     assert directive.state == Directive.State.NEW
@@ -151,7 +157,11 @@ def test_an_evidence_file_of_a_forbidden_type_or_too_large_is_refused(programme,
     reporter = User.objects.get(username="baocao.dongda")
     with pytest.raises(services.SteeringError, match=message):
         services.report_on_directive(
-            directive, reporter, OrgUnit.objects.get(code="006"), "Đã xong", files=[upload]
+            directive=directive,
+            user=reporter,
+            unit=OrgUnit.objects.get(code="006"),
+            text="Đã xong",
+            files=[upload],
         )
     assert not directive.updates.exists()
     assert not directive.attachments.exists()
@@ -161,7 +171,9 @@ def test_a_unit_that_is_not_assigned_cannot_report(programme):
     directive = give(programme)
     viewer = User.objects.get(username="baocao.dongda")
     with pytest.raises(services.SteeringError):
-        services.report_on_directive(directive, viewer, OrgUnit.objects.get(code="279"), "Xong")
+        services.report_on_directive(
+            directive=directive, user=viewer, unit=OrgUnit.objects.get(code="279"), text="Xong"
+        )
 
 
 def test_only_the_steering_side_may_close(programme, login):
@@ -176,11 +188,11 @@ def test_only_the_steering_side_may_close(programme, login):
 def test_a_closed_directive_cannot_be_changed(programme, login):
     directive = give(programme, files=[pdf()])
     agency = User.objects.get(username="thuongtruc")
-    services.close_directive(directive, agency, "Đã thực hiện")
+    services.close_directive(directive=directive, user=agency, note="Đã thực hiện")
     reporter = User.objects.get(username="baocao.dongda")
     with pytest.raises(services.SteeringError, match="đã đóng"):
         services.report_on_directive(
-            directive, reporter, OrgUnit.objects.get(code="006"), "Bổ sung"
+            directive=directive, user=reporter, unit=OrgUnit.objects.get(code="006"), text="Bổ sung"
         )
     client = login("baocao.dongda")
     response = client.post(
@@ -196,9 +208,13 @@ def test_returning_sends_it_back_to_the_assignees_with_the_reason(programme):
     directive = give(programme, files=[pdf()])
     reporter = User.objects.get(username="baocao.dongda")
     unit = OrgUnit.objects.get(code="006")
-    services.report_on_directive(directive, reporter, unit, "Đã xong", done=True)
+    services.report_on_directive(
+        directive=directive, user=reporter, unit=unit, text="Đã xong", done=True
+    )
     services.return_directive(
-        directive, User.objects.get(username="thuongtruc"), "Chưa có số liệu minh chứng"
+        directive=directive,
+        user=User.objects.get(username="thuongtruc"),
+        reason="Chưa có số liệu minh chứng",
     )
     directive.refresh_from_db()
     assert directive.state == Directive.State.IN_PROGRESS
@@ -208,8 +224,8 @@ def test_returning_sends_it_back_to_the_assignees_with_the_reason(programme):
 def test_overdue_directives_notify_their_assignees_once(programme):
     directive = give(programme)
     later = directive.deadline + dt.timedelta(days=3)
-    first = services.notify_overdue(later)
-    second = services.notify_overdue(later)
+    first = services.notify_overdue(today=later)
+    second = services.notify_overdue(today=later)
     assert first >= 2 and second == 0
     assert (
         Notification.objects.filter(kind="overdue", key=f"overdue:directive:{directive.pk}").count()

@@ -6,10 +6,10 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from steer.accounts.models import User
+from steer.core.models import Event
+from steer.core.selectors import events_of
 from steer.documents import layout, services
 from steer.documents.models import DocumentTemplate, Draft, Output
-from steer.steering.models import Event
-from steer.steering.services import events_of
 from steer.units.models import OrgUnit
 
 pytestmark = pytest.mark.django_db

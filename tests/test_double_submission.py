@@ -18,11 +18,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from steer.accounts.models import Role, RoleGrant, User
-from steer.core.models import Counter, SentForm
+from steer.core.models import Counter, Event, SentForm
 from steer.core.numbering import allocate
+from steer.notifications.models import Notification
 from steer.reporting.models import SubmissionEvent
 from steer.steering import services
-from steer.steering.models import Directive, Event, Notification, Recommendation
+from steer.steering.models import Directive, Recommendation
 from steer.units.models import OrgUnit, UnitGroup
 from tests.pages import client_of, form_on
 from tests.together import in_threads, postgresql_only
@@ -125,8 +126,8 @@ def test_a_double_click_on_a_workflow_step_gives_one_event_and_a_calm_message(lo
 @pytest.mark.django_db
 def test_a_double_click_on_returning_a_directive_returns_it_once(programme):
     directive = services.give_directive(
-        programme,
-        User.objects.get(username="thuongtruc"),
+        programme=programme,
+        user=User.objects.get(username="thuongtruc"),
         assignees=[OrgUnit.objects.get(code="SYT")],
         content=CONTENT,
         given_by="Ban Chỉ đạo",

@@ -1,6 +1,6 @@
 """Bad files and bad values are refused with a clear message, and nothing is written.
 
-Every upload goes through `read_file` then `write_entries`, as the web upload does; each case
+Every upload goes through `read_file` then `write_values`, as the web upload does; each case
 checks the problem names the cell or row where it can, and that the database did not change.
 """
 
@@ -27,7 +27,7 @@ from steer.reporting.formats import (
     write_dhis2_json,
     write_table_xlsx,
 )
-from steer.reporting.imports import Entry, Problem, Rejected, write_entries
+from steer.reporting.imports import Entry, Problem, Rejected
 from steer.reporting.models import (
     DataValue,
     ImportBatch,
@@ -38,6 +38,7 @@ from steer.reporting.models import (
 from steer.reporting.periods import Period
 from steer.reporting.safety import UnsafeFile
 from steer.reporting.selectors import report_rows
+from steer.reporting.values import write_values
 from steer.reporting.workbook import DATA_SHEET, META_SHEET, build_workbook
 from steer.units.models import OrgUnit
 
@@ -96,7 +97,14 @@ def upload(data: bytes, name: str, uploader, programme=None) -> list[Problem]:
             meta["period"],
         )
     try:
-        write_entries(programme, entries, uploader, channel="excel", source=name, only=only)
+        write_values(
+            programme=programme,
+            entries=entries,
+            user=uploader,
+            channel="excel",
+            source=name,
+            only=only,
+        )
     except Rejected as e:
         return e.problems
     return []
@@ -537,7 +545,7 @@ def formula_comments(programme, monthly):
         Entry(f"dòng {n}", "279", PERIOD, indicator, option, 1, comment=comment)
         for n, ((indicator, option), comment) in enumerate(FORMULA_COMMENTS.items(), start=2)
     ]
-    write_entries(programme, entries, user("thuongtruc"), channel="import")
+    write_values(programme=programme, entries=entries, user=user("thuongtruc"), channel="import")
     return DataValue.objects.filter(unit__code="279", period=PERIOD)
 
 

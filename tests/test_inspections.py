@@ -14,16 +14,11 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from steer.accounts.models import User
+from steer.core.selectors import events_of
 from steer.demo.steering import DATA
+from steer.notifications.models import Notification
 from steer.steering import services
-from steer.steering.models import (
-    Directive,
-    Inspection,
-    InspectionMember,
-    InspectionVisit,
-    Notification,
-)
-from steer.steering.services import events_of
+from steer.steering.models import Directive, Inspection, InspectionMember, InspectionVisit
 from steer.steering.views.inspections import link_accounts, parse_team
 from steer.units.models import OrgUnit
 
@@ -72,8 +67,8 @@ def plan_data(**changes) -> dict:
 
 def plan_2023(programme, codes=CODES, number="9") -> Inspection:
     return services.plan_inspection(
-        programme,
-        user("kiemtra"),
+        programme=programme,
+        user=user("kiemtra"),
         units=[unit(code) for code in codes],
         members=[{"role": "head", "name": "Nguyễn Văn Phong", "position": "Trưởng Ban Chỉ đạo"}],
         number=number,
@@ -122,7 +117,11 @@ def seed_findings(visit: InspectionVisit) -> dict:
 def record_all(inspection: Inspection) -> None:
     for visit in inspection.visits.select_related("unit"):
         services.record_visit(
-            inspection, user("kiemtra"), visit.unit, visited_on=DAY, results="Đạt yêu cầu."
+            inspection=inspection,
+            user=user("kiemtra"),
+            unit=visit.unit,
+            visited_on=DAY,
+            results="Đạt yêu cầu.",
         )
 
 
@@ -208,8 +207,8 @@ def test_an_inspector_records_the_2023_inspection_and_its_directives(programme, 
     assert f"{new_directive}?inspection={inspection.pk}" in page
     given = [
         services.give_directive(
-            programme,
-            user("kiemtra"),
+            programme=programme,
+            user=user("kiemtra"),
             assignees=[unit(code) for code in seed["assignees"]],
             today=DAY,
             content=seed["content"],
@@ -250,7 +249,11 @@ def test_the_demo_record_of_2023_shows_its_directives_and_history(programme, log
 def test_concluding_before_every_unit_has_results_is_refused_naming_the_units(programme, login):
     inspection = plan_2023(programme)
     services.record_visit(
-        inspection, user("kiemtra"), unit("006"), visited_on=DAY, results="Đạt yêu cầu."
+        inspection=inspection,
+        user=user("kiemtra"),
+        unit=unit("006"),
+        visited_on=DAY,
+        results="Đạt yêu cầu.",
     )
     client = login("kiemtra")
     response = client.post(inspection.get_absolute_url(), conclusion())
@@ -440,7 +443,12 @@ def test_findings_cannot_change_after_the_conclusion(programme, login, demo):
 
     inspection = plan_2023(programme)
     record_all(inspection)
-    services.conclude(inspection, user("kiemtra"), "Hoàn thành.", dt.date(2023, 10, 5))
+    services.conclude(
+        inspection=inspection,
+        user=user("kiemtra"),
+        conclusion="Hoàn thành.",
+        concluded_on=dt.date(2023, 10, 5),
+    )
     visit = inspection.visits.get(unit__code="279")
     client.post(inspection.get_absolute_url(), findings(visit, results="Sửa lại."))
     visit.refresh_from_db()

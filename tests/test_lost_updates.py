@@ -13,11 +13,12 @@ from django.utils.translation import gettext as _
 
 from steer.accounts.models import Role, RoleGrant, User
 from steer.core.conflicts import EditConflict
-from steer.core.models import Counter
+from steer.core.models import Counter, Event
 from steer.documents.models import Draft
+from steer.notifications.models import Notification
 from steer.reporting.models import Submission, ValidationRule
 from steer.steering import services
-from steer.steering.models import Event, Inspection, Notification, Recommendation
+from steer.steering.models import Inspection, Recommendation
 from steer.units.models import OrgUnit
 from tests.pages import client_of, form_on
 from tests.together import in_threads, postgresql_only
@@ -151,9 +152,9 @@ def agency2(programme) -> User:
 @pytest.fixture
 def recommendation(programme) -> Recommendation:
     return services.raise_recommendation(
-        programme,
-        User.objects.get(username="baocao.dongda"),
-        OrgUnit.objects.get(code="006"),
+        programme=programme,
+        user=User.objects.get(username="baocao.dongda"),
+        unit=OrgUnit.objects.get(code="006"),
         raised_on=dt.date(2025, 3, 10),
         channel=Recommendation.Channel.DIRECT,
         category=Recommendation.Category.PERSONNEL,
@@ -201,7 +202,10 @@ def test_an_answer_sent_without_the_forms_token_is_not_guarded(recommendation):
     client = client_of("thuongtruc")
     url = recommendation.get_absolute_url()
     services.answer(
-        recommendation, User.objects.get(username="quantri"), "Trả lời", dt.date.today()
+        recommendation=recommendation,
+        user=User.objects.get(username="quantri"),
+        response="Trả lời",
+        responded_on=dt.date.today(),
     )
     response = client.post(
         url,
@@ -217,8 +221,8 @@ def test_an_answer_sent_without_the_forms_token_is_not_guarded(recommendation):
 @pytest.fixture
 def inspection(programme) -> Inspection:
     return services.plan_inspection(
-        programme,
-        User.objects.get(username="kiemtra"),
+        programme=programme,
+        user=User.objects.get(username="kiemtra"),
         units=[OrgUnit.objects.get(code="006")],
         members=[{"role": "head", "name": "Nguyễn Văn Phong", "position": "Trưởng Ban Chỉ đạo"}],
         number="9",
@@ -251,9 +255,9 @@ def test_findings_recorded_by_two_inspectors_at_once_keep_the_first(inspection):
 def test_a_conclusion_written_while_another_concluded_stays_on_the_page(inspection):
     url = inspection.get_absolute_url()
     services.record_visit(
-        inspection,
-        User.objects.get(username="kiemtra"),
-        inspection.visits.get().unit,
+        inspection=inspection,
+        user=User.objects.get(username="kiemtra"),
+        unit=inspection.visits.get().unit,
         visited_on=dt.date(2023, 9, 20),
         results="Đạt yêu cầu.",
     )
@@ -360,8 +364,8 @@ def test_a_report_step_refused_because_another_moved_it_says_who(quarterly):
 
 def test_returning_a_directive_another_returned_meanwhile_says_who(programme, second_admin):
     directive = services.give_directive(
-        programme,
-        User.objects.get(username="thuongtruc"),
+        programme=programme,
+        user=User.objects.get(username="thuongtruc"),
         assignees=[OrgUnit.objects.get(code="SYT")],
         content="Sở Y tế báo cáo tiến độ triển khai bệnh án điện tử",
         given_by="Ban Chỉ đạo",
@@ -391,9 +395,9 @@ def test_two_answers_at_the_same_moment_keep_one_and_refuse_the_other(programme,
     (rec,) = in_threads(
         [
             lambda: services.raise_recommendation(
-                programme,
-                agency,
-                OrgUnit.objects.get(code="SYT"),
+                programme=programme,
+                user=agency,
+                unit=OrgUnit.objects.get(code="SYT"),
                 raised_on=dt.date(2025, 3, 10),
                 channel=Recommendation.Channel.DIRECT,
                 category=Recommendation.Category.PROCEDURES_IT,
@@ -415,7 +419,11 @@ def test_two_answers_at_the_same_moment_keep_one_and_refuse_the_other(programme,
         start.wait(10)
         try:
             services.answer(
-                Recommendation.objects.get(pk=rec.pk), user, text, dt.date.today(), seen=seen
+                recommendation=Recommendation.objects.get(pk=rec.pk),
+                user=user,
+                response=text,
+                responded_on=dt.date.today(),
+                seen=seen,
             )
         except EditConflict as conflict:
             return conflict

@@ -7,8 +7,9 @@ import datetime as dt
 import pytest
 
 from steer.accounts.models import Role, RoleGrant, User
+from steer.core.models import Event
 from steer.programmes.models import PlanItem
-from steer.steering.models import DeadlineChange, Event, ProgressReport
+from steer.steering.models import DeadlineChange, ProgressReport
 from steer.units.models import OrgUnit
 
 pytestmark = pytest.mark.django_db

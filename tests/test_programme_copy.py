@@ -212,6 +212,7 @@ def test_every_field_of_every_copied_row_survives_the_copy(programme):
         ),
         include_targets=True,
         include_plan_items=True,
+        creator=User.objects.get(username="thuongtruc"),
     )
 
     new_indicator = Indicator.objects.get(programme=new, code=indicator.code)

@@ -254,8 +254,8 @@ def test_a_steering_file_downloads_under_a_plain_name_and_its_vietnamese_one(
         'Biên bản "họp" 17-4.pdf', b"%PDF-1.4 " + b"x" * 2000, content_type="application/pdf"
     )
     directive = services.give_directive(
-        programme,
-        User.objects.get(username="thuongtruc"),
+        programme=programme,
+        user=User.objects.get(username="thuongtruc"),
         assignees=[OrgUnit.objects.get(code="006")],
         content="Quận Đống Đa báo cáo kết quả xử lý vướng mắc về đất đai",
         given_by="Lê Hồng Sơn, Phó Chủ tịch Thường trực UBND Thành phố",

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 
 from steer.accounts.models import User
-from steer.steering import services
+from steer.steering import selectors, services
 from steer.steering.models import Recommendation, Synthesis
 from steer.units.models import OrgUnit
 
@@ -33,9 +33,9 @@ def unit(code: str) -> OrgUnit:
 
 def raise_one(programme, content, *, code="006", category="personnel", username="baocao.dongda"):
     return services.raise_recommendation(
-        programme,
-        user(username),
-        unit(code),
+        programme=programme,
+        user=user(username),
+        unit=unit(code),
         raised_on=dt.date(2025, 3, 10),
         channel=Recommendation.Channel.REPORT,
         category=category,
@@ -90,7 +90,7 @@ def test_reporter_raises_a_recommendation_for_his_unit_and_it_is_in_the_register
     assert response.status_code == 302 and response.url == detail_url(rec)
     assert (rec.unit.code, rec.state, rec.is_bottleneck) == ("006", "new", True)
     assert rec.raised_on == dt.date(2025, 3, 10) and rec.created_by.username == "baocao.dongda"
-    [event] = services.events_of(rec)
+    [event] = selectors.events_of(rec)
     assert (event.action, event.to_state, event.user.username) == ("raised", "new", "baocao.dongda")
     register = client.get(list_url(programme)).content.decode()
     assert EXPERTS in register and rec.code in register
@@ -163,7 +163,7 @@ def test_standing_agency_forwards_and_answers_and_each_change_is_recorded(login,
     rec.refresh_from_db()
     assert (rec.state, rec.responded_on) == ("answered", dt.date(2025, 4, 15))
     changes = [
-        (e.action, e.from_state, e.to_state, e.user.username) for e in services.events_of(rec)
+        (e.action, e.from_state, e.to_state, e.user.username) for e in selectors.events_of(rec)
     ]
     assert changes == [
         ("raised", "", "new", "baocao.dongda"),
@@ -205,7 +205,7 @@ def test_answering_a_closed_recommendation_is_refused_and_nothing_changes(login,
     assert rec.state == "closed"
     page = client.get(detail_url(rec))
     assert b'name="action"' not in page.content
-    events = services.events_of(rec).count()
+    events = selectors.events_of(rec).count()
 
     response = client.post(
         detail_url(rec),
@@ -220,7 +220,7 @@ def test_answering_a_closed_recommendation_is_refused_and_nothing_changes(login,
     after = Recommendation.objects.get(pk=rec.pk)
     assert after.response == "Văn phòng UBND Thành phố đã ban hành hướng dẫn ký số."
     assert after.responded_on == dt.date(2025, 4, 2) and after.routed_to == ""
-    assert services.events_of(rec).count() == events
+    assert selectors.events_of(rec).count() == events
 
 
 def test_a_unit_reporter_cannot_forward_or_answer(login, programme):
@@ -236,14 +236,27 @@ def test_a_unit_reporter_cannot_forward_or_answer(login, programme):
 def test_the_synthesis_takes_exactly_the_open_recommendations_not_yet_in_one(login, programme):
     standing = user("thuongtruc")
     earlier = raise_one(programme, "Đề nghị đã tổng hợp kỳ trước về hạ tầng mạng", category="other")
-    services.synthesise(programme, standing, "Tổng hợp quý I/2025", "")
+    services.synthesise(programme=programme, user=standing, title="Tổng hợp quý I/2025", note="")
     new = raise_one(programme, EXPERTS, category="personnel")
     routed = raise_one(programme, FUNDS, category="finance", code="279", username="thuongtruc")
-    services.route(routed, standing, "Sở Tài chính", "")
+    services.route(
+        recommendation=routed, user=standing, routed_to="Sở Tài chính", synthesis_note=""
+    )
     answered = raise_one(programme, SIGNATURES, category="procedures_it")
-    services.answer(answered, standing, "Đã có hướng dẫn.", dt.date(2025, 4, 1))
+    services.answer(
+        recommendation=answered,
+        user=standing,
+        response="Đã có hướng dẫn.",
+        responded_on=dt.date(2025, 4, 1),
+    )
     closed = raise_one(programme, DRONES, category="coordination")
-    services.answer(closed, standing, "Đã phối hợp xong.", dt.date(2025, 4, 1), close=True)
+    services.answer(
+        recommendation=closed,
+        user=standing,
+        response="Đã phối hợp xong.",
+        responded_on=dt.date(2025, 4, 1),
+        close=True,
+    )
 
     client = login("thuongtruc")
     register = client.get(list_url(programme))
@@ -277,7 +290,9 @@ def test_the_synthesis_takes_exactly_the_open_recommendations_not_yet_in_one(log
 
 def test_only_programme_wide_viewers_see_a_synthesis(login, programme):
     raise_one(programme, EXPERTS)
-    batch = services.synthesise(programme, user("thuongtruc"), "Tổng hợp quý I/2025", "")
+    batch = services.synthesise(
+        programme=programme, user=user("thuongtruc"), title="Tổng hợp quý I/2025", note=""
+    )
     assert login("bancd").get(batch.get_absolute_url()).status_code == 200
     assert login("baocao.dongda").get(batch.get_absolute_url()).status_code == 403
     assert login("xem.thuongtin").get(batch.get_absolute_url()).status_code == 403
@@ -303,7 +318,12 @@ def test_the_register_filters_by_state_category_and_unit_and_counts_them(login, 
     raise_one(programme, EXPERTS, category="personnel")
     raise_one(programme, FUNDS, category="finance")
     routed = raise_one(programme, DRONES, category="coordination", code="279", username="quantri")
-    services.route(routed, user("thuongtruc"), "Sở Nông nghiệp và Môi trường", "")
+    services.route(
+        recommendation=routed,
+        user=user("thuongtruc"),
+        routed_to="Sở Nông nghiệp và Môi trường",
+        synthesis_note="",
+    )
     after = counts()
     assert {c: after[c] - before[c] for c in after if after[c] != before[c]} == {
         "new": 2,
@@ -352,7 +372,9 @@ def test_the_register_downloads_as_excel_and_csv(login, programme, ext, content_
 
 def test_the_synthesis_downloads_as_excel(login, programme):
     raise_one(programme, EXPERTS)
-    batch = services.synthesise(programme, user("thuongtruc"), "Tổng hợp quý I/2025", "")
+    batch = services.synthesise(
+        programme=programme, user=user("thuongtruc"), title="Tổng hợp quý I/2025", note=""
+    )
     response = login("thuongtruc").get(batch.get_absolute_url() + "?download=synthesis.xlsx")
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.content)).active

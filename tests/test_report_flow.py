@@ -2,6 +2,7 @@
 
 from django.urls import reverse
 
+from steer.notifications.models import Notification
 from steer.reporting.models import (
     DataValue,
     ImportBatch,
@@ -10,7 +11,6 @@ from steer.reporting.models import (
     SubmissionEvent,
     ValueChange,
 )
-from steer.steering.models import Notification
 
 
 def url(name, form, unit="006", period="2024Q3"):

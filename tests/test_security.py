@@ -698,8 +698,8 @@ def test_an_attachment_linking_a_remote_template_is_refused_and_not_stored(progr
 
 def give_directive(programme):
     return services.give_directive(
-        programme,
-        User.objects.get(username="thuongtruc"),
+        programme=programme,
+        user=User.objects.get(username="thuongtruc"),
         assignees=[OrgUnit.objects.get(code="006")],
         content="Quận Đống Đa gửi biên bản nghiệm thu hệ thống dịch vụ công trực tuyến",
         given_by="Lê Hồng Sơn, Phó Chủ tịch Thường trực UBND Thành phố",
@@ -781,9 +781,9 @@ def test_an_evidence_file_on_a_value_is_checked_by_its_content(quarterly, login,
 def test_stored_files_are_served_only_through_the_permission_checked_view(programme, login, media):
     directive = give_directive(programme)
     [attachment] = services.attach(
-        directive,
-        User.objects.get(username="thuongtruc"),
-        [SimpleUploadedFile("ke-hoach-kiem-tra.pdf", b"%PDF-1.4 Ke hoach")],
+        subject=directive,
+        user=User.objects.get(username="thuongtruc"),
+        files=[SimpleUploadedFile("ke-hoach-kiem-tra.pdf", b"%PDF-1.4 Ke hoach")],
     )
     assert (media / attachment.file.name).exists()
     assert not str(settings.MEDIA_ROOT).startswith(str(ROOT / "steer"))  # not in the app's static

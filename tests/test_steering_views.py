@@ -5,8 +5,9 @@ import datetime as dt
 import pytest
 
 from steer.accounts.models import User
+from steer.notifications.models import Notification
 from steer.steering import services
-from steer.steering.models import Directive, Notification
+from steer.steering.models import Directive
 from steer.units.models import OrgUnit
 
 pytestmark = pytest.mark.django_db
@@ -14,8 +15,8 @@ pytestmark = pytest.mark.django_db
 
 def give(programme, unit="006", deadline=dt.date(2025, 5, 31), content=None):
     return services.give_directive(
-        programme,
-        User.objects.get(username="thuongtruc"),
+        programme=programme,
+        user=User.objects.get(username="thuongtruc"),
         assignees=[OrgUnit.objects.get(code=unit)],
         content=content or f"Hoàn thiện hồ sơ số hóa thủ tục hành chính của đơn vị {unit}",
         given_by="Lê Hồng Sơn, Phó Chủ tịch Thường trực UBND Thành phố",

@@ -11,7 +11,7 @@ from django.db import OperationalError, connection, connections, transaction
 from django.utils import timezone
 
 from steer.accounts.models import User
-from steer.reporting import imports, workflow
+from steer.reporting import imports, values, workflow
 from steer.reporting.models import DataValue, ImportBatch, ReportForm, Submission
 from steer.reporting.periods import Period
 
@@ -20,7 +20,7 @@ FIGURES = {"CT15": 42, "CT16": "61.5", "CT18": "38.2", "CT19": "74.0", "CT20": "
 
 @pytest.fixture
 def import_holding_the_programme_lock(programme):
-    """Another session writing an import: it holds the programme row as write_entries does."""
+    """Another session writing an import: it holds the programme row as write_values does."""
     other = connections.create_connection("default")
     other.set_autocommit(False)
     with other.cursor() as cursor:
@@ -77,12 +77,12 @@ def test_an_upload_preview_is_stored_while_another_import_is_being_written(progr
         release.wait(10)
         return imports.Plan(programme)
 
-    monkeypatch.setattr(imports, "plan_entries", plan_slowly)
+    monkeypatch.setattr(values, "plan_entries", plan_slowly)
     agency = User.objects.get(username="thuongtruc")
 
     def write():
         try:
-            imports.write_entries(programme, [], agency, channel="web")
+            values.write_values(programme=programme, entries=[], user=agency, channel="web")
         finally:
             connection.close()
 

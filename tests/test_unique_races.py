@@ -14,11 +14,12 @@ from django.utils import timezone
 from steer.accounts.models import User
 from steer.assessment import aggregates, receivers
 from steer.assessment.models import Figure
-from steer.core.models import Counter
+from steer.core.models import Counter, Event
 from steer.documents import layout, services
 from steer.documents.models import DocumentTemplate
+from steer.notifications.models import Notification
 from steer.reporting import workflow
-from steer.reporting.imports import Entry, write_entries
+from steer.reporting.imports import Entry
 from steer.reporting.models import (
     DataValue,
     FormLine,
@@ -28,7 +29,8 @@ from steer.reporting.models import (
     ValueChange,
 )
 from steer.reporting.periods import Period
-from steer.steering.models import Directive, Event, Notification
+from steer.reporting.values import write_values
+from steer.steering.models import Directive
 from steer.steering.services import give_directive, notify_overdue
 from steer.units.models import OrgUnit
 from tests.together import in_threads, postgresql_only
@@ -234,7 +236,7 @@ def test_an_import_and_the_report_page_starting_the_same_report_make_one(
 
     def write():
         entry = Entry("C5", unit.code, period.code, "CT15", "", 42)
-        write_entries(programme, [entry], agency, channel="cli")
+        write_values(programme=programme, entries=[entry], user=agency, channel="cli")
 
     def open_page():
         start.wait(10)
@@ -260,8 +262,8 @@ def overdue_directive(programme):
 
     def give():
         return give_directive(
-            programme,
-            agency,
+            programme=programme,
+            user=agency,
             assignees=[OrgUnit.objects.get(code="SKHCN")],
             content="Sở Khoa học và Công nghệ tổng hợp kết quả số hóa hồ sơ thủ tục hành chính",
             given_by="Ban Chỉ đạo Chương trình 07-CTr/TU",
@@ -292,7 +294,7 @@ def test_two_overdue_runs_at_the_same_moment_tell_each_person_once(overdue_direc
 
     monkeypatch.setattr(Notification.objects, "bulk_create", in_step)
     later = overdue_directive.deadline + dt.timedelta(days=3)
-    runs = in_threads([lambda: notify_overdue(later), lambda: notify_overdue(later)])
+    runs = in_threads([lambda: notify_overdue(today=later), lambda: notify_overdue(today=later)])
 
     told = Notification.objects.filter(key=f"overdue:directive:{overdue_directive.pk}")
     members = User.objects.filter(unit__code="SKHCN", is_active=True).values_list("pk", flat=True)

@@ -14,7 +14,7 @@ from steer.accounts.models import User
 from steer.core import uploads
 from steer.documents import services as documents
 from steer.documents.models import DocumentTemplate
-from steer.reporting import views as reporting
+from steer.reporting import services as reporting
 from steer.reporting.models import Evidence, ImportBatch
 from steer.steering import services as steering
 from steer.steering.models import Directive
@@ -70,8 +70,8 @@ class Attachment_:
     def __init__(self, login, quarterly):
         dong_da = OrgUnit.objects.get(code="006")
         self.directive = steering.give_directive(
-            quarterly.programme,
-            User.objects.get(username="thuongtruc"),
+            programme=quarterly.programme,
+            user=User.objects.get(username="thuongtruc"),
             assignees=[dong_da],
             content="Quận Đống Đa gửi biên bản nghiệm thu hệ thống dịch vụ công trực tuyến",
             given_by="Lê Hồng Sơn, Phó Chủ tịch Thường trực UBND Thành phố",
@@ -85,7 +85,11 @@ class Attachment_:
     def send(self, upload) -> str:
         with pytest.raises(steering.SteeringError) as refused:
             steering.report_on_directive(
-                self.directive, self.reporter, self.unit, "Đã nghiệm thu", files=[upload]
+                directive=self.directive,
+                user=self.reporter,
+                unit=self.unit,
+                text="Đã nghiệm thu",
+                files=[upload],
             )
         return str(refused.value)
 

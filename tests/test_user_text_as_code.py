@@ -100,7 +100,9 @@ def test_an_attachments_name_cannot_lead_its_file_out_of_its_folder(programme, s
     settings.MEDIA_ROOT = tmp_path
     directive = Directive.objects.filter(programme=programme).first()
     upload = SimpleUploadedFile("../../../../etc/cron.d/bien-ban.pdf", b"%PDF-1.4 Bien ban")
-    [attachment] = steering.attach(directive, User.objects.get(username="thuongtruc"), [upload])
+    [attachment] = steering.attach(
+        subject=directive, user=User.objects.get(username="thuongtruc"), files=[upload]
+    )
     stored = (tmp_path / attachment.file.name).resolve()
     assert stored.is_relative_to(tmp_path / "steering" / "directive" / str(directive.pk))
     assert stored.read_bytes() == b"%PDF-1.4 Bien ban"

@@ -41,6 +41,7 @@ from steer.core.models import SentForm
 from steer.documents import layout
 from steer.documents import services as documents
 from steer.documents.models import DocumentTemplate, Draft, Output
+from steer.notifications.models import Notification
 from steer.programmes.models import PlanItem, Programme
 from steer.reporting.formats import read_upload, write_csv
 from steer.reporting.imports import plan_entries
@@ -62,7 +63,6 @@ from steer.steering.models import (
     DirectiveUpdate,
     Inspection,
     InspectionVisit,
-    Notification,
     ProgressReport,
     Recommendation,
     Synthesis,
@@ -492,8 +492,8 @@ def inspection_of(where: str, visited: bool = False) -> Inspection:
     same_keys(Inspection, InspectionVisit)
     programme = Programme.objects.get(slug="07-ctr-tu")
     inspection = steering.plan_inspection(
-        programme,
-        user("kiemtra"),
+        programme=programme,
+        user=user("kiemtra"),
         units=[unit(where)],
         members=[{"role": "head", "name": "Hoàng Quốc Việt", "position": "Trưởng đoàn"}],
         number="7",
@@ -505,7 +505,11 @@ def inspection_of(where: str, visited: bool = False) -> Inspection:
     )
     if visited:
         steering.record_visit(
-            inspection, user("kiemtra"), unit(where), visited_on=START, results="Đạt yêu cầu."
+            inspection=inspection,
+            user=user("kiemtra"),
+            unit=unit(where),
+            visited_on=START,
+            results="Đạt yêu cầu.",
         )
     return inspection
 

@@ -77,7 +77,7 @@ class RoleGrant(models.Model):
         ]
 
     def __str__(self) -> str:
-        scope = self.programme.symbol if self.programme_id else _("all programmes")
+        scope = self.programme.symbol if self.programme is not None else _("all programmes")
         return f"{self.get_role_display()} ({scope})"
 
 

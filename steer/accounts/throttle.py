@@ -44,9 +44,10 @@ def locked_until(username: str, now: datetime | None = None) -> datetime | None:
     now = now or timezone.now()
     window = timedelta(seconds=settings.SIGNIN_WINDOW)
     lock = timedelta(seconds=settings.SIGNIN_LOCK)
-    times = SignInFailure.objects.filter(username=username, at__gte=now - window - lock)
-    times = list(times.order_by("at").values_list("at", flat=True))
-    until, run = None, []
+    failures = SignInFailure.objects.filter(username=username, at__gte=now - window - lock)
+    times = list(failures.order_by("at").values_list("at", flat=True))
+    until: datetime | None = None
+    run: list[datetime] = []
     for at in times:
         if until is not None and at < until:
             continue  # a failure during a lock (two processes at once) does not count again

@@ -11,7 +11,7 @@ import logging
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseNotAllowed
-from django.urls import re_path
+from django.urls import URLPattern, re_path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
@@ -148,7 +148,7 @@ def field_problem(item: dict) -> dict:
     loc = tuple(item.get("loc", ()))
     if loc[:2] == ("body", "body"):  # the source, then the parameter, which is named body
         loc = loc[1:]
-    template = FIELD_ERRORS.get(item.get("type"))
+    template = FIELD_ERRORS.get(str(item.get("type")))
     if template is not None:
         try:
             message = str(template) % item.get("ctx", {})
@@ -244,7 +244,9 @@ def urls():
     the API does not have (404)."""
     patterns, app_name, namespace = api.urls
     for pattern in patterns:
-        view = require_safe(pattern.callback) if pattern.name in PAGES else pattern.callback
+        assert isinstance(pattern, URLPattern)  # the operations' paths: the API includes nothing
+        page = pattern.name is not None and pattern.name in PAGES
+        view = require_safe(pattern.callback) if page else pattern.callback
         pattern.callback = _in_json(view)
     return [*patterns, re_path(r"", _no_such_path)], app_name, namespace
 

@@ -63,7 +63,7 @@ def unit_out(unit: OrgUnit) -> dict:
         "name": unit.name,
         "short_name": unit.short_name,
         "unit_type": unit.unit_type.code,
-        "parent": unit.parent.code if unit.parent_id else None,
+        "parent": unit.parent.code if unit.parent is not None else None,
         "valid_from": unit.valid_from,
         "valid_to": unit.valid_to,
     }
@@ -183,7 +183,7 @@ def plan_item_out(item: PlanItem) -> dict:
         "code": item.code,
         "title": item.title,
         "kind": item.kind,
-        "parent": item.parent.code if item.parent_id else None,
+        "parent": item.parent.code if item.parent is not None else None,
         "lead_unit": item.lead_unit.code,
         "state": item.state,
         "start_date": item.start_date,

@@ -1,6 +1,6 @@
 """Reported values (steer's own form and DHIS2 dataValueSets) and the reports' workflow.
 
-Writes go through the same path as the web form and file imports (steer.reporting.imports):
+Writes go through the same path as the web form and file imports (steer.reporting.values):
 every value is checked, and one problem refuses the whole batch.
 """
 
@@ -24,10 +24,10 @@ from steer.reporting.imports import (
     Rejected,
     plan_entries,
     value_version,
-    write_entries,
 )
 from steer.reporting.models import Channel, DataValue, ReportForm, Submission
 from steer.reporting.periods import Period, PeriodError
+from steer.reporting.values import write_values as write_reported_values
 from steer.units.models import OrgUnit
 
 router = Router()
@@ -113,7 +113,9 @@ def values(
 def _check_or_write(programme, entries, user, *, dry_run: bool):
     """The plan of a write, all or none; a dry run checks the same way and writes nothing."""
     if not dry_run:
-        return write_entries(programme, entries, user, channel=Channel.API)
+        return write_reported_values(
+            programme=programme, entries=entries, user=user, channel=Channel.API
+        )
     plan = plan_entries(programme, entries, user)
     if plan.problems:
         raise Rejected(plan.problems)

@@ -12,7 +12,7 @@ district and commune figures are illustrative, drawn with a fixed seed so every 
 same numbers; the districts' high-tech farming models add up to the agriculture department's
 figures at every year end.
 
-Figures go in the way every channel writes them: `imports.write_entries`, as the standing agency,
+Figures go in the way every channel writes them: `values.write_values`, as the standing agency,
 channel "import". Đống Đa's reports go through the real workflow (`workflow.act`) with its demo
 reporter, its head and the standing agency. The other units have no users: their reports are
 back-filled as paper reports entered by the standing agency, whose workflow steps are recorded by
@@ -45,7 +45,7 @@ from steer.demo.loader import DefinitionError, _dec, _save, _Units
 from steer.programmes.models import Programme, Target
 from steer.reporting import rules
 from steer.reporting.checks import refresh_violations
-from steer.reporting.imports import Entry, write_entries
+from steer.reporting.imports import Entry
 from steer.reporting.models import (
     Breakdown,
     BreakdownOption,
@@ -60,6 +60,7 @@ from steer.reporting.models import (
     Violation,
 )
 from steer.reporting.periods import Period, PeriodType, is_working_day
+from steer.reporting.values import write_values
 from steer.reporting.workflow import TARGET, act
 from steer.units.models import OrgUnit, UnitLineage
 
@@ -892,9 +893,15 @@ class _Demo:
         self._play_bulk(bulk)
 
     def _write(self, entries: list[Entry], when: dict) -> None:
-        """write_entries, then date each report's new rows back to when they were entered."""
+        """write_values, then date each report's new rows back to when they were entered."""
         mark = ValueChange.objects.aggregate(last=Max("pk"))["last"] or 0
-        write_entries(self.programme, entries, self.agency, channel=Channel.IMPORT, source=SOURCE)
+        write_values(
+            programme=self.programme,
+            entries=entries,
+            user=self.agency,
+            channel=Channel.IMPORT,
+            source=SOURCE,
+        )
         changes = list(
             ValueChange.objects.filter(pk__gt=mark).values_list("pk", "unit__code", "period", "at")
         )

@@ -13,13 +13,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from steer.accounts.models import User
+from steer.core.models import Event
+from steer.core.services import record
 from steer.programmes.models import PlanItem, Programme
 from steer.steering.models import (
     Confidence,
     DeadlineChange,
     Directive,
     DirectiveUpdate,
-    Event,
     Inspection,
     InspectionMember,
     InspectionVisit,
@@ -28,7 +29,7 @@ from steer.steering.models import (
     Recommendation,
     Synthesis,
 )
-from steer.steering.services import notify_overdue, record
+from steer.steering.services import notify_overdue
 from steer.units.models import OrgUnit
 
 DATA = Path(__file__).resolve().parent / "data" / "steering07.json"
@@ -108,7 +109,7 @@ class _Loader:
         return directive
 
     def event(self, subject, user, action, before, after, day, note=""):
-        event = record(subject, user, action, before, after, note)
+        event = record(subject, user, action, from_state=before, to_state=after, note=note)
         Event.objects.filter(pk=event.pk).update(at=_at(day))
 
     def meeting(self, data: dict) -> None:
@@ -291,7 +292,7 @@ def load_steering(programme: Programme, data: dict | None = None, today=None) ->
                 loader.recommendation(number, rec)
             loader.synthesis(dt.date(2023, 10, 16))
             loader.progress(today)
-            notify_overdue(today)
+            notify_overdue(today=today)
     directives = Directive.objects.filter(programme=programme)
     return {
         "directives": directives.count(),

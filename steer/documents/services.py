@@ -21,7 +21,9 @@ from steer.accounts.access import access_for
 from steer.accounts.models import User
 from steer.core import conflicts, processes, uploads
 from steer.core.conflicts import Fields, Plain, plain
+from steer.core.models import Event
 from steer.core.numbering import allocate, hold
+from steer.core.services import record
 from steer.documents import content, fields, layout, sandbox
 from steer.documents.models import DocumentTemplate, Draft, Kind, Output, Style
 from steer.documents.render import (
@@ -34,8 +36,7 @@ from steer.documents.render import (
     to_pdf,
 )
 from steer.programmes.models import Programme
-from steer.steering.models import Event, Inspection
-from steer.steering.services import record
+from steer.steering.models import Inspection
 from steer.units.models import OrgUnit
 
 MAX_TEMPLATE_BYTES = 10 * 1024 * 1024

@@ -1,6 +1,7 @@
 from django.conf import settings
 
 from steer.accounts.access import access_for
+from steer.notifications.selectors import unread_count
 from steer.programmes.permissions import visible_programmes
 
 
@@ -13,5 +14,5 @@ def site(request):
         "demo_mode": settings.DEMO_MODE,
         "access": access,
         "nav_programmes": list(visible_programmes(access).only("slug", "symbol")),
-        "unread_notifications": user.notifications.filter(read_at__isnull=True).count(),
+        "unread_notifications": unread_count(user),
     }

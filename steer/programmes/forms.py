@@ -1,8 +1,11 @@
+from typing import Any
+
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from steer.core.widgets import DayInput
-from steer.programmes.models import PlanItem, Programme
+from steer.programmes.models import PlanItem, PlanItemQuerySet, Programme
 from steer.units.models import OrgUnit
 
 
@@ -16,20 +19,24 @@ class PlanItemFilterForm(forms.Form):
     deadline_from = forms.DateField(label=_("Deadline from"), required=False, widget=DayInput())
     deadline_to = forms.DateField(label=_("Deadline to"), required=False, widget=DayInput())
 
-    def __init__(self, *args, units, **kwargs):
+    def __init__(self, *args: Any, units: QuerySet[OrgUnit], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = units
-        self.fields["kind"].choices = [("", _("All")), *PlanItem.Kind.choices]
-        self.fields["state"].choices = [("", _("All")), *PlanItem.State.choices]
+        unit, kind, state = self.fields["unit"], self.fields["kind"], self.fields["state"]
+        assert isinstance(unit, forms.ModelChoiceField)
+        assert isinstance(kind, forms.ChoiceField) and isinstance(state, forms.ChoiceField)
+        unit.queryset = units
+        kind.choices = [("", _("All")), *PlanItem.Kind.choices]
+        state.choices = [("", _("All")), *PlanItem.State.choices]
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         first, last = data.get("deadline_from"), data.get("deadline_to")
         if first and last and last < first:
             self.add_error("deadline_to", _("The end of the range cannot be before its start."))
         return data
 
-    def apply(self, items):
+    def apply(self, items: PlanItemQuerySet) -> PlanItemQuerySet:
         data = self.cleaned_data
         if data.get("q"):
             items = items.filter(title__icontains=data["q"]) | items.filter(code__iexact=data["q"])
@@ -69,9 +76,11 @@ class ProgrammeCopyForm(forms.ModelForm):
         ]
         widgets = {"issued_on": DayInput()}
 
-    def __init__(self, *args, source: Programme, **kwargs):
+    def __init__(self, *args: Any, source: Programme, **kwargs: Any) -> None:
         self.source = source
         super().__init__(*args, **kwargs)
-        self.fields["standing_agency"].queryset = OrgUnit.objects.filter(
-            unit_type__level__lte=2
-        ).exclude(unit_type__code__in=["urban_district", "rural_district", "town"])
+        agency = self.fields["standing_agency"]
+        assert isinstance(agency, forms.ModelChoiceField)
+        agency.queryset = OrgUnit.objects.filter(unit_type__level__lte=2).exclude(
+            unit_type__code__in=["urban_district", "rural_district", "town"]
+        )

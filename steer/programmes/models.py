@@ -10,6 +10,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from steer.units.models import OrgUnit
@@ -306,7 +307,7 @@ class Indicator(models.Model):
     note = models.TextField(_("note"), blank=True)
     is_illustrative = models.BooleanField(_("illustrative"), default=False)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
-    assigned_units = models.ManyToManyField(
+    assigned_units: "models.ManyToManyField[OrgUnit, IndicatorAssignment]" = models.ManyToManyField(
         OrgUnit,
         through="IndicatorAssignment",
         related_name="assigned_indicators",
@@ -435,7 +436,7 @@ class Target(models.Model):
         return f"{self.indicator.code} {self.year}: {self.value}"
 
     def clean(self) -> None:
-        errors = {}
+        errors: dict[str, str | Promise] = {}
         indicator, unit = getattr(self, "indicator", None), getattr(self, "unit", None)
         if indicator and self.year:
             programme = indicator.programme

@@ -1,8 +1,13 @@
 """Writes that touch many rows of a programme at once."""
 
-from django.db import transaction
+from collections.abc import Iterable, Iterator
+from typing import Any, TypeVar
 
-from steer.accounts.models import Role, RoleGrant
+from django.core.exceptions import PermissionDenied
+from django.db import models, transaction
+
+from steer.accounts.access import access_for
+from steer.accounts.models import Role, RoleGrant, User
 from steer.programmes.models import (
     Indicator,
     IndicatorAssignment,
@@ -14,8 +19,10 @@ from steer.programmes.models import (
     Target,
 )
 
+M = TypeVar("M", bound=models.Model)
 
-def _copy_of(old, **changed):
+
+def _copy_of(old: M, **changed: Any) -> M:
     """A new, unsaved row with every value of `old` (its concrete fields but the primary key),
     except `changed`: the links re-pointed to the new programme's rows and the values that
     start afresh. A field added to the model is copied without being named here."""
@@ -27,9 +34,10 @@ def _copy_of(old, **changed):
     return type(old)(**values, **changed)
 
 
-def _defaults(model, *names: str) -> dict:
+def _defaults(model: type[models.Model], *names: str) -> dict[str, Any]:
     """The named fields at their defaults: what a copy starts afresh."""
-    return {name: model._meta.get_field(name).get_default() for name in names}
+    fields = [model._meta.get_field(name) for name in names]
+    return {f.name: f.get_default() for f in fields if isinstance(f, models.Field)}
 
 
 @transaction.atomic
@@ -39,14 +47,17 @@ def programme_copy(
     new: Programme,
     include_targets: bool,
     include_plan_items: bool,
-    creator=None,
+    creator: User,
 ) -> Programme:
     """Save `new` with the structure of `source`: the city's programmes share one template.
 
     Objectives, indicator groups, indicators and their assignments are always copied; targets
     only for the years inside the new period; plan items only on request (their dates belong
-    to the old period, so they are copied as not started).
+    to the old period, so they are copied as not started). The creator (the standing agency
+    official, or an administrator) runs the new programme.
     """
+    if not access_for(creator).can_create_programme():
+        raise PermissionDenied
     new.template = source
     new.full_clean()
     new.save()
@@ -59,28 +70,29 @@ def programme_copy(
         _copy_of(member, programme=new).save()
     if include_plan_items:
         _copy_plan_items(source, new, objectives, indicators)
-    if creator is not None:
-        # The standing agency official who creates it runs it.
-        RoleGrant.objects.get_or_create(user=creator, role=Role.STANDING_AGENCY, programme=new)
+    RoleGrant.objects.get_or_create(user=creator, role=Role.STANDING_AGENCY, programme=new)
     return new
 
 
-def _copy_objectives(source, new) -> dict[int, Objective]:
+def _copy_objectives(source: Programme, new: Programme) -> dict[int, Objective]:
     """The new objective of each old one (by its id), parents first."""
     objectives: dict[int, Objective] = {}
     for old in _parents_first(source.objectives.all()):
-        copy = _copy_of(old, programme=new, parent=objectives.get(old.parent_id))
+        parent = objectives.get(old.parent_id) if old.parent_id is not None else None
+        copy = _copy_of(old, programme=new, parent=parent)
         copy.save()
         objectives[old.pk] = copy
     return objectives
 
 
-def _copy_indicators(source, new, objectives) -> dict[int, Indicator]:
+def _copy_indicators(
+    source: Programme, new: Programme, objectives: dict[int, Objective]
+) -> dict[int, Indicator]:
     """The new indicator of each old one (by its id), in new groups, weighted by new ones."""
     groups: dict[int, IndicatorGroup] = {}
-    for old in source.indicator_groups.all():
-        groups[old.pk] = _copy_of(old, programme=new, objective=objectives[old.objective_id])
-        groups[old.pk].save()
+    for group in source.indicator_groups.all():
+        groups[group.pk] = _copy_of(group, programme=new, objective=objectives[group.objective_id])
+        groups[group.pk].save()
     indicators: dict[int, Indicator] = {}
     old_indicators = list(source.indicators.all())
     for old in old_indicators:
@@ -95,7 +107,7 @@ def _copy_indicators(source, new, objectives) -> dict[int, Indicator]:
     return indicators
 
 
-def _copy_assignments(source, new, indicators) -> None:
+def _copy_assignments(source: Programme, new: Programme, indicators: dict[int, Indicator]) -> None:
     """The units still existing in the new period report on the same indicators."""
     IndicatorAssignment.objects.bulk_create(
         _copy_of(a, indicator=indicators[a.indicator_id])
@@ -106,7 +118,7 @@ def _copy_assignments(source, new, indicators) -> None:
     )
 
 
-def _copy_targets(source, new, indicators) -> None:
+def _copy_targets(source: Programme, new: Programme, indicators: dict[int, Indicator]) -> None:
     Target.objects.bulk_create(
         _copy_of(t, indicator=indicators[t.indicator_id])
         for t in Target.objects.filter(
@@ -126,7 +138,12 @@ PLAN_ITEM_AFRESH = (
 )
 
 
-def _copy_plan_items(source, new, objectives, indicators) -> None:
+def _copy_plan_items(
+    source: Programme,
+    new: Programme,
+    objectives: dict[int, Objective],
+    indicators: dict[int, Indicator],
+) -> None:
     items: dict[int, PlanItem] = {}
     rows = source.plan_items.select_related("lead_unit").prefetch_related(
         "objectives", "indicators", "coordinating_units", "assigned_units", "budget_lines"
@@ -158,7 +175,10 @@ def _copy_plan_items(source, new, objectives, indicators) -> None:
         items[old.pk] = copy
 
 
-def _parents_first(rows):
+P = TypeVar("P", Objective, PlanItem)
+
+
+def _parents_first(rows: Iterable[P]) -> Iterator[P]:
     """Rows ordered so that each comes after its parent."""
     pending = list(rows)
     done: set[int] = set()

@@ -2,18 +2,20 @@
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from steer.accounts.access import access_for
-from steer.programmes.permissions import visible_plan_items, visible_programmes, visible_targets
+from steer.accounts.requests import HtmxHttpRequest
+from steer.programmes import selectors
 from steer.units.forms import UnitFilterForm
 from steer.units.models import OrgUnit
 
 
 @login_required
 @require_safe
-def unit_list(request):
+def unit_list(request: HtmxHttpRequest) -> HttpResponse:
     access = access_for(request.user)
     units = access.units().select_related("unit_type", "parent")
     form = UnitFilterForm(request.GET or None)
@@ -31,38 +33,10 @@ def unit_list(request):
 
 @login_required
 @require_safe
-def unit_detail(request, code):
+def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
     access = access_for(request.user)
     unit = get_object_or_404(OrgUnit.objects.select_related("unit_type", "parent"), code=code)
     access.require(access.can_view_unit(unit))
-    programmes = []
-    for programme in visible_programmes(access):
-        indicators = list(
-            programme.indicators.filter(assignments__unit=unit).select_related("group")
-        )
-        targets = {
-            (t.indicator_id, t.year): t
-            for t in visible_targets(access, programme).filter(unit=unit)
-        }
-        final_year = programme.end_year
-        for indicator in indicators:
-            indicator.unit_target = targets.get((indicator.pk, final_year))
-        items = list(
-            visible_plan_items(access, programme)
-            .involving(unit)
-            .select_related("lead_unit")
-            .prefetch_related("coordinating_units")
-            .order_by("code")
-        )
-        for item in items:
-            if item.lead_unit_id == unit.pk:
-                item.unit_role = "lead"
-            elif unit in item.coordinating_units.all():
-                item.unit_role = "coordinating"
-            else:
-                item.unit_role = "implementing"
-        if indicators or items:
-            programmes.append({"programme": programme, "indicators": indicators, "items": items})
     context = {
         "unit": unit,
         "ancestors": [u for u in reversed(unit.ancestors()) if access.can_view_unit(u)],
@@ -72,6 +46,6 @@ def unit_detail(request, code):
         "predecessors": unit.predecessor_links.select_related("predecessor"),
         "successors": unit.successor_links.select_related("successor"),
         "groups": unit.groups.all(),
-        "programmes": programmes,
+        "programmes": selectors.unit_work(access=access, unit=unit),
     }
     return render(request, "units/unit_detail.html", context)

@@ -1,92 +1,44 @@
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from steer.accounts.access import access_for
+from steer.accounts.requests import HtmxHttpRequest, signed_in
 from steer.core import once
+from steer.programmes import selectors
 from steer.programmes.forms import PlanItemFilterForm, ProgrammeCopyForm
-from steer.programmes.models import (
-    IndicatorGroup,
-    Objective,
-    PlanItem,
-    Programme,
-    Target,
-)
-from steer.programmes.permissions import can_view_plan_item, visible_plan_items, visible_programmes
+from steer.programmes.permissions import visible_plan_items, visible_programmes
 from steer.programmes.selectors import viewable_programme
 from steer.programmes.services import programme_copy
 
 
 @login_required
 @require_safe
-def home(request):
+def home(request: HttpRequest) -> HttpResponse:
     programmes = list(visible_programmes(access_for(request.user)))
     if len(programmes) == 1:
         return redirect(programmes[0])
     return render(request, "core/home.html", {"programmes": programmes})
 
 
-def _final_targets(programme: Programme) -> dict[int, Target]:
-    """Each indicator's programme-wide target for the last year that has one."""
-    final: dict[int, Target] = {}
-    for t in Target.objects.filter(indicator__programme=programme, unit__isnull=True).order_by(
-        "year"
-    ):
-        final[t.indicator_id] = t
-    return final
-
-
 @login_required
 @require_safe
-def tree(request, slug):
+def tree(request: HttpRequest, slug: str) -> HttpResponse:
     programme = viewable_programme(request, slug)
-    access = access_for(request.user)
-    final = _final_targets(programme)
-    indicators = programme.indicators.order_by("order", "code")
-    groups = IndicatorGroup.objects.filter(programme=programme).prefetch_related(
-        Prefetch("indicators", queryset=indicators)
-    )
-    visible_items = visible_plan_items(access, programme).order_by("code")
-    objectives = list(
-        Objective.objects.filter(programme=programme).prefetch_related(
-            Prefetch("indicator_groups", queryset=groups),
-            Prefetch("plan_items", queryset=visible_items.select_related("lead_unit")),
-        )
-    )
-    for objective in objectives:
-        for group in objective.indicator_groups.all():
-            for indicator in group.indicators.all():
-                indicator.final_target = final.get(indicator.pk)
-    children: dict[int | None, list[Objective]] = {}
-    for objective in objectives:
-        children.setdefault(objective.parent_id, []).append(objective)
-    for objective in objectives:
-        objective.sub_objectives = children.get(objective.pk, [])
-    return render(
-        request,
-        "programmes/tree.html",
-        {"programme": programme, "objectives": children.get(None, [])},
-    )
+    nodes = selectors.objective_tree(access=access_for(request.user), programme=programme)
+    return render(request, "programmes/tree.html", {"programme": programme, "objectives": nodes})
 
 
 @login_required
 @require_safe
-def plan_item_list(request, slug):
+def plan_item_list(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     programme = viewable_programme(request, slug)
     access = access_for(request.user)
     items = visible_plan_items(access, programme)
-    involved = (
-        access.units()
-        .filter(
-            Q(led_plan_items__in=items)
-            | Q(coordinated_plan_items__in=items)
-            | Q(assigned_plan_items__in=items)
-        )
-        .distinct()
-    )
+    involved = selectors.involved_units(access=access, items=items)
     form = PlanItemFilterForm(request.GET or None, units=involved)
     if form.is_bound and form.is_valid():
         items = form.apply(items)
@@ -103,17 +55,10 @@ def plan_item_list(request, slug):
 
 @login_required
 @require_safe
-def plan_item_detail(request, slug, code):
+def plan_item_detail(request: HttpRequest, slug: str, code: str) -> HttpResponse:
     programme = viewable_programme(request, slug)
     access = access_for(request.user)
-    item = get_object_or_404(
-        PlanItem.objects.select_related("lead_unit", "parent").prefetch_related(
-            "objectives", "indicators", "coordinating_units", "assigned_units", "budget_lines"
-        ),
-        programme=programme,
-        code=code,
-    )
-    access.require(can_view_plan_item(access, item))
+    item = selectors.plan_item_of(access=access, programme=programme, code=code)
     context = {
         "programme": programme,
         "item": item,
@@ -124,7 +69,7 @@ def plan_item_detail(request, slug, code):
 
 
 @login_required
-def copy(request, slug):
+def copy(request: HttpRequest, slug: str) -> HttpResponse:
     source = viewable_programme(request, slug)
     access = access_for(request.user)
     access.require(access.can_create_programme())
@@ -138,16 +83,16 @@ def copy(request, slug):
     )
     if request.method == "POST":
 
-        def copy_it() -> once.Outcome | None:
+        def copy_it() -> once.Outcome | HttpResponse:
             # Checked after the token: sent again, the form would find its symbol taken.
             if not form.is_valid():
-                return None
+                return render(request, "programmes/copy.html", {"programme": source, "form": form})
             new = programme_copy(
                 source=source,
                 new=form.save(commit=False),
                 include_targets=form.cleaned_data["include_targets"],
                 include_plan_items=form.cleaned_data["include_plan_items"],
-                creator=request.user,
+                creator=signed_in(request),
             )
             return once.Outcome(
                 new.get_absolute_url(),
@@ -155,7 +100,5 @@ def copy(request, slug):
                 % {"symbol": new.symbol, "source": source.symbol},
             )
 
-        response = once.run(request, copy_it)
-        if response is not None:
-            return response
+        return once.run(request, copy_it)
     return render(request, "programmes/copy.html", {"programme": source, "form": form})

@@ -262,7 +262,7 @@ def _own_history(code, unit_id, period: Period, by_indicator_period) -> list[flo
 
 def violation_text(violation: Violation) -> str:
     p = violation.params
-    code = violation.indicator.code if violation.indicator_id else ""
+    code = violation.indicator.code if violation.indicator is not None else ""
     kind = Violation.Kind
     if violation.kind == kind.REQUIRED:
         return _("%(code)s has not been reported.") % {"code": code}
@@ -283,6 +283,7 @@ def violation_text(violation: Violation) -> str:
             "score": num(p["score"], 1),
         }
     rule = violation.rule
+    assert rule is not None  # the other kinds name no rule; a rule's removal removes these
     return _("%(name)s: %(left)s %(operator)s %(right)s does not hold (%(a)s against %(b)s).") % {
         "name": rule.name,
         "left": rule.left,

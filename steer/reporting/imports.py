@@ -1,8 +1,9 @@
-"""The one way values get written: entries are checked, compared with what is stored, then written.
+"""Entries in: what every channel makes of its input, and their check against what is stored.
 
 Every channel (the web form, the Excel workbook, CSV and DHIS2 files, the command line, the API)
-turns its input into `Entry` rows and calls `plan_entries` (for a preview) or `write_entries`.
-Any problem refuses the whole batch: nothing is written.
+turns its input into `Entry` rows (the files through `formats`). `plan_entries` checks them all and
+compares them with the stored figures: a preview or a dry run stops there, and
+`values.write_values`, the one write path, writes the plan. Any problem refuses the whole batch.
 """
 
 import datetime as dt
@@ -12,15 +13,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from steer.accounts.access import access_for
-from steer.core.bulk import insert_rows, prepared
+from steer.accounts.models import User
 from steer.core.templatetags.steer import num
 from steer.programmes.models import Indicator, Programme
-from steer.reporting.checks import refresh_violations, value_checker
+from steer.reporting.checks import value_checker
 from steer.reporting.models import (
     BreakdownOption,
     DataValue,
@@ -33,6 +33,12 @@ from steer.reporting.models import (
 from steer.reporting.periods import Period, PeriodError
 from steer.reporting.safety import spreadsheet_error
 from steer.units.models import OrgUnit
+
+# The report a batch is restricted to (a workbook, the web form): form, unit and period code.
+Only = tuple[ReportForm, OrgUnit, str]
+ReportKey = tuple[int, int, str]  # form, unit, period code
+ValueKey = tuple[int, int, str, str]  # indicator, unit, period code, option
+Stored = tuple[int, Decimal, str, str]  # a stored figure: pk, value, quality, comment
 
 MAX_PROBLEMS = 200
 TOTAL_OPTIONS = {"", "default", "total"}
@@ -61,7 +67,7 @@ class Entry:
     version: str | None = None
 
 
-def value_version(value, quality="", comment="") -> str:
+def value_version(value: Decimal | None, quality: str = "", comment: str = "") -> str:
     """A short token of a stored figure (value, status, comment); a missing figure has its own.
     An editor sends back the token of what they saw, so a change made meanwhile is noticed."""
     if value is None:
@@ -105,7 +111,7 @@ class Change:
     period: str
     option: str
     form_id: int
-    old: tuple | None  # (pk, value, quality, comment)
+    old: Stored | None
     value: Decimal | None
     quality: str
     comment: str
@@ -147,7 +153,7 @@ MAX_PLACES = DataValue._meta.get_field("value").decimal_places
 MAX_NUMBER_TEXT = 60
 
 
-def parse_number(raw) -> Decimal | None:
+def parse_number(raw: object) -> Decimal | None:
     """A number from a cell or a text field; None for empty. Raises ValueError with the reason."""
     if isinstance(raw, float):  # a workbook's number: the common case, checked first
         if raw != raw:
@@ -184,7 +190,7 @@ def parse_number(raw) -> Decimal | None:
     return _bounded(number, raw, text)
 
 
-def _bounded(number: Decimal, raw, text: str) -> Decimal:
+def _bounded(number: Decimal, raw: object, text: str) -> Decimal:
     """The figure in plain form (12.5, 1000, never 1.2E+3 or -0), if the columns hold it exactly.
     Worked out from the digits alone: arithmetic on 1e999999999 would overflow."""
     if "e" not in text and "E" not in text:  # 95.6 or 1250.0 as typed: its digits are the text's
@@ -193,6 +199,7 @@ def _bounded(number: Decimal, raw, text: str) -> Decimal:
         if len(part) <= MAX_PLACES and len(whole) + len(part) <= MAX_DIGITS:
             return number if number else Decimal(0)
     _sign, digits, exponent = number.as_tuple()
+    assert isinstance(exponent, int)  # a letter only for NaN and infinity, refused before
     end = len(digits)
     while exponent < 0 and end > 1 and digits[end - 1] == 0:  # 12.50 has one decimal
         end -= 1
@@ -205,7 +212,7 @@ def _bounded(number: Decimal, raw, text: str) -> Decimal:
     return number.quantize(Decimal(1).scaleb(-places))
 
 
-def _too_long(raw) -> str:
+def _too_long(raw: object) -> str:
     # str() of an int of thousands of digits is refused by Python itself; a Decimal's is not.
     text = str(Decimal(raw) if isinstance(raw, int) else raw)
     return _(
@@ -228,14 +235,13 @@ class _Catalogue:
             "indicator", "form"
         ):
             self.lines[(line.indicator.code, line.form.period_type)] = line
-        options = defaultdict(set)
+        # The codes of each breakdown's parts, by breakdown.
+        self.options: dict[int | None, set[str]] = defaultdict(set)
         for breakdown_id, code in BreakdownOption.objects.filter(
             breakdown__programme=programme
         ).values_list("breakdown_id", "code"):
-            options[breakdown_id].add(code)
-        for line in self.lines.values():
-            line.option_codes = options.get(line.breakdown_id, set())
-        self.form_units = defaultdict(set)
+            self.options[breakdown_id].add(code)
+        self.form_units: dict[int, set[int]] = defaultdict(set)
         for form_id, unit_id in ReportForm.units.through.objects.filter(
             reportform__programme=programme
         ).values_list("reportform_id", "orgunit_id"):
@@ -252,7 +258,7 @@ class _Catalogue:
                 period__in=period_codes,
             ).order_by()
         }
-        self.stored = {}
+        self.stored: dict[ValueKey, Stored] = {}
         rows = (
             DataValue.objects.filter(
                 indicator__programme=programme,
@@ -268,182 +274,250 @@ class _Catalogue:
             self.stored[(indicator_id, unit_id, period, option)] = (pk, value, quality, comment)
 
 
-def plan_entries(programme: Programme, entries: list[Entry], user, *, only=None) -> Plan:
+def plan_entries(
+    programme: Programme, entries: list[Entry], user: User, *, only: Only | None = None
+) -> Plan:
     """Check every entry and compare it with what is stored. `only` = (form, unit, period code)
     restricts the batch to one report, as a workbook or a web form is."""
     plan = Plan(programme)
-    problems = plan.problems
-
-    def problem(where: str, message: str, conflict: bool = False, forbidden=False) -> None:
-        if len(problems) < MAX_PROBLEMS:
-            problems.append(Problem(where, message, conflict, forbidden))
-
     if not entries:
-        problem("", _("The file holds no values."))
+        plan.problems.append(Problem("", _("The file holds no values.")))
         return plan
-    access = access_for(user)
-    cat = _Catalogue(programme, entries)
-    refused_units: set[str] = set()
-    locked: set[tuple] = set()
-    periods: dict[str, tuple[Period, str] | tuple[None, None]] = {}
-    seen: dict[tuple, str] = {}
-    # Worked out once per unit and per line rather than for each of (up to) 500,000 entries.
-    may_enter: dict[int, bool] = {}
-    # Why a form asks a unit for no report of a period (None: it asks), by report.
-    refusals: dict[tuple, str | None] = {}
-    value_checks: dict[int, Callable[[Decimal], str | None]] = {}
+    checker = _Checker(plan, entries, user, only)
     for entry in entries:
+        checker.check(entry)
+    return plan
+
+
+# Where an entry's figure goes: its unit, indicator, period, the period's code and form line.
+# Plain tuples here and below: a named tuple's making costs more than the rest of a check.
+_Place = tuple[OrgUnit, Indicator, Period, str, FormLine]
+_Figure = tuple[Decimal | None, str, str]  # an entry's figure as it would be stored, as `Stored`
+
+
+class _Checker:
+    """Checks entries one at a time into a plan: its changes, or its problems. What holds for
+    many entries (a unit's right, a report's refusal, a line's bounds) is worked out once rather
+    than for each of (up to) 500,000 entries."""
+
+    def __init__(self, plan: Plan, entries: list[Entry], user: User, only: Only | None):
+        self.plan = plan
+        self.cat = _Catalogue(plan.programme, entries)
+        self.access = access_for(user)
+        self.only = None if only is None else (only[0].pk, only[1].pk, only[2])
+        self.periods: dict[str, tuple[Period, str] | None] = {}
+        self.refusals: dict[ReportKey, str | None] = {}
+        self.may_enter: dict[int, bool] = {}
+        self.value_checks: dict[int, Callable[[Decimal], str | None]] = {}
+        self.seen: dict[ValueKey, str] = {}
+        self.refused_units: set[str] = set()
+        self.locked: set[ReportKey] = set()
+
+    def problem(
+        self, where: str, message: str, *, conflict: bool = False, forbidden: bool = False
+    ) -> None:
+        if len(self.plan.problems) < MAX_PROBLEMS:
+            self.plan.problems.append(Problem(where, message, conflict, forbidden))
+
+    def check(self, entry: Entry) -> None:
         where = entry.where
-        unit = cat.units.get(entry.unit.strip())
+        place = self._place(entry)
+        if place is None:
+            return
+        unit, indicator, period, code, line = place
+        report = (line.form_id, unit.pk, code)
+        if not self._admitted(where, unit, line.form, period, report):
+            return
+        option = self._option(entry, indicator, line)
+        if option is None:
+            return
+        key = (indicator.pk, report[1], code, option)
+        if key in self.seen:
+            self.problem(
+                where,
+                _("the same value appears twice (also at %(other)s).") % {"other": self.seen[key]},
+            )
+            return
+        self.seen[key] = where
+        old = self.cat.stored.get(key)
+        figure = self._figure(entry, indicator, line, old)
+        if figure is None or not self._as_seen(entry, key, old, figure):
+            return
+        kind = _kind(old, figure)
+        if kind is None or (kind != "unchanged" and self._locked(where, unit, report)):
+            return
+        self.plan.changes.append(
+            Change(kind, where, indicator, unit, code, option, report[0], old, *figure)
+        )
+
+    def _place(self, entry: Entry) -> _Place | None:
+        """The unit, indicator, period and form line the entry names, if all exist."""
+        where = entry.where
+        unit = self.cat.units.get(entry.unit.strip())
         if unit is None:
-            problem(where, _("unknown unit code “%(code)s”.") % {"code": entry.unit})
-            continue
-        indicator = cat.indicators.get(entry.indicator.strip().upper())
+            self.problem(where, _("unknown unit code “%(code)s”.") % {"code": entry.unit})
+            return None
+        indicator = self.cat.indicators.get(entry.indicator.strip().upper())
         if indicator is None:
-            problem(
+            self.problem(
                 where,
                 _("unknown indicator code “%(code)s” in this programme.")
                 % {"code": entry.indicator},
             )
-            continue
+            return None
         code = entry.period.strip().upper()
-        if code not in periods:
+        if code not in self.periods:
             try:
                 parsed = Period.parse(code)
-                periods[code] = (parsed, parsed.type.value)
+                self.periods[code] = (parsed, parsed.type.value)
             except PeriodError:
-                periods[code] = (None, None)
-        period, period_type = periods[code]
+                self.periods[code] = None
+        period = self.periods[code]
         if period is None:
-            problem(where, _("“%(code)s” is not a reporting period.") % {"code": entry.period})
-            continue
-        line = cat.lines.get((indicator.code, period_type))
+            self.problem(where, _("“%(code)s” is not a reporting period.") % {"code": entry.period})
+            return None
+        line = self.cat.lines.get((indicator.code, period[1]))
         if line is None:
-            problem(
+            self.problem(
                 where,
                 _("no form collects %(indicator)s for period %(period)s.")
                 % {"indicator": indicator.code, "period": code},
             )
-            continue
-        form = line.form
-        form_pk, unit_pk = form.pk, unit.pk
-        if only is not None and (form_pk, unit_pk, code) != (only[0].pk, only[1].pk, only[2]):
-            problem(where, _("this value does not belong to the report being entered."))
-            continue
-        report = (form_pk, unit_pk, code)
-        if report not in refusals:
-            refusals[report] = form.refusal(unit, period, unit_ids=cat.form_units[form_pk])
-        if refusals[report]:
-            problem(where, refusals[report])
-            continue
-        allowed = may_enter.get(unit_pk)
+            return None
+        return unit, indicator, period[0], code, line
+
+    def _admitted(
+        self, where: str, unit: OrgUnit, form: ReportForm, period: Period, report: ReportKey
+    ) -> bool:
+        """Whether the report is the one being entered, is asked for, and the user may enter
+        the unit's figures."""
+        if self.only is not None and report != self.only:
+            self.problem(where, _("this value does not belong to the report being entered."))
+            return False
+        if report not in self.refusals:
+            self.refusals[report] = form.refusal(
+                unit, period, unit_ids=self.cat.form_units[report[0]]
+            )
+        refusal = self.refusals[report]
+        if refusal:
+            self.problem(where, refusal)
+            return False
+        unit_pk = report[1]
+        allowed = self.may_enter.get(unit_pk)
         if allowed is None:
-            allowed = may_enter[unit_pk] = access.can_enter_values(programme, unit_pk)
-        if not allowed:
-            if unit.code not in refused_units:
-                refused_units.add(unit.code)
-                problem(
-                    where,
-                    _("you may not enter figures for %(unit)s.") % {"unit": unit.name},
-                    forbidden=True,
-                )
-            continue
+            allowed = self.may_enter[unit_pk] = self.access.can_enter_values(
+                self.plan.programme, unit_pk
+            )
+        if not allowed and unit.code not in self.refused_units:
+            self.refused_units.add(unit.code)
+            self.problem(
+                where,
+                _("you may not enter figures for %(unit)s.") % {"unit": unit.name},
+                forbidden=True,
+            )
+        return allowed
+
+    def _option(self, entry: Entry, indicator: Indicator, line: FormLine) -> str | None:
+        """The part of the indicator the entry is for ("" for the whole), if the form has it."""
         option = entry.option.strip()
         if option.lower() in TOTAL_OPTIONS:
-            option = ""
-        if option and option not in line.option_codes:
-            problem(
-                where,
+            return ""
+        if option not in self.cat.options.get(line.breakdown_id, ()):
+            self.problem(
+                entry.where,
                 _("“%(option)s” is not a part of %(indicator)s.")
                 % {"option": entry.option, "indicator": indicator.code},
             )
-            continue
-        key = (indicator.pk, unit_pk, code, option)
-        if key in seen:
-            problem(
-                where,
-                _("the same value appears twice (also at %(other)s).") % {"other": seen[key]},
-            )
-            continue
-        seen[key] = where
+            return None
+        return option
+
+    def _figure(
+        self, entry: Entry, indicator: Indicator, line: FormLine, old: Stored | None
+    ) -> _Figure | None:
+        """The entry's figure, its status and comment, if each is one that may be stored."""
+        where = entry.where
         try:
             value = parse_number(entry.value)
         except ValueError as e:
-            problem(where, _("%(code)s: %(reason)s.") % {"code": indicator.code, "reason": e})
-            continue
+            self.problem(where, _("%(code)s: %(reason)s.") % {"code": indicator.code, "reason": e})
+            return None
         if value is not None:
-            check = value_checks.get(line.pk)
+            check = self.value_checks.get(line.pk)
             if check is None:
-                check = value_checks[line.pk] = value_checker(line)
+                check = self.value_checks[line.pk] = value_checker(line)
             reason = check(value)
             if reason:
-                problem(where, reason)
-                continue
+                self.problem(where, reason)
+                return None
         quality = QUALITY_WORDS.get(str(entry.quality or "").strip().lower())
         if quality is None:
-            problem(
+            self.problem(
                 where,
                 _("“%(text)s” is not a status of a figure (official or estimate).")
                 % {"text": entry.quality},
             )
-            continue
-        old = cat.stored.get(key)
+            return None
         comment = entry.comment if entry.comment is not None else (old[3] if old else "")
         comment = (comment or "").strip()
         if len(comment) > 2000:
-            problem(where, _("the comment is longer than 2000 characters."))
-            continue
+            self.problem(where, _("the comment is longer than 2000 characters."))
+            return None
         if "\x00" in comment:  # PostgreSQL stores no NUL character in text
-            problem(where, _("the comment holds a NUL character."))
-            continue
-        if entry.version is not None:
-            stored_version = value_version(*old[1:]) if old else NO_VALUE
-            typed_version = value_version(value, quality, comment)
-            if entry.version != stored_version and typed_version != stored_version:
-                if typed_version == entry.version:
-                    # Left as the editor saw it: the newer figure someone else stored stands.
-                    continue
-                problem(where, _conflict(key, old, entry.version, value), conflict=True)
-                continue
-        if old is None:
-            kind = "new" if value is not None else None
-        elif value is None:
-            kind = "removed"
-        elif (old[1], old[2], old[3]) == (value, quality, comment):
-            kind = "unchanged"
-        else:
-            kind = "changed"
-        if kind is None:
-            continue
-        if kind != "unchanged":
-            submission = cat.submissions.get((form_pk, unit_pk, code))
-            if submission is not None and not submission.is_editable:
-                # Re-sending the figures a locked report already holds is harmless; changing is not.
-                lock = (form_pk, unit_pk, code)
-                if lock not in locked:
-                    locked.add(lock)
-                    problem(
-                        where,
-                        _(
-                            "the report of %(unit)s for %(period)s is %(state)s and locked; "
-                            "it must be returned before its figures can change."
-                        )
-                        % {
-                            "unit": unit.name,
-                            "period": code,
-                            "state": submission.get_state_display().lower(),
-                        },
-                    )
-                continue
-        plan.changes.append(
-            Change(
-                kind, where, indicator, unit, code, option, form_pk, old, value, quality, comment
+            self.problem(where, _("the comment holds a NUL character."))
+            return None
+        return value, quality, comment
+
+    def _as_seen(self, entry: Entry, key: ValueKey, old: Stored | None, figure: _Figure) -> bool:
+        """Whether the stored figure is still the one the editor saw (or is what they typed):
+        if someone else changed it meanwhile, the entry is left out, as a conflict unless the
+        editor left it as they saw it."""
+        if entry.version is None:
+            return True
+        stored_version = value_version(*old[1:]) if old else NO_VALUE
+        typed_version = value_version(*figure)
+        if entry.version == stored_version or typed_version == stored_version:
+            return True
+        if typed_version != entry.version:
+            self.problem(entry.where, _conflict(key, old, entry.version, figure[0]), conflict=True)
+        # Else it was left as the editor saw it: the newer figure someone else stored stands.
+        return False
+
+    def _locked(self, where: str, unit: OrgUnit, report: ReportKey) -> bool:
+        """Whether the report is locked (approved or accepted): re-sending the figures it already
+        holds is harmless, changing them is not."""
+        submission = self.cat.submissions.get(report)
+        if submission is None or submission.is_editable:
+            return False
+        if report not in self.locked:
+            self.locked.add(report)
+            self.problem(
+                where,
+                _(
+                    "the report of %(unit)s for %(period)s is %(state)s and locked; "
+                    "it must be returned before its figures can change."
+                )
+                % {
+                    "unit": unit.name,
+                    "period": report[2],
+                    "state": submission.get_state_display().lower(),
+                },
             )
-        )
-    return plan
+        return True
 
 
-def _figure(value) -> str:
+def _kind(old: Stored | None, figure: _Figure) -> str | None:
+    """What writing the figure does to the stored one: new, removed, unchanged or changed
+    (None: nothing stored and nothing to store)."""
+    if old is None:
+        return "new" if figure[0] is not None else None
+    if figure[0] is None:
+        return "removed"
+    if (old[1], old[2], old[3]) == figure:
+        return "unchanged"
+    return "changed"
+
+
+def _figure(value: Decimal | None) -> str:
     return num(value) if value is not None else _("no figure")
 
 
@@ -454,7 +528,7 @@ def _comment(text: str) -> str:
     return f"“{text if len(text) <= 200 else text[:199] + '…'}”"
 
 
-def _conflict(key: tuple, old: tuple | None, seen: str, typed: Decimal | None) -> str:
+def _conflict(key: ValueKey, old: Stored | None, seen: str, typed: Decimal | None) -> str:
     """Who changed a figure the editor was changing too, and what they changed (the figure, its
     status or its comment), from its history."""
     indicator_id, unit_id, period, option = key
@@ -469,7 +543,9 @@ def _conflict(key: tuple, old: tuple | None, seen: str, typed: Decimal | None) -
     # change; failing a match, the editor most likely saw the state before the latest change,
     # whose status is then unknown.
     latest = changes[0] if changes else None
-    seen_state = (latest.old_value, None, latest.old_comment) if latest else (None, None, "")
+    seen_state: tuple[Decimal | None, str | None, str] = (
+        (latest.old_value, None, latest.old_comment) if latest else (None, None, "")
+    )
     for change in changes:
         status = next(
             (
@@ -528,147 +604,3 @@ def _conflict(key: tuple, old: tuple | None, seen: str, typed: Decimal | None) -
     if status_changed and (figure_changed or comment_changed) and status:
         text += " " + _("Status of the figure: %(status)s.") % facts
     return text
-
-
-@transaction.atomic
-def write_entries(
-    programme: Programme,
-    entries: list[Entry],
-    user,
-    *,
-    channel: str,
-    source: str = "",
-    only=None,
-    expect_fingerprint: str | None = None,
-) -> Plan:
-    """Plan and write in one transaction; raises Rejected and writes nothing on any problem."""
-    # Lock the programme row first so two writers of the same programme queue up (PostgreSQL).
-    # NO KEY UPDATE: writers still queue, but rows that merely refer to the programme (previews,
-    # notifications, submissions) can be inserted meanwhile.
-    Programme.objects.select_for_update(no_key=True).filter(pk=programme.pk).exists()
-    plan = plan_entries(programme, entries, user, only=only)
-    if plan.problems:
-        raise Rejected(plan.problems)
-    if expect_fingerprint is not None and plan.fingerprint() != expect_fingerprint:
-        raise Rejected(
-            [
-                Problem(
-                    "",
-                    _(
-                        "The stored figures changed after the preview was made. "
-                        "Upload the file again to see the new preview."
-                    ),
-                )
-            ]
-        )
-    _write(plan, user, channel, source)
-    return plan
-
-
-def _submission_ids(keys: set[tuple[int, int, str]]) -> dict[tuple[int, int, str], int]:
-    """The reports of these (form, unit, period) keys that exist, by key."""
-    found = Submission.objects.filter(
-        form_id__in={k[0] for k in keys},
-        unit_id__in={k[1] for k in keys},
-        period__in={k[2] for k in keys},
-    ).values_list("pk", "form_id", "unit_id", "period")
-    return {(f, u, p): pk for pk, f, u, p in found if (f, u, p) in keys}
-
-
-def _write(plan: Plan, user, channel: str, source: str) -> None:
-    writes = plan.writes
-    if not writes:
-        return
-    now = timezone.now()
-    keys = {(c.form_id, c.unit.pk, c.period) for c in writes}
-    submission_ids = _submission_ids(keys)
-    missing = [
-        Submission(form_id=f, unit_id=u, period=p) for f, u, p in keys - submission_ids.keys()
-    ]
-    if missing:
-        # The programme lock does not hold back the report page, which starts a report of its
-        # own (submission_for): one it started meanwhile is taken, not met on submission_unique.
-        Submission.objects.bulk_create(missing, ignore_conflicts=True)
-        submission_ids = _submission_ids(keys)
-    user_id = user.pk
-    updated_at = prepared(DataValue, "updated_at", now)
-    at = prepared(ValueChange, "at", now)
-    source = source[:255]
-    upserts, removed, history = [], [], []
-    for c in writes:
-        indicator_id, unit_id, period, old = c.indicator.pk, c.unit.pk, c.period, c.old
-        if c.kind == "removed":
-            removed.append(old[0])
-        else:
-            upserts.append(
-                (
-                    submission_ids[(c.form_id, unit_id, period)],
-                    indicator_id,
-                    unit_id,
-                    period,
-                    c.option,
-                    c.value,
-                    c.quality,
-                    c.comment,
-                    updated_at,
-                    user_id,
-                )
-            )
-        history.append(
-            (
-                indicator_id,
-                unit_id,
-                period,
-                c.option,
-                old[1] if old else None,
-                c.value,
-                old[3] if old else "",
-                c.comment,
-                user_id,
-                at,
-                channel,
-                source,
-            )
-        )
-    insert_rows(
-        DataValue,
-        (
-            "submission",
-            "indicator",
-            "unit",
-            "period",
-            "option",
-            "value",
-            "quality",
-            "comment",
-            "updated_at",
-            "updated_by",
-        ),
-        upserts,
-        update_conflicts=True,
-        unique_fields=("indicator", "unit", "period", "option"),
-        update_fields=("submission", "value", "quality", "comment", "updated_at", "updated_by"),
-    )
-    if removed:
-        DataValue.objects.filter(pk__in=removed).delete()
-    insert_rows(
-        ValueChange,
-        (
-            "indicator",
-            "unit",
-            "period",
-            "option",
-            "old_value",
-            "new_value",
-            "old_comment",
-            "new_comment",
-            "user",
-            "at",
-            "channel",
-            "source",
-        ),
-        history,
-    )
-    touched = [submission_ids[k] for k in keys]
-    Submission.objects.filter(pk__in=touched).update(updated_at=now)
-    refresh_violations(touched)

@@ -20,7 +20,8 @@ PERIOD_TYPE_CHOICES = [
     (PeriodType.YEAR.value, _("Yearly")),
 ]
 
-AMOUNT = {"max_digits": 20, "decimal_places": 4}
+# Every figure column: numeric(20, 4).
+DIGITS, PLACES = 20, 4
 
 
 class Breakdown(models.Model):
@@ -197,8 +198,12 @@ class FormLine(models.Model):
         verbose_name=_("breakdown"),
     )
     required = models.BooleanField(_("required"), default=True)
-    min_value = models.DecimalField(_("smallest value"), null=True, blank=True, **AMOUNT)
-    max_value = models.DecimalField(_("largest value"), null=True, blank=True, **AMOUNT)
+    min_value = models.DecimalField(
+        _("smallest value"), null=True, blank=True, max_digits=DIGITS, decimal_places=PLACES
+    )
+    max_value = models.DecimalField(
+        _("largest value"), null=True, blank=True, max_digits=DIGITS, decimal_places=PLACES
+    )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     class Meta:
@@ -230,8 +235,8 @@ class FormLine(models.Model):
             raise ValidationError(
                 {"indicator": _("Another form already collects this indicator for this period.")}
             )
-        bounded = self.min_value is not None and self.max_value is not None
-        if bounded and self.min_value > self.max_value:
+        low, high = self.min_value, self.max_value
+        if low is not None and high is not None and low > high:
             raise ValidationError(
                 {"max_value": _("The largest value cannot be below the smallest value.")}
             )
@@ -342,7 +347,7 @@ class DataValue(models.Model):
     period = models.CharField(_("period"), max_length=8)
     # Empty for the whole value; otherwise the code of a breakdown option.
     option = models.CharField(_("part"), max_length=40, blank=True)
-    value = models.DecimalField(_("value"), **AMOUNT)
+    value = models.DecimalField(_("value"), max_digits=DIGITS, decimal_places=PLACES)
     quality = models.CharField(
         _("status of the figure"), max_length=10, choices=Quality, default=Quality.OFFICIAL
     )
@@ -384,8 +389,12 @@ class ValueChange(models.Model):
     unit = models.ForeignKey(OrgUnit, models.PROTECT, related_name="+", verbose_name=_("unit"))
     period = models.CharField(_("period"), max_length=8)
     option = models.CharField(_("part"), max_length=40, blank=True)
-    old_value = models.DecimalField(_("old value"), null=True, blank=True, **AMOUNT)
-    new_value = models.DecimalField(_("new value"), null=True, blank=True, **AMOUNT)
+    old_value = models.DecimalField(
+        _("old value"), null=True, blank=True, max_digits=DIGITS, decimal_places=PLACES
+    )
+    new_value = models.DecimalField(
+        _("new value"), null=True, blank=True, max_digits=DIGITS, decimal_places=PLACES
+    )
     old_comment = models.TextField(_("old comment"), blank=True)
     new_comment = models.TextField(_("new comment"), blank=True)
     user = models.ForeignKey(

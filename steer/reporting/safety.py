@@ -192,17 +192,21 @@ def _workbook_parts(archive: zipfile.ZipFile) -> tuple[dict[str, str], dict[str,
     sharedStrings)."""
     workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
     rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-    targets, parts = {}, {}
+    targets: dict[str, str] = {}
+    parts: dict[str, str] = {}
     for rel in rels:
         target = rel.get("Target", "")
         path = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-        targets[rel.get("Id")] = path
+        rel_id = rel.get("Id")
+        if rel_id is not None:  # one without could never be looked up
+            targets[rel_id] = path
         parts[rel.get("Type", "").rpartition("/")[2]] = path
-    sheets = {}
+    sheets: dict[str, str] = {}
     for element in workbook.iter():
-        if _local(element.tag) == "sheet":
+        name = element.get("name")
+        if _local(element.tag) == "sheet" and name is not None:
             rid = next((v for k, v in element.attrib.items() if k.endswith(_RELATIONSHIP_ID)), "")
-            sheets[element.get("name")] = targets.get(rid, "")
+            sheets[name] = targets.get(rid, "")
     return sheets, parts
 
 
@@ -211,7 +215,8 @@ def _percent_styles(archive: zipfile.ZipFile, path: str | None) -> set[str]:
     if path is None or path not in archive.namelist():
         return set()
     root = ElementTree.fromstring(archive.read(path))
-    percent_formats = {"9", "10"}  # Excel's built-in 0% and 0.00%
+    # Excel's built-in 0% and 0.00%; None: a format without its id, matching a style without one.
+    percent_formats: set[str | None] = {"9", "10"}
     for element in root.iter():
         if _local(element.tag) == "numFmt" and _shows_percent(element.get("formatCode", "")):
             percent_formats.add(element.get("numFmtId"))

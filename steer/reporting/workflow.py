@@ -30,7 +30,7 @@ def allowed_actions(submission: Submission, user) -> list[str]:
     access = access_for(user)
     programme = submission.form.programme
     unit_id, state = submission.unit_id, submission.state
-    actions = []
+    actions: list[str] = []
     if state in Submission.EDITABLE and access.can_enter_values(programme, unit_id):
         actions.append(Action.SUBMIT)
     head, agency = access.can_approve(programme, unit_id), access.can_accept(programme)
@@ -45,7 +45,7 @@ def allowed_actions(submission: Submission, user) -> list[str]:
     return actions
 
 
-TARGET = {
+TARGET: dict[str, State] = {
     Action.SUBMIT: State.SUBMITTED,
     Action.APPROVE: State.APPROVED,
     Action.RETURN: State.RETURNED,

@@ -1,5 +1,5 @@
-"""Steering the work: plan-item progress, inspections, directives, recommendations, and the
-record of who changed what (Event) and who must be told (Notification)."""
+"""Steering the work: plan-item progress, inspections, directives, recommendations, their files.
+Who changed what is `steer.core.models.Event`; who must be told, `steer.notifications`."""
 
 from pathlib import Path
 
@@ -18,63 +18,6 @@ from steer.programmes.models import PlanItem, Programme
 from steer.units.models import OrgUnit
 
 USER = settings.AUTH_USER_MODEL
-
-
-class Event(models.Model):
-    """One change of state of a steering record or a document: who, when, from what to what,
-    and why."""
-
-    class Action(models.TextChoices):
-        """Every change recorded (docs/audit.md): of a plan item, a directive, an inspection, a
-        recommendation, a synthesis of recommendations and a document."""
-
-        PROGRESS = "progress", _("Progress reported")
-        DEADLINE = "deadline", _("Deadline moved")
-        GIVEN = "given", _("Directive given")
-        REPORTED = "reported", _("Progress reported")
-        CLOSED = "closed", _("Closed")
-        RETURNED = "returned", _("Returned")
-        PLANNED = "planned", _("Planned")
-        FINDINGS = "findings", _("Findings recorded")
-        CONCLUDED = "concluded", _("Concluded")
-        RAISED = "raised", _("Raised")
-        ROUTED = "routed", _("Assessed and forwarded")
-        ANSWERED = "answered", _("Answered")
-        SYNTHESISED = "synthesised", _("Synthesised")
-        # Of a document (documents.services): a draft, the file asked of it, a template version.
-        DRAFTED = "drafted", _("Drafted from the data")
-        REDRAFTED = "redrafted", _("Written again from the data")
-        EDITED = "edited", _("Draft edited")
-        FILE_REQUESTED = "file_requested", _("File requested")
-        TEMPLATE_UPLOADED = "template_uploaded", _("Template uploaded")
-        TEMPLATE_CHOSEN = "template_chosen", _("Template put in or out of use")
-
-    content_type = models.ForeignKey(ContentType, models.CASCADE, related_name="+")
-    object_id = models.PositiveBigIntegerField()
-    subject = GenericForeignKey("content_type", "object_id")
-    action = models.CharField(_("action"), max_length=30, choices=Action)
-    from_state = models.CharField(_("from"), max_length=30, blank=True)
-    to_state = models.CharField(_("to"), max_length=30, blank=True)
-    note = models.TextField(_("note"), blank=True)
-    user = models.ForeignKey(USER, models.PROTECT, related_name="+", verbose_name=_("by"))
-    at = models.DateTimeField(_("at"), default=timezone.now)
-
-    class Meta:
-        ordering = ["at", "pk"]
-        indexes = [models.Index(fields=["content_type", "object_id"], name="event_subject")]
-        verbose_name = _("change record")
-        verbose_name_plural = _("change records")
-
-    def __str__(self) -> str:
-        return f"{self.get_action_display()} ({self.at:%d/%m/%Y %H:%M})"
-
-    @property
-    def from_label(self) -> str:
-        return str(state_label(self.from_state))
-
-    @property
-    def to_label(self) -> str:
-        return str(state_label(self.to_state))
 
 
 def attachment_path(instance, filename: str) -> str:
@@ -541,50 +484,3 @@ class Recommendation(models.Model):
     @property
     def code(self) -> str:
         return f"KN-{self.number:03d}"
-
-
-class Notification(models.Model):
-    """Something a user should know: an item assigned to their unit, returned, or overdue."""
-
-    class Kind(models.TextChoices):
-        ASSIGNED = "assigned", _("Assigned")
-        RETURNED = "returned", _("Returned")
-        OVERDUE = "overdue", _("Overdue")
-        ANSWERED = "answered", _("Answered")
-
-    user = models.ForeignKey(
-        USER, models.CASCADE, related_name="notifications", verbose_name=_("user")
-    )
-    kind = models.CharField(_("kind"), max_length=10, choices=Kind)
-    text = models.CharField(_("text"), max_length=500)
-    url = models.CharField(_("link"), max_length=300, blank=True)
-    key = models.CharField(max_length=100, blank=True)  # e.g. overdue:directive:12, sent once
-    created_at = models.DateTimeField(_("at"), default=timezone.now)
-    read_at = models.DateTimeField(_("read"), null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread")]
-        verbose_name = _("notification")
-        verbose_name_plural = _("notifications")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["user", "key"], condition=~Q(key=""), name="notification_once"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return self.text
-
-
-def state_label(code: str) -> str:
-    """The label of a state code of any steering record (or of a plan item), else the code."""
-    for choices in (
-        Directive.State,
-        Recommendation.State,
-        Inspection.State,
-        PlanItem.State,
-    ):
-        if code in choices.values:
-            return choices(code).label
-    return code

@@ -2,17 +2,17 @@
 
 from django.utils.translation import gettext as _
 
+from steer.notifications.models import Notification
+from steer.notifications.services import notify
 from steer.reporting.models import SubmissionEvent
-from steer.steering.models import Notification
-from steer.steering.services import notify
 
 
 def notify_sent_back(sender, submission, action, reason, **kwargs) -> None:
     if action in (SubmissionEvent.Action.RETURN, SubmissionEvent.Action.REOPEN):
         notify(
-            [submission.unit],
-            Notification.Kind.RETURNED,
-            _("The report %(form)s, %(period)s was sent back: %(reason)s")
+            units=[submission.unit],
+            kind=Notification.Kind.RETURNED,
+            text=_("The report %(form)s, %(period)s was sent back: %(reason)s")
             % {"form": submission.form.name, "period": submission.period, "reason": reason},
-            submission.get_absolute_url(),
+            url=submission.get_absolute_url(),
         )

@@ -6,11 +6,15 @@ does not allow it, SteeringError with a message for the user otherwise.
 """
 
 import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from decimal import Decimal
 from pathlib import Path
+from typing import NotRequired, TypedDict
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.core.files.uploadedfile import UploadedFile
+from django.db import models, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -19,9 +23,14 @@ from django.utils.translation import gettext as _
 from steer.accounts.access import access_for
 from steer.accounts.models import User
 from steer.core import conflicts
-from steer.core.conflicts import Fields, plain
+from steer.core.conflicts import Fields
+from steer.core.models import Event
 from steer.core.numbering import allocate
+from steer.core.selectors import last_event
+from steer.core.services import record
 from steer.core.uploads import DOCUMENT_TYPES, UnsafeUpload, accept
+from steer.notifications.models import Notification
+from steer.notifications.services import notify
 from steer.programmes.models import PlanItem, Programme
 from steer.reporting.models import absence_in
 from steer.reporting.periods import Period, PeriodError
@@ -31,11 +40,10 @@ from steer.steering.models import (
     DeadlineChange,
     Directive,
     DirectiveUpdate,
-    Event,
     Inspection,
     InspectionMember,
     InspectionVisit,
-    Notification,
+    Meeting,
     ProgressReport,
     Recommendation,
     Synthesis,
@@ -45,53 +53,32 @@ from steer.units.models import OrgUnit, absent_text
 MAX_FILE_BYTES = 10 * 1024 * 1024
 FILE_TYPES = DOCUMENT_TYPES
 
+# steer.core.conflicts.plain carries no annotations (core is not under the strict flags): the
+# strict services call it through this typed name.
+plain: Callable[[object], object] = conflicts.plain
+
 
 class SteeringError(Exception):
     pass
+
+
+class TeamMember(TypedDict):
+    """One member of an inspection team, as the plan form reads the team's lines."""
+
+    role: str
+    name: str
+    position: str
+    user: NotRequired[User | None]
 
 
 def _dmy(day: dt.date) -> str:
     return date_format(day, "d/m/Y")
 
 
-def record(subject, user, action: Event.Action, from_state="", to_state="", note="") -> Event:
-    return Event.objects.create(
-        content_type=ContentType.objects.get_for_model(subject),
-        object_id=subject.pk,
-        action=Event.Action(action),  # an action outside the vocabulary fails here, not later
-        from_state=from_state,
-        to_state=to_state,
-        note=note,
-        user=user,
-    )
+# -- evidence files ---------------------------------------------------------------------------
 
 
-def events_of(subject):
-    return Event.objects.filter(
-        content_type=ContentType.objects.get_for_model(subject), object_id=subject.pk
-    ).select_related("user")
-
-
-def notify(units, kind: str, text: str, url: str, key: str = "") -> int:
-    """Tell the active members of these units (and of no other). With a key, only once each."""
-    users = list(
-        User.objects.filter(unit__in=list(units), is_active=True).values_list("pk", flat=True)
-    )
-    if key:
-        told = set(
-            Notification.objects.filter(user__in=users, key=key).values_list("user", flat=True)
-        )
-        users = [u for u in users if u not in told]
-    # With a key, one told meanwhile (two overdue runs at once) is skipped on notification_once;
-    # the count may then include them.
-    Notification.objects.bulk_create(
-        (Notification(user_id=u, kind=kind, text=text[:500], url=url, key=key) for u in users),
-        ignore_conflicts=bool(key),
-    )
-    return len(users)
-
-
-def check_files(files) -> None:
+def check_files(files: Iterable[UploadedFile]) -> None:
     for upload in files:
         try:
             accept(upload, kinds=FILE_TYPES, max_bytes=MAX_FILE_BYTES)
@@ -99,35 +86,116 @@ def check_files(files) -> None:
             raise SteeringError(str(error)) from None
 
 
-def attach(subject, user, files) -> list[Attachment]:
+def _store(subject: models.Model, user: User, files: Iterable[UploadedFile]) -> list[Attachment]:
+    """Keep the files (checked by the caller) as the subject's evidence."""
     content_type = ContentType.objects.get_for_model(subject)
     return [
         Attachment.objects.create(
             content_type=content_type,
             object_id=subject.pk,
             file=upload,
-            name=Path(upload.name).name[:200],
-            size=upload.size,
+            name=Path(upload.name or "").name[:200],
+            size=upload.size or 0,
             uploaded_by=user,
         )
         for upload in files
     ]
 
 
+def _may_attach(user: User, subject: models.Model) -> bool:
+    """Who adds evidence to a record: whoever may change it."""
+    access = access_for(user)
+    if isinstance(subject, Inspection):
+        return access.can_inspect(subject.programme)
+    if isinstance(subject, Directive):
+        assignees = subject.assignees.values_list("pk", flat=True)
+        return access.can_direct(subject.programme) or access.can_report_on(
+            subject.programme, assignees
+        )
+    if isinstance(subject, ProgressReport):
+        subject = subject.plan_item
+    if isinstance(subject, PlanItem):
+        return access.can_report_on(subject.programme, [subject.lead_unit_id])
+    if isinstance(subject, Recommendation):
+        return access.can_synthesise(subject.programme) or access.can_raise_for(
+            subject.programme, subject.unit_id
+        )
+    return False
+
+
 @transaction.atomic
-def attach_to_inspection(inspection: Inspection, user, files) -> list[Attachment]:
-    """The inspection's evidence (minutes, the conclusion notice), attached by its team."""
-    if not access_for(user).can_inspect(inspection.programme):
-        raise PermissionDenied(_("Only the inspection team attaches files to it."))
+def attach(*, subject: models.Model, user: User, files: Sequence[UploadedFile]) -> list[Attachment]:
+    """Evidence added to a record (an inspection's minutes, a directive's proof…) by those
+    who may change it; recorded on the record."""
+    if not _may_attach(user, subject):
+        if isinstance(subject, Inspection):
+            raise PermissionDenied(_("Only the inspection team attaches files to it."))
+        raise PermissionDenied
     check_files(files)
-    return attach(inspection, user, files)
+    attachments = _store(subject, user, files)
+    names = ", ".join(a.name for a in attachments)
+    record(subject, user, Event.Action.ATTACHED, note=names)
+    return attachments
 
 
 # -- plan items -------------------------------------------------------------------------------
 
 
+def _lock(row: models.Model) -> None:
+    """Wait until other writes of the row have committed, then read it as it is now."""
+    type(row)._default_manager.select_for_update().filter(pk=row.pk).exists()
+    row.refresh_from_db()
+
+
+def _when(at: dt.datetime | None) -> str:
+    return timezone.localtime(at).strftime("%d/%m/%Y %H:%M") if at else "?"
+
+
+def _write_item(item: PlanItem, user: User, **changes: object) -> None:
+    # The item is locked and fresh (_lock), so its version cannot have moved; checked regardless.
+    if not item.update_at_version(user, item.version, **changes):
+        raise SteeringError(
+            _("Someone else changed the item at the same moment; nothing was saved. Try again.")
+        )
+
+
+def _check_progress(
+    item: PlanItem,
+    *,
+    percent: Decimal,
+    confidence: str,
+    rationale: str,
+    completed_on: dt.date | None,
+    today: dt.date,
+) -> None:
+    if confidence not in Confidence.values:
+        raise SteeringError(_("Choose a delivery confidence rating."))
+    if not rationale.strip():
+        raise SteeringError(_("Give the reason for the confidence rating."))
+    if completed_on and percent < 100:
+        raise SteeringError(_("A completion day goes with 100 % progress."))
+    if completed_on and completed_on > today:
+        raise SteeringError(_("The completion day cannot be in the future."))
+    if completed_on and completed_on < item.start_date:
+        raise SteeringError(_("The completion day cannot be before the item started."))
+
+
 @transaction.atomic
-def report_progress(item: PlanItem, user, *, files=(), today=None, **fields) -> ProgressReport:
+def report_progress(
+    *,
+    item: PlanItem,
+    user: User,
+    period: str,
+    percent: Decimal,
+    done: str,
+    confidence: str,
+    rationale: str,
+    product: str = "",
+    budget_disbursed: Decimal | None = None,
+    completed_on: dt.date | None = None,
+    files: Sequence[UploadedFile] = (),
+    today: dt.date | None = None,
+) -> ProgressReport:
     """The lead unit's progress report; at 100 % with a completion day the item is completed."""
     _lock(item)
     access = access_for(user)
@@ -137,64 +205,56 @@ def report_progress(item: PlanItem, user, *, files=(), today=None, **fields) -> 
         raise SteeringError(_("The item was cancelled: no more progress is reported on it."))
     today = today or timezone.localdate()
     try:
-        period = Period.parse(fields["period"])
+        reported = Period.parse(period)
     except PeriodError:
         raise SteeringError(_("Choose a valid period.")) from None
     # The lead reports for the periods it reports its figures for (ReportForm.refusal).
-    absent = absence_in(item.lead_unit, period)
+    absent = absence_in(item.lead_unit, reported)
     if absent:
         raise SteeringError(absent)
-    percent = fields["percent"]
-    completed_on = fields.get("completed_on")
-    if fields.get("confidence") not in Confidence.values:
-        raise SteeringError(_("Choose a delivery confidence rating."))
-    if not (fields.get("rationale") or "").strip():
-        raise SteeringError(_("Give the reason for the confidence rating."))
-    if completed_on and percent < 100:
-        raise SteeringError(_("A completion day goes with 100 % progress."))
-    if completed_on and completed_on > today:
-        raise SteeringError(_("The completion day cannot be in the future."))
-    if completed_on and completed_on < item.start_date:
-        raise SteeringError(_("The completion day cannot be before the item started."))
+    _check_progress(
+        item,
+        percent=percent,
+        confidence=confidence,
+        rationale=rationale or "",
+        completed_on=completed_on,
+        today=today,
+    )
     check_files(files)
-    report = ProgressReport.objects.create(plan_item=item, reported_by=user, **fields)
-    attach(report, user, files)
+    report = ProgressReport.objects.create(
+        plan_item=item,
+        reported_by=user,
+        period=period,
+        percent=percent,
+        done=done,
+        product=product,
+        budget_disbursed=budget_disbursed,
+        confidence=confidence,
+        rationale=rationale,
+        completed_on=completed_on,
+    )
+    _store(report, user, files)
     before, state, done_on = item.state, item.state, item.completed_on
     if completed_on:
         state, done_on = PlanItem.State.COMPLETED, completed_on
     elif state == PlanItem.State.PLANNED:
         state = PlanItem.State.IN_PROGRESS
     _write_item(item, user, state=state, completed_on=done_on)
-    record(item, user, Event.Action.PROGRESS, before, item.state, f"{report.period}: {percent} %")
+    record(
+        item,
+        user,
+        Event.Action.PROGRESS,
+        from_state=before,
+        to_state=item.state,
+        note=f"{report.period}: {percent} %",
+    )
     return report
-
-
-def _lock(record) -> None:
-    """Wait until other writes of the record have committed, then read it as it is now."""
-    type(record).objects.select_for_update().filter(pk=record.pk).exists()
-    record.refresh_from_db()
-
-
-def _last_event(subject, **filters) -> tuple:
-    """Who made the subject's latest change (of these kinds) and when, or (None, None)."""
-    event = events_of(subject).filter(**filters).order_by("at", "pk").last()
-    return (event.user, event.at) if event else (None, None)
-
-
-def _when(at) -> str:
-    return timezone.localtime(at).strftime("%d/%m/%Y %H:%M") if at else "?"
-
-
-def _write_item(item: PlanItem, user, **changes) -> None:
-    # The item is locked and fresh (_lock), so its version cannot have moved; checked regardless.
-    if not item.update_at_version(user, item.version, **changes):
-        raise SteeringError(
-            _("Someone else changed the item at the same moment; nothing was saved. Try again.")
-        )
 
 
 def _deadline_moved(item: PlanItem, seen: dt.date) -> str:
     last = item.deadline_changes.select_related("changed_by").order_by("changed_at", "pk").last()
+    who: User | None
+    at: dt.datetime | None
     if last is not None and last.new_deadline == item.deadline:
         who, at = last.changed_by, last.changed_at
     else:  # moved in the back office
@@ -212,7 +272,13 @@ def _deadline_moved(item: PlanItem, seen: dt.date) -> str:
 
 @transaction.atomic
 def change_deadline(
-    item: PlanItem, user, new: dt.date, reason: str, decided_by="", seen: dt.date | None = None
+    *,
+    item: PlanItem,
+    user: User,
+    new: dt.date,
+    reason: str,
+    decided_by: str = "",
+    seen: dt.date | None = None,
 ) -> None:
     """Move an item's deadline; the first one stays as the baseline. `seen` is the deadline the
     user was shown (default: the item's as passed in); if it moved meanwhile, nothing changes."""
@@ -247,57 +313,86 @@ def change_deadline(
     )
     old = item.deadline
     _write_item(item, user, deadline=new, baseline_deadline=item.baseline_deadline or old)
-    record(item, user, Event.Action.DEADLINE, _dmy(old), _dmy(new), reason)
+    record(item, user, Event.Action.DEADLINE, from_state=_dmy(old), to_state=_dmy(new), note=reason)
 
 
 # -- directives -------------------------------------------------------------------------------
 
 
-def next_number(model, programme: Programme) -> int:
+def next_number(model: type[Directive] | type[Recommendation], programme: Programme) -> int:
     """The next number of the programme's directives or recommendations (steer.core.numbering:
     the counter stays locked until the record is written, so no two get the same)."""
-    return allocate(
-        scope=f"{model._meta.label_lower}:{programme.pk}",
-        used=lambda: model.objects.filter(programme=programme).aggregate(n=Max("number"))["n"],
-    )
+
+    def used() -> int | None:
+        highest: int | None = model._default_manager.filter(programme=programme).aggregate(
+            n=Max("number")
+        )["n"]
+        return highest
+
+    return allocate(scope=f"{model._meta.label_lower}:{programme.pk}", used=used)
+
+
+def _check_directive(
+    assignees: list[OrgUnit], content: str, given_on: dt.date, deadline: dt.date, today: dt.date
+) -> None:
+    if not assignees:
+        raise SteeringError(_("Choose at least one unit to carry the directive out."))
+    if not content.strip():
+        raise SteeringError(_("Write the directive's content."))
+    if deadline < today:
+        raise SteeringError(_("The deadline %(day)s is in the past.") % {"day": _dmy(deadline)})
+    if deadline < given_on:
+        raise SteeringError(_("The deadline cannot be before the directive."))
+    gone = [u for u in assignees if not u.exists_throughout(given_on, deadline)]
+    if gone:
+        raise SteeringError(absent_text(gone, given_on, deadline))
 
 
 @transaction.atomic
 def give_directive(
-    programme: Programme, user, *, assignees, today=None, files=(), **fields
+    *,
+    programme: Programme,
+    user: User,
+    assignees: Iterable[OrgUnit],
+    content: str,
+    given_by: str,
+    given_on: dt.date,
+    source: str,
+    deadline: dt.date,
+    meeting: Meeting | None = None,
+    inspection: Inspection | None = None,
+    document_number: str = "",
+    files: Sequence[UploadedFile] = (),
+    today: dt.date | None = None,
 ) -> Directive:
     access = access_for(user)
     if not access.can_direct(programme):
         raise PermissionDenied(_("You may not give directives in this programme."))
-    today = today or timezone.localdate()
-    assignees = list(assignees)
-    if not assignees:
-        raise SteeringError(_("Choose at least one unit to carry the directive out."))
-    if not (fields.get("content") or "").strip():
-        raise SteeringError(_("Write the directive's content."))
-    if fields["deadline"] < today:
-        raise SteeringError(
-            _("The deadline %(day)s is in the past.") % {"day": _dmy(fields["deadline"])}
-        )
-    if fields["deadline"] < fields["given_on"]:
-        raise SteeringError(_("The deadline cannot be before the directive."))
-    given_on, deadline = fields["given_on"], fields["deadline"]
-    gone = [u for u in assignees if not u.exists_throughout(given_on, deadline)]
-    if gone:
-        raise SteeringError(absent_text(gone, given_on, deadline))
+    units = list(assignees)
+    _check_directive(units, content or "", given_on, deadline, today or timezone.localdate())
     check_files(files)
     directive = Directive.objects.create(
-        programme=programme, number=next_number(Directive, programme), created_by=user, **fields
+        programme=programme,
+        number=next_number(Directive, programme),
+        created_by=user,
+        content=content,
+        given_by=given_by,
+        given_on=given_on,
+        source=source,
+        deadline=deadline,
+        meeting=meeting,
+        inspection=inspection,
+        document_number=document_number,
     )
-    directive.assignees.set(assignees)
-    attach(directive, user, files)
-    record(directive, user, Event.Action.GIVEN, "", directive.state)
+    directive.assignees.set(units)
+    _store(directive, user, files)
+    record(directive, user, Event.Action.GIVEN, to_state=directive.state)
     notify(
-        assignees,
-        Notification.Kind.ASSIGNED,
-        _("New directive %(code)s for your unit, due %(day)s: %(text)s")
+        units=units,
+        kind=Notification.Kind.ASSIGNED,
+        text=_("New directive %(code)s for your unit, due %(day)s: %(text)s")
         % {"code": directive.code, "day": _dmy(directive.deadline), "text": directive.content},
-        directive.get_absolute_url(),
+        url=directive.get_absolute_url(),
     )
     return directive
 
@@ -309,7 +404,13 @@ def _open(directive: Directive) -> None:
 
 @transaction.atomic
 def report_on_directive(
-    directive: Directive, user, unit: OrgUnit, text: str, *, files=(), done=False
+    *,
+    directive: Directive,
+    user: User,
+    unit: OrgUnit,
+    text: str,
+    files: Sequence[UploadedFile] = (),
+    done: bool = False,
 ) -> DirectiveUpdate:
     """An assignee's progress report; with done, it asks for the directive to be closed."""
     directive = Directive.objects.select_for_update().get(pk=directive.pk)
@@ -327,19 +428,33 @@ def report_on_directive(
     update = DirectiveUpdate.objects.create(
         directive=directive, unit=unit, text=text, reported_by=user
     )
-    attach(directive, user, files)
+    _store(directive, user, files)
     before = directive.state
     if done:
         directive.state = Directive.State.REPORTED_DONE
     elif before != Directive.State.REPORTED_DONE:  # a further note does not withdraw it
         directive.state = Directive.State.IN_PROGRESS
     directive.save(update_fields=["state"])
-    record(directive, user, Event.Action.REPORTED, before, directive.state, text)
+    record(
+        directive,
+        user,
+        Event.Action.REPORTED,
+        from_state=before,
+        to_state=directive.state,
+        note=text,
+    )
     return update
 
 
 @transaction.atomic
-def close_directive(directive: Directive, user, note: str, *, files=(), today=None) -> None:
+def close_directive(
+    *,
+    directive: Directive,
+    user: User,
+    note: str,
+    files: Sequence[UploadedFile] = (),
+    today: dt.date | None = None,
+) -> None:
     """The standing agency (or whoever directs) accepts that the directive was carried out."""
     directive = Directive.objects.select_for_update().get(pk=directive.pk)
     _open(directive)
@@ -350,25 +465,27 @@ def close_directive(directive: Directive, user, note: str, *, files=(), today=No
         raise SteeringError(_("A directive is closed on evidence: attach it first."))
     if not note.strip():
         raise SteeringError(_("Write the closing assessment."))
-    attach(directive, user, files)
+    _store(directive, user, files)
     before = directive.state
     directive.state = Directive.State.DONE
     directive.closed_on = today or timezone.localdate()
     directive.closure_note = note
     directive.accepted_by = user
     directive.save(update_fields=["state", "closed_on", "closure_note", "accepted_by"])
-    record(directive, user, Event.Action.CLOSED, before, directive.state, note)
+    record(
+        directive, user, Event.Action.CLOSED, from_state=before, to_state=directive.state, note=note
+    )
 
 
 @transaction.atomic
-def return_directive(directive: Directive, user, reason: str) -> None:
+def return_directive(*, directive: Directive, user: User, reason: str) -> None:
     """Not done yet: the report of completion goes back to the assignees."""
     directive = Directive.objects.select_for_update().get(pk=directive.pk)
     _open(directive)
     if not access_for(user).can_direct(directive.programme):
         raise PermissionDenied(_("Only the steering side may return a directive."))
     if directive.state != Directive.State.REPORTED_DONE:
-        who, at = _last_event(directive)
+        who, at = last_event(directive)
         if who is None:
             raise SteeringError(_("Only a directive reported done can be returned."))
         raise SteeringError(
@@ -386,51 +503,77 @@ def return_directive(directive: Directive, user, reason: str) -> None:
         directive,
         user,
         Event.Action.RETURNED,
-        Directive.State.REPORTED_DONE,
-        directive.state,
-        reason,
+        from_state=Directive.State.REPORTED_DONE,
+        to_state=directive.state,
+        note=reason,
     )
     notify(
-        directive.assignees.all(),
-        Notification.Kind.RETURNED,
-        _("Directive %(code)s was returned: %(reason)s")
+        units=directive.assignees.all(),
+        kind=Notification.Kind.RETURNED,
+        text=_("Directive %(code)s was returned: %(reason)s")
         % {"code": directive.code, "reason": reason},
-        directive.get_absolute_url(),
+        url=directive.get_absolute_url(),
     )
 
 
 # -- inspections ------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def plan_inspection(programme: Programme, user, *, units, members, **fields) -> Inspection:
-    """The inspection plan: team (dicts of name, position, role, user), units, dates, purpose."""
-    if not access_for(user).can_inspect(programme):
-        raise PermissionDenied(_("You may not plan inspections in this programme."))
-    units, members = list(units), list(members)
+def _check_plan(
+    units: list[OrgUnit], members: list[TeamMember], start: dt.date, end: dt.date, purpose: str
+) -> None:
     if not units:
         raise SteeringError(_("Choose at least one unit to inspect."))
     if not any(m["role"] == InspectionMember.Role.HEAD for m in members):
         raise SteeringError(_("Name the head of the inspection team."))
-    if fields["end"] < fields["start"]:
+    if end < start:
         raise SteeringError(_("The last day cannot be before the first."))
-    if not (fields.get("purpose") or "").strip():
+    if not purpose.strip():
         raise SteeringError(_("State the purpose of the inspection."))
-    gone = [u for u in units if not u.exists_throughout(fields["start"], fields["end"])]
+    gone = [u for u in units if not u.exists_throughout(start, end)]
     if gone:
-        raise SteeringError(absent_text(gone, fields["start"], fields["end"]))
-    inspection = Inspection.objects.create(programme=programme, **fields)
-    for order, member in enumerate(members):
+        raise SteeringError(absent_text(gone, start, end))
+
+
+@transaction.atomic
+def plan_inspection(
+    *,
+    programme: Programme,
+    user: User,
+    units: Iterable[OrgUnit],
+    members: Iterable[TeamMember],
+    number: str,
+    title: str,
+    purpose: str,
+    start: dt.date,
+    end: dt.date,
+    scope: str = "",
+) -> Inspection:
+    """The inspection plan: its team, the units inspected, the days, purpose and scope."""
+    if not access_for(user).can_inspect(programme):
+        raise PermissionDenied(_("You may not plan inspections in this programme."))
+    visited, team = list(units), list(members)
+    _check_plan(visited, team, start, end, purpose or "")
+    inspection = Inspection.objects.create(
+        programme=programme,
+        number=number,
+        title=title,
+        purpose=purpose,
+        scope=scope,
+        start=start,
+        end=end,
+    )
+    for order, member in enumerate(team):
         InspectionMember.objects.create(inspection=inspection, order=order, **member)
-    for unit in units:
+    for unit in visited:
         InspectionVisit.objects.create(inspection=inspection, unit=unit)
-    record(inspection, user, Event.Action.PLANNED, "", inspection.state)
+    record(inspection, user, Event.Action.PLANNED, to_state=inspection.state)
     notify(
-        units,
-        Notification.Kind.ASSIGNED,
-        _("%(title)s will inspect your unit from %(start)s to %(end)s.")
+        units=visited,
+        kind=Notification.Kind.ASSIGNED,
+        text=_("%(title)s will inspect your unit from %(start)s to %(end)s.")
         % {"title": inspection.title, "start": _dmy(inspection.start), "end": _dmy(inspection.end)},
-        inspection.get_absolute_url(),
+        url=inspection.get_absolute_url(),
     )
     return inspection
 
@@ -443,7 +586,16 @@ CONCLUSION = Fields(Inspection, ["conclusion", "concluded_on", "conclusion_docum
 
 @transaction.atomic
 def record_visit(
-    inspection: Inspection, user, unit: OrgUnit, *, seen: dict | None = None, **findings
+    *,
+    inspection: Inspection,
+    user: User,
+    unit: OrgUnit,
+    visited_on: dt.date,
+    documents_received: str = "",
+    results: str = "",
+    limitations: str = "",
+    causes: str = "",
+    seen: dict[str, object] | None = None,
 ) -> None:
     """The findings at one unit. `seen`: the findings as the form showed them
     (steer.core.conflicts); changed meanwhile by someone else, nothing is saved."""
@@ -453,17 +605,23 @@ def record_visit(
     visit = inspection.visits.select_for_update().filter(unit=unit).first()
     if visit is None:
         raise SteeringError(_("%(unit)s is not on this inspection.") % {"unit": unit})
+    findings: dict[str, object] = {
+        "visited_on": visited_on,
+        "documents_received": documents_received,
+        "results": results,
+        "limitations": limitations,
+        "causes": causes,
+    }
     conflicts.check(
         seen=seen,
         now=VISIT.values(visit),
         posted={name: plain(value) for name, value in findings.items()},
         fields=VISIT,
-        last=lambda: _last_event(inspection, action=Event.Action.FINDINGS, note=str(unit)),
+        last=lambda: last_event(inspection, action=Event.Action.FINDINGS, note=str(unit)),
     )
     if inspection.state == Inspection.State.CONCLUDED:
         raise SteeringError(_("The inspection is concluded: its findings can no longer change."))
-    day = findings.get("visited_on")
-    if day and not (inspection.start <= day <= inspection.end):
+    if visited_on and not (inspection.start <= visited_on <= inspection.end):
         raise SteeringError(
             _("The visit must fall within the inspection, %(start)s to %(end)s.")
             % {"start": _dmy(inspection.start), "end": _dmy(inspection.end)}
@@ -475,18 +633,40 @@ def record_visit(
     if before == Inspection.State.PLANNED:
         inspection.state = Inspection.State.VISITED
         inspection.save(update_fields=["state"])
-    record(inspection, user, Event.Action.FINDINGS, before, inspection.state, str(unit))
+    record(
+        inspection,
+        user,
+        Event.Action.FINDINGS,
+        from_state=before,
+        to_state=inspection.state,
+        note=str(unit),
+    )
+
+
+def _check_conclusion(inspection: Inspection, conclusion: str, concluded_on: dt.date) -> None:
+    if inspection.state == Inspection.State.CONCLUDED:
+        raise SteeringError(_("The inspection is already concluded."))
+    if not conclusion.strip():
+        raise SteeringError(_("Write the conclusion."))
+    if concluded_on < inspection.start:
+        raise SteeringError(_("The conclusion cannot come before the inspection."))
+    missing = [v.unit for v in inspection.visits.select_related("unit") if not v.results.strip()]
+    if missing:
+        raise SteeringError(
+            _("Record the findings at %(units)s first.")
+            % {"units": ", ".join(str(u) for u in missing)}
+        )
 
 
 @transaction.atomic
 def conclude(
-    inspection: Inspection,
-    user,
-    conclusion: str,
-    day: dt.date,
-    document="",
     *,
-    seen: dict | None = None,
+    inspection: Inspection,
+    user: User,
+    conclusion: str,
+    concluded_on: dt.date,
+    conclusion_document: str = "",
+    seen: dict[str, object] | None = None,
 ) -> None:
     if not access_for(user).can_inspect(inspection.programme):
         raise PermissionDenied(_("Only the inspection team concludes the inspection."))
@@ -496,129 +676,181 @@ def conclude(
         now=CONCLUSION.values(inspection),
         posted={
             "conclusion": plain(conclusion),
-            "concluded_on": plain(day),
-            "conclusion_document": plain(document),
+            "concluded_on": plain(concluded_on),
+            "conclusion_document": plain(conclusion_document),
         },
         fields=CONCLUSION,
-        last=lambda: _last_event(inspection, action=Event.Action.CONCLUDED),
+        last=lambda: last_event(inspection, action=Event.Action.CONCLUDED),
     )
-    if inspection.state == Inspection.State.CONCLUDED:
-        raise SteeringError(_("The inspection is already concluded."))
-    if not conclusion.strip():
-        raise SteeringError(_("Write the conclusion."))
-    if day < inspection.start:
-        raise SteeringError(_("The conclusion cannot come before the inspection."))
-    missing = [v.unit for v in inspection.visits.select_related("unit") if not v.results.strip()]
-    if missing:
-        raise SteeringError(
-            _("Record the findings at %(units)s first.")
-            % {"units": ", ".join(str(u) for u in missing)}
-        )
+    _check_conclusion(inspection, conclusion, concluded_on)
     before = inspection.state
     inspection.state = Inspection.State.CONCLUDED
-    inspection.conclusion, inspection.concluded_on = conclusion, day
-    inspection.conclusion_document = document
+    inspection.conclusion, inspection.concluded_on = conclusion, concluded_on
+    inspection.conclusion_document = conclusion_document
     inspection.save()
-    record(inspection, user, Event.Action.CONCLUDED, before, inspection.state, document)
+    record(
+        inspection,
+        user,
+        Event.Action.CONCLUDED,
+        from_state=before,
+        to_state=inspection.state,
+        note=conclusion_document,
+    )
 
 
 # -- recommendations --------------------------------------------------------------------------
 
 
 @transaction.atomic
-def raise_recommendation(programme: Programme, user, unit: OrgUnit, **fields) -> Recommendation:
+def raise_recommendation(
+    *,
+    programme: Programme,
+    user: User,
+    unit: OrgUnit,
+    raised_on: dt.date,
+    channel: str,
+    category: str,
+    content: str,
+    addressed_to: str,
+    is_bottleneck: bool = False,
+    inspection: Inspection | None = None,
+) -> Recommendation:
     if not access_for(user).can_raise_for(programme, unit.pk):
         raise PermissionDenied(
             _("You may not raise recommendations for %(unit)s.") % {"unit": unit}
         )
-    if not (fields.get("content") or "").strip():
+    if not (content or "").strip():
         raise SteeringError(_("Write the recommendation."))
-    if fields.get("category") not in Recommendation.Category.values:
+    if category not in Recommendation.Category.values:
         raise SteeringError(_("Choose a category."))
-    if not (fields.get("addressed_to") or "").strip():
+    if not (addressed_to or "").strip():
         raise SteeringError(_("Say which agency the recommendation is addressed to."))
-    if not unit.exists_on(fields["raised_on"]):
-        raise SteeringError(absent_text([unit], fields["raised_on"], fields["raised_on"]))
-    rec = Recommendation.objects.create(
+    if not unit.exists_on(raised_on):
+        raise SteeringError(absent_text([unit], raised_on, raised_on))
+    recommendation = Recommendation.objects.create(
         programme=programme,
         number=next_number(Recommendation, programme),
         unit=unit,
         created_by=user,
-        **fields,
+        raised_on=raised_on,
+        channel=channel,
+        category=category,
+        content=content,
+        addressed_to=addressed_to,
+        is_bottleneck=is_bottleneck,
+        inspection=inspection,
     )
-    record(rec, user, Event.Action.RAISED, "", rec.state)
-    return rec
+    record(recommendation, user, Event.Action.RAISED, to_state=recommendation.state)
+    return recommendation
 
 
 ROUTE = Fields(Recommendation, ["routed_to", "synthesis_note"])
 ANSWER = Fields(Recommendation, ["response", "responded_on"])
 
 
-def _check_handler(rec: Recommendation, user) -> None:
-    if not access_for(user).can_synthesise(rec.programme):
+def _check_handler(recommendation: Recommendation, user: User) -> None:
+    if not access_for(user).can_synthesise(recommendation.programme):
         raise PermissionDenied(_("Only the standing agency handles recommendations."))
 
 
-def check_can_handle(rec: Recommendation, user) -> None:
-    _check_handler(rec, user)
-    if rec.state == Recommendation.State.CLOSED:
+def check_can_handle(*, recommendation: Recommendation, user: User) -> None:
+    _check_handler(recommendation, user)
+    if recommendation.state == Recommendation.State.CLOSED:
         raise SteeringError(_("The recommendation is closed: it can no longer be changed."))
 
 
-def _handle(rec: Recommendation, user, form: Fields, seen: dict | None, posted: dict) -> None:
+def _handle(
+    recommendation: Recommendation,
+    user: User,
+    form: Fields,
+    seen: dict[str, object] | None,
+    posted: dict[str, object],
+) -> None:
     """Lock the recommendation, then refuse if what this form edits was changed by someone
     else since the form showed `seen` (the editor keeps their text), or if it was closed."""
-    _check_handler(rec, user)
-    _lock(rec)
+    _check_handler(recommendation, user)
+    _lock(recommendation)
     conflicts.check(
         seen=seen,
-        now=form.values(rec),
+        now=form.values(recommendation),
         posted={name: plain(value) for name, value in posted.items()},
         fields=form,
-        last=lambda: _last_event(rec),
+        last=lambda: last_event(recommendation),
     )
-    check_can_handle(rec, user)
+    check_can_handle(recommendation=recommendation, user=user)
 
 
 @transaction.atomic
-def route(rec: Recommendation, user, routed_to: str, note: str, *, seen=None) -> None:
+def route(
+    *,
+    recommendation: Recommendation,
+    user: User,
+    routed_to: str,
+    synthesis_note: str,
+    seen: dict[str, object] | None = None,
+) -> None:
     """The standing agency's assessment and the agency it forwards the recommendation to.
     `seen`: the values the form showed (steer.core.conflicts)."""
-    _handle(rec, user, ROUTE, seen, {"routed_to": routed_to, "synthesis_note": note})
+    posted: dict[str, object] = {"routed_to": routed_to, "synthesis_note": synthesis_note}
+    _handle(recommendation, user, ROUTE, seen, posted)
     if not routed_to.strip():
         raise SteeringError(_("Say which agency the recommendation is forwarded to."))
-    before = rec.state
-    rec.routed_to, rec.synthesis_note = routed_to, note
-    if rec.state == Recommendation.State.NEW:
-        rec.state = Recommendation.State.ROUTED
-    rec.save()
-    record(rec, user, Event.Action.ROUTED, before, rec.state, routed_to)
+    before = recommendation.state
+    recommendation.routed_to, recommendation.synthesis_note = routed_to, synthesis_note
+    if recommendation.state == Recommendation.State.NEW:
+        recommendation.state = Recommendation.State.ROUTED
+    recommendation.save()
+    record(
+        recommendation,
+        user,
+        Event.Action.ROUTED,
+        from_state=before,
+        to_state=recommendation.state,
+        note=routed_to,
+    )
 
 
 @transaction.atomic
 def answer(
-    rec: Recommendation, user, response: str, day: dt.date, *, close=False, seen=None
+    *,
+    recommendation: Recommendation,
+    user: User,
+    response: str,
+    responded_on: dt.date,
+    close: bool = False,
+    seen: dict[str, object] | None = None,
 ) -> None:
-    _handle(rec, user, ANSWER, seen, {"response": response, "responded_on": day})
+    posted: dict[str, object] = {"response": response, "responded_on": responded_on}
+    _handle(recommendation, user, ANSWER, seen, posted)
     if not response.strip():
         raise SteeringError(_("Write the response."))
-    if day < rec.raised_on:
+    if responded_on < recommendation.raised_on:
         raise SteeringError(_("The response cannot come before the recommendation."))
-    before = rec.state
-    rec.response, rec.responded_on = response, day
-    rec.state = Recommendation.State.CLOSED if close else Recommendation.State.ANSWERED
-    rec.save()
-    record(rec, user, Event.Action.ANSWERED, before, rec.state, response)
+    before = recommendation.state
+    recommendation.response, recommendation.responded_on = response, responded_on
+    closed, answered = Recommendation.State.CLOSED, Recommendation.State.ANSWERED
+    recommendation.state = closed if close else answered
+    recommendation.save()
+    record(
+        recommendation,
+        user,
+        Event.Action.ANSWERED,
+        from_state=before,
+        to_state=recommendation.state,
+        note=response,
+    )
     notify(
-        [rec.unit],
-        Notification.Kind.ANSWERED,
-        _("Recommendation %(code)s was answered.") % {"code": rec.code},
-        rec.get_absolute_url(),
+        units=[recommendation.unit],
+        kind=Notification.Kind.ANSWERED,
+        text=_("Recommendation %(code)s was answered.") % {"code": recommendation.code},
+        url=recommendation.get_absolute_url(),
     )
 
 
 @transaction.atomic
-def synthesise(programme: Programme, user, title: str, note: str, today=None) -> Synthesis:
+def synthesise(
+    *, programme: Programme, user: User, title: str, note: str, today: dt.date | None = None
+) -> Synthesis:
     """A synthesis for the city of every open recommendation not yet in one."""
     if not access_for(user).can_synthesise(programme):
         raise PermissionDenied(_("Only the standing agency prepares the synthesis."))
@@ -640,25 +872,25 @@ def synthesise(programme: Programme, user, title: str, note: str, today=None) ->
         prepared_by=user,
     )
     count = Recommendation.objects.filter(pk__in=taken).update(synthesis=batch)
-    record(batch, user, Event.Action.SYNTHESISED, "", "", str(count))
+    record(batch, user, Event.Action.SYNTHESISED, note=str(count))
     return batch
 
 
 # -- overdue ----------------------------------------------------------------------------------
 
 
-def notify_overdue(today=None) -> int:
+def notify_overdue(*, today: dt.date | None = None) -> int:
     """Tell the assignees of every overdue directive, once per directive."""
     today = today or timezone.localdate()
     made = 0
     overdue = Directive.objects.filter(state__in=Directive.OPEN, deadline__lt=today)
     for directive in overdue.select_related("programme").prefetch_related("assignees"):
         made += notify(
-            directive.assignees.all(),
-            Notification.Kind.OVERDUE,
-            _("Directive %(code)s is overdue (due %(day)s).")
+            units=directive.assignees.all(),
+            kind=Notification.Kind.OVERDUE,
+            text=_("Directive %(code)s is overdue (due %(day)s).")
             % {"code": directive.code, "day": _dmy(directive.deadline)},
-            directive.get_absolute_url(),
+            url=directive.get_absolute_url(),
             key=f"overdue:directive:{directive.pk}",
         )
     return made

@@ -1,40 +1,34 @@
 """Directives: the register, giving one, and following it to closure on evidence."""
 
+import datetime as dt
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.db.models import QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_safe
 
-from steer.accounts.access import access_for
+from steer.accounts.access import Access, access_for
+from steer.accounts.requests import signed_in
 from steer.core import once
 from steer.core.files import file_download
 from steer.core.params import object_param
 from steer.core.tables import download
 from steer.core.widgets import DayInput
-from steer.programmes.models import PlanItem
-from steer.programmes.permissions import can_view_plan_item
+from steer.programmes.models import Programme
 from steer.programmes.selectors import viewable_programme
-from steer.steering import services
-from steer.steering.models import (
-    Attachment,
-    Directive,
-    Inspection,
-    Meeting,
-    ProgressReport,
-    Recommendation,
-)
-from steer.steering.permissions import (
-    visible_directives,
-    visible_inspections,
-    visible_recommendations,
-)
+from steer.steering import selectors, services
+from steer.steering.models import Directive, Inspection, Meeting
+from steer.steering.permissions import visible_directives, visible_inspections
 from steer.steering.tables import OVERDUE, directive_status, directive_table
+from steer.steering.views.fields import choice_field, model_choice_field
 from steer.units.forms import UnitsChoiceField
 from steer.units.models import OrgUnit
 
@@ -46,18 +40,18 @@ class DirectiveFilter(forms.Form):
     )
     source = forms.ChoiceField(label=pgettext_lazy("directive", "Source"), required=False)
 
-    def __init__(self, *args, units, **kwargs):
+    def __init__(self, *args: Any, units: QuerySet[OrgUnit], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["state"].choices = [
+        choice_field(self, "state").choices = [
             ("", _("All")),
             ("open", _("Open")),
             (OVERDUE, _("Overdue")),
             *Directive.State.choices,
         ]
-        self.fields["source"].choices = [("", _("All")), *Directive.Source.choices]
-        self.fields["unit"].queryset = units
+        choice_field(self, "source").choices = [("", _("All")), *Directive.Source.choices]
+        model_choice_field(self, "unit").queryset = units
 
-    def apply(self, rows, today):
+    def apply(self, rows: QuerySet[Directive], today: dt.date) -> QuerySet[Directive]:
         data = self.cleaned_data
         if data["state"] == "open":
             rows = rows.filter(state__in=Directive.OPEN)
@@ -74,26 +68,26 @@ class DirectiveFilter(forms.Form):
 
 @login_required
 @require_safe
-def directive_list(request, slug):
+def directive_list(request: HttpRequest, slug: str) -> HttpResponse:
     programme = viewable_programme(request, slug)
     access = access_for(request.user)
     today = timezone.localdate()
     rows = visible_directives(access, programme)
-    units = access.units().filter(directives__programme=programme).distinct().order_by("code")
+    units = selectors.assignees_in(access=access, programme=programme)
     form = DirectiveFilter(request.GET or None, units=units)
     if form.is_bound and form.is_valid():
         rows = form.apply(rows, today)
     elif form.is_bound:
         rows = rows.none()
-    rows = list(rows.prefetch_related("assignees").order_by("-given_on", "number"))
-    table = directive_table("directives", _("Directives"), rows, today)
+    shown = list(rows.prefetch_related("assignees").order_by("-given_on", "number"))
+    table = directive_table("directives", _("Directives"), shown, today)
     response = download(request, {"directives": table})
     if response:
         return response
     counts = {
-        "open": sum(1 for d in rows if d.state in Directive.OPEN),
-        "overdue": sum(1 for d in rows if d.is_overdue(today)),
-        "done": sum(1 for d in rows if d.state == Directive.State.DONE),
+        "open": sum(1 for d in shown if d.state in Directive.OPEN),
+        "overdue": sum(1 for d in shown if d.is_overdue(today)),
+        "done": sum(1 for d in shown if d.state == Directive.State.DONE),
     }
     context = {
         "programme": programme,
@@ -128,18 +122,19 @@ class DirectiveForm(forms.Form):
     )
     deadline = forms.DateField(label=gettext_lazy("Deadline"), widget=DayInput())
 
-    def __init__(self, *args, programme, access, **kwargs):
+    def __init__(self, *args: Any, programme: Programme, access: Access, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["meeting"].queryset = Meeting.objects.filter(programme=programme)
-        self.fields["inspection"].queryset = visible_inspections(access, programme)
+        model_choice_field(self, "meeting").queryset = Meeting.objects.filter(programme=programme)
+        model_choice_field(self, "inspection").queryset = visible_inspections(access, programme)
         # A directive's units exist from the day it is given to its deadline, which is not in
         # the past: a unit that has ended can no longer be one (the service checks the days).
-        self.fields["assignees"].queryset = OrgUnit.objects.not_ended_by(
+        model_choice_field(self, "assignees").queryset = OrgUnit.objects.not_ended_by(
             timezone.localdate()
         ).order_by("code")
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         source = data.get("source")
         if source == Directive.Source.INSPECTION and not data.get("inspection"):
             self.add_error("inspection", _("Choose the inspection that gave it."))
@@ -149,54 +144,59 @@ class DirectiveForm(forms.Form):
         return data
 
 
+def _initial_from(request: HttpRequest, inspection: Inspection, today: dt.date) -> dict[str, Any]:
+    """A directive given from an inspection: its units, day and document, the units that took
+    the place of one that has ended since proposed instead (the directive then dated today)."""
+    found = selectors.from_inspection(inspection, today)
+    if found.ended and request.method == "GET":
+        messages.info(
+            request,
+            _(
+                "%(units)s no longer exist: a directive given now cannot go to them. The "
+                "units that took their place are proposed instead, and the directive is "
+                "dated today."
+            )
+            % {"units": ", ".join(u.named_with_validity() for u in found.ended)},
+        )
+    return {
+        "source": Directive.Source.INSPECTION,
+        "inspection": inspection.pk,
+        "given_on": today if found.ended else inspection.concluded_on or inspection.end,
+        "document_number": inspection.conclusion_document,
+        "assignees": [u.pk for u in found.visited if u not in found.ended] + found.successors,
+    }
+
+
 @login_required
-def directive_new(request, slug):
+def directive_new(request: HttpRequest, slug: str) -> HttpResponse:
     programme = viewable_programme(request, slug)
     access = access_for(request.user)
     access.require(access.can_direct(programme))
     today = timezone.localdate()
-    initial = {"given_on": today}
+    initial: dict[str, Any] = {"given_on": today}
     inspection = object_param(
         request, "inspection", _("Inspection"), visible_inspections(access, programme), field="pk"
     )
     if inspection:
-        visited = [v.unit for v in inspection.visits.select_related("unit")]
-        ended = [u for u in visited if u.valid_to and u.valid_to < today]
-        # Those that took the place of an inspected unit that has ended since; they did not
-        # exist on the conclusion day, so the directive is then dated today.
-        successors = OrgUnit.objects.not_ended_by(today).filter(
-            predecessor_links__predecessor__in=ended
-        )
-        initial |= {
-            "source": Directive.Source.INSPECTION,
-            "inspection": inspection.pk,
-            "given_on": today if ended else inspection.concluded_on or inspection.end,
-            "document_number": inspection.conclusion_document,
-            "assignees": [u.pk for u in visited if u not in ended]
-            + sorted(set(successors.values_list("pk", flat=True))),
-        }
-        if ended and request.method == "GET":
-            messages.info(
-                request,
-                _(
-                    "%(units)s no longer exist: a directive given now cannot go to them. The "
-                    "units that took their place are proposed instead, and the directive is "
-                    "dated today."
-                )
-                % {"units": ", ".join(u.named_with_validity() for u in ended)},
-            )
+        initial |= _initial_from(request, inspection, today)
     form = DirectiveForm(request.POST or None, programme=programme, access=access, initial=initial)
     if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        assignees = data.pop("assignees")
+        data = form.cleaned_data
 
         def give() -> once.Outcome:
             directive = services.give_directive(
-                programme,
-                request.user,
-                assignees=assignees,
+                programme=programme,
+                user=signed_in(request),
+                assignees=data["assignees"],
+                content=data["content"],
+                given_by=data["given_by"],
+                given_on=data["given_on"],
+                source=data["source"],
+                meeting=data["meeting"],
+                inspection=data["inspection"],
+                document_number=data["document_number"],
+                deadline=data["deadline"],
                 files=request.FILES.getlist("files"),
-                **data,
             )
             return once.Outcome(
                 directive.get_absolute_url(),
@@ -218,80 +218,79 @@ class ReportForm(forms.Form):
     done = forms.BooleanField(label=gettext_lazy("Carried out: ask for closure"), required=False)
 
 
+def _errors(form: forms.BaseForm) -> str:
+    return "; ".join(str(e) for errs in form.errors.values() for e in errs)
+
+
+def _act(
+    request: HttpRequest, page: selectors.DirectivePage, report_form: ReportForm
+) -> once.Outcome:
+    """Report on the directive, close it or return it, as the POST asks."""
+    access = access_for(request.user)
+    directive, user = page.directive, signed_in(request)
+    action = request.POST.get("action")
+    files = request.FILES.getlist("files")
+    if action == "report":
+        if not page.mine:
+            raise PermissionDenied
+        if not report_form.is_valid():
+            raise services.SteeringError(
+                _("Check the report: %(errors)s") % {"errors": _errors(report_form)}
+            )
+        data = report_form.cleaned_data
+        services.report_on_directive(
+            directive=directive,
+            user=user,
+            unit=data["unit"],
+            text=data["text"],
+            files=files,
+            done=data["done"],
+        )
+        message = _("Your report was recorded.")
+    elif action == "close":
+        access.require(access.can_direct(page.programme))
+        note = request.POST.get("note", "")
+        services.close_directive(directive=directive, user=user, note=note, files=files)
+        message = _("The directive was closed.")
+    elif action == "return":
+        access.require(access.can_direct(page.programme))
+        reason = request.POST.get("reason", "")
+        services.return_directive(directive=directive, user=user, reason=reason)
+        message = _("The directive was returned to the assignees.")
+    else:
+        raise Http404
+    return once.Outcome(directive.get_absolute_url(), message)
+
+
 @login_required
-def directive_detail(request, slug, number):
+def directive_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     programme = viewable_programme(request, slug)
     access = access_for(request.user)
-    directive = get_object_or_404(
-        visible_directives(access, programme).select_related(
-            "meeting", "inspection", "accepted_by"
-        ),
-        number=number,
-    )
-    assignees = list(directive.assignees.order_by("code"))
-    mine = [u for u in assignees if access.can_report_on(programme, [u.pk])]
+    page = selectors.directive_page(access=access, programme=programme, number=number)
+    directive, mine = page.directive, page.mine
     is_open = directive.state != Directive.State.DONE
     can_direct = access.can_direct(programme)
     report_form = ReportForm(
         request.POST if request.POST.get("action") == "report" else None,
         initial={"unit": mine[0].pk if len(mine) == 1 else None},
     )
-    report_form.fields["unit"].queryset = OrgUnit.objects.filter(pk__in=[u.pk for u in mine])
+    model_choice_field(report_form, "unit").queryset = OrgUnit.objects.filter(
+        pk__in=[u.pk for u in mine]
+    )
     if request.method == "POST":
-        action = request.POST.get("action")
-        files = request.FILES.getlist("files")
-
-        def act() -> once.Outcome:
-            if action == "report":
-                if not mine:
-                    raise PermissionDenied
-                if not report_form.is_valid():
-                    raise services.SteeringError(
-                        _("Check the report: %(errors)s")
-                        % {
-                            "errors": "; ".join(
-                                e for errs in report_form.errors.values() for e in errs
-                            )
-                        }
-                    )
-                data = report_form.cleaned_data
-                services.report_on_directive(
-                    directive,
-                    request.user,
-                    data["unit"],
-                    data["text"],
-                    files=files,
-                    done=data["done"],
-                )
-                message = _("Your report was recorded.")
-            elif action == "close":
-                access.require(can_direct)
-                services.close_directive(
-                    directive, request.user, request.POST.get("note", ""), files=files
-                )
-                message = _("The directive was closed.")
-            elif action == "return":
-                access.require(can_direct)
-                services.return_directive(directive, request.user, request.POST.get("reason", ""))
-                message = _("The directive was returned to the assignees.")
-            else:
-                raise Http404
-            return once.Outcome(directive.get_absolute_url(), message)
-
         try:
-            return once.run(request, act)
+            return once.run(request, lambda: _act(request, page, report_form))
         except services.SteeringError as error:
             messages.error(request, str(error))
         return redirect(directive)
-    today = timezone.localdate()
     context = {
         "programme": programme,
         "directive": directive,
-        "status": directive_status(directive, today),
-        "assignees": assignees,
-        "updates": directive.updates.select_related("unit", "reported_by"),
-        "attachments": directive.attachments.select_related("uploaded_by"),
-        "events": services.events_of(directive),
+        "status": directive_status(directive, timezone.localdate()),
+        "assignees": page.assignees,
+        "updates": page.updates,
+        "attachments": page.attachments,
+        "events": page.events,
         "report_form": report_form if mine and is_open else None,
         "can_close": can_direct and is_open,
         "can_return": can_direct and directive.state == Directive.State.REPORTED_DONE,
@@ -300,31 +299,11 @@ def directive_detail(request, slug, number):
     return render(request, "steering/directive_detail.html", context)
 
 
-def _can_see_subject(access, programme, subject) -> bool:
-    if isinstance(subject, Directive):
-        return visible_directives(access, programme).filter(pk=subject.pk).exists()
-    if isinstance(subject, Inspection):
-        return visible_inspections(access, programme).filter(pk=subject.pk).exists()
-    if isinstance(subject, ProgressReport):
-        item = subject.plan_item
-        return item.programme_id == programme.pk and can_view_plan_item(access, item)
-    if isinstance(subject, Recommendation):
-        return visible_recommendations(access, programme).filter(pk=subject.pk).exists()
-    if isinstance(subject, PlanItem):
-        return subject.programme_id == programme.pk and can_view_plan_item(access, subject)
-    return False
-
-
 @login_required
 @require_safe
-def attachment_file(request, slug, pk):
+def attachment_file(request: HttpRequest, slug: str, pk: int) -> FileResponse:
     """An evidence file, to whoever may see the record it backs."""
     programme = viewable_programme(request, slug)
     access = access_for(request.user)
-    attachment = get_object_or_404(Attachment, pk=pk)
-    subject = attachment.subject
-    if subject is None or getattr(subject, "programme_id", programme.pk) != programme.pk:
-        raise Http404
-    if not _can_see_subject(access, programme, subject):
-        raise Http404
+    attachment = selectors.visible_attachment(access=access, programme=programme, pk=pk)
     return file_download(attachment.file, attachment.name)

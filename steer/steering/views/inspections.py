@@ -6,29 +6,31 @@ changes nothing."""
 
 import re
 import unicodedata
+from dataclasses import asdict, dataclass
+from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseBadRequest
-from django.shortcuts import get_object_or_404, render
+from django.db.models import CharField
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from steer.accounts.access import access_for
-from steer.accounts.models import User
+from steer.accounts.requests import signed_in
 from steer.core import once
 from steer.core.conflicts import EditConflict, EditForm
 from steer.core.tables import Column, Table, download
 from steer.core.widgets import DayInput
 from steer.programmes.selectors import viewable_programme
-from steer.steering import services
-from steer.steering.models import Directive, Inspection, InspectionMember
-from steer.steering.permissions import visible_directives, visible_inspections
-from steer.steering.services import SteeringError
+from steer.steering import selectors, services
+from steer.steering.models import Inspection, InspectionMember, InspectionVisit
+from steer.steering.services import SteeringError, TeamMember
 from steer.units.forms import UnitsChoiceField
 from steer.units.models import OrgUnit, absent_text
 
@@ -66,11 +68,18 @@ def role_of(word: str) -> str | None:
     return None
 
 
-def parse_team(text: str) -> list[dict]:
+def _max_length(name: str) -> int:
+    field = InspectionMember._meta.get_field(name)
+    assert isinstance(field, CharField) and field.max_length is not None, name
+    return field.max_length
+
+
+def parse_team(text: str) -> list[TeamMember]:
     """Team members from lines "role | name | position"; every bad line is named in the error."""
-    members, errors, head_line = [], [], None
-    name_max = InspectionMember._meta.get_field("name").max_length
-    position_max = InspectionMember._meta.get_field("position").max_length
+    members: list[TeamMember] = []
+    errors: list[str] = []
+    head_line: int | None = None
+    name_max, position_max = _max_length("name"), _max_length("position")
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         if not line:
@@ -125,11 +134,10 @@ def parse_team(text: str) -> list[dict]:
     return members
 
 
-def link_accounts(members: list[dict]) -> list[dict]:
+def link_accounts(members: list[TeamMember]) -> list[TeamMember]:
     """Link a member to the one active account with the same full name, if there is exactly one."""
     for member in members:
-        accounts = list(User.objects.filter(full_name__iexact=member["name"], is_active=True)[:2])
-        member["user"] = accounts[0] if len(accounts) == 1 else None
+        member["user"] = selectors.account_named(member["name"])
     return members
 
 
@@ -171,11 +179,12 @@ class InspectionPlanForm(forms.Form):
         ),
     )
 
-    def clean_team(self) -> list[dict]:
+    def clean_team(self) -> list[TeamMember]:
         return link_accounts(parse_team(self.cleaned_data["team"]))
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         start, end, units = data.get("start"), data.get("end"), data.get("units")
         if start and end and end < start:
             self.add_error("end", _("The last day cannot be before the first."))
@@ -207,8 +216,9 @@ class VisitForm(EditForm, forms.Form):
 
     TEXTS = ("documents_received", "results", "limitations", "causes")
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if not any((data.get(name) or "").strip() for name in self.TEXTS):
             raise ValidationError(_("Write what the team received or found at the unit."))
         return data
@@ -244,7 +254,9 @@ class MultipleFileField(forms.FileField):
 
 
 class EvidenceForm(forms.Form):
-    files = MultipleFileField(
+    # The form's metaclass takes declared fields off the class, so this field does not replace
+    # BaseForm.files (the uploaded files) as django-stubs reads it.
+    files = MultipleFileField(  # type: ignore[assignment]
         label=gettext_lazy("Files"),
         help_text=gettext_lazy(
             "Minutes, the conclusion notice…: PDF, Word, Excel, OpenDocument, JPEG or PNG, "
@@ -253,77 +265,41 @@ class EvidenceForm(forms.Form):
     )
 
 
-# -- helpers ----------------------------------------------------------------------------------
+# -- views ------------------------------------------------------------------------------------
 
-STATE_COLOURS = {
+STATE_COLOURS: dict[str, str] = {
     Inspection.State.PLANNED: "no_data",
     Inspection.State.VISITED: "in_progress",
     Inspection.State.CONCLUDED: "achieved",
 }
 
 
-def _directive_counts(directives, today) -> dict[int, dict[str, int]]:
-    counts: dict[int, dict[str, int]] = {}
-    for inspection_id, state, deadline in directives.values_list(
-        "inspection_id", "state", "deadline"
-    ):
-        row = counts.setdefault(inspection_id, {"directives": 0, "open": 0, "overdue": 0})
-        row["directives"] += 1
-        if state in Directive.OPEN:
-            row["open"] += 1
-            if deadline < today:
-                row["overdue"] += 1
-    return counts
-
-
-def _team(inspection: Inspection) -> list[tuple[str, list[InspectionMember]]]:
-    members = list(inspection.members.all())
-    return [
-        (label, [m for m in members if m.role == value])
-        for value, label in Role.choices
-        if any(m.role == value for m in members)
-    ]
-
-
-# -- views ------------------------------------------------------------------------------------
-
-
 @login_required
 @require_safe
-def inspection_list(request, slug):
+def inspection_list(request: HttpRequest, slug: str) -> HttpResponse:
     programme = viewable_programme(request, slug)
     access = access_for(request.user)
-    today = timezone.localdate()
-    inspections = list(
-        visible_inspections(access, programme)
-        .prefetch_related("visits__unit", "members")
-        .order_by("-start", "-pk")
+    summaries = selectors.inspection_summaries(
+        access=access, programme=programme, today=timezone.localdate()
     )
-    counts = _directive_counts(
-        visible_directives(access, programme).filter(inspection__in=[i.pk for i in inspections]),
-        today,
-    )
-    rows = []
-    for inspection in inspections:
-        count = counts.get(inspection.pk, {"directives": 0, "open": 0, "overdue": 0})
-        head = next((m for m in inspection.members.all() if m.role == Role.HEAD), None)
-        rows.append(
-            {
-                "number": inspection.number,
-                "title": inspection.title,
-                "url": inspection.get_absolute_url(),
-                "state": {
-                    "code": STATE_COLOURS.get(inspection.state, "no_data"),
-                    "label": inspection.get_state_display(),
-                },
-                "start": inspection.start,
-                "end": inspection.end,
-                "units": "; ".join(v.unit.name for v in inspection.visits.all()),
-                "head": head.name if head else "",
-                "concluded_on": inspection.concluded_on,
-                **count,
-            }
-        )
+    rows = [
+        {
+            "number": s.inspection.number,
+            "title": s.inspection.title,
+            "url": s.inspection.get_absolute_url(),
+            "state": {
+                "code": STATE_COLOURS.get(s.inspection.state, "no_data"),
+                "label": s.inspection.get_state_display(),
+            },
+            "start": s.inspection.start,
+            "end": s.inspection.end,
+            "units": "; ".join(v.unit.name for v in s.inspection.visits.all()),
+            "head": s.head.name if s.head else "",
+            "concluded_on": s.inspection.concluded_on,
+            **asdict(s.counts),
+        }
+        for s in summaries
+    ]
     table = Table(
         "inspections",
         _("Inspections of %(programme)s") % {"programme": programme.symbol},
@@ -353,7 +329,7 @@ def inspection_list(request, slug):
 
 
 @login_required
-def inspection_new(request, slug):
+def inspection_new(request: HttpRequest, slug: str) -> HttpResponse:
     programme = viewable_programme(request, slug)
     access = access_for(request.user)
     access.require(access.can_inspect(programme))
@@ -363,8 +339,8 @@ def inspection_new(request, slug):
 
         def plan() -> once.Outcome:
             inspection = services.plan_inspection(
-                programme,
-                request.user,
+                programme=programme,
+                user=signed_in(request),
                 units=data["units"],
                 members=data["team"],
                 number=data["number"],
@@ -383,7 +359,9 @@ def inspection_new(request, slug):
     return render(request, "steering/inspection_new.html", {"programme": programme, "form": form})
 
 
-def _visit_form(visit, inspection, data=None) -> VisitForm:
+def _visit_form(
+    visit: InspectionVisit, inspection: Inspection, data: QueryDict | None = None
+) -> VisitForm:
     return VisitForm(
         data,
         prefix=f"visit-{visit.pk}",
@@ -398,7 +376,7 @@ def _visit_form(visit, inspection, data=None) -> VisitForm:
     )
 
 
-def _conclude_form(inspection, data=None) -> ConcludeForm:
+def _conclude_form(inspection: Inspection, data: QueryDict | None = None) -> ConcludeForm:
     return ConcludeForm(
         data,
         prefix="conclude",
@@ -411,116 +389,149 @@ def _conclude_form(inspection, data=None) -> ConcludeForm:
     )
 
 
+@dataclass(frozen=True)
+class VisitShown:
+    """A visit on the page with its findings form."""
+
+    visit: InspectionVisit
+    form: VisitForm
+
+    @property
+    def pk(self) -> int:
+        return self.visit.pk
+
+
+@dataclass
+class DetailForms:
+    """The forms of an inspection's page: one per visit, the conclusion, the evidence files."""
+
+    visits: dict[int, VisitForm]
+    conclude: ConcludeForm
+    evidence: EvidenceForm
+
+    @classmethod
+    def unbound(cls, page: selectors.InspectionPage) -> "DetailForms":
+        return cls(
+            visits={visit.pk: _visit_form(visit, page.inspection) for visit in page.visits},
+            conclude=_conclude_form(page.inspection),
+            evidence=EvidenceForm(prefix="evidence"),
+        )
+
+
+def _record_findings(
+    request: HttpRequest, page: selectors.InspectionPage, shown: DetailForms
+) -> HttpResponse | None:
+    inspection = page.inspection
+    visit = next((v for v in page.visits if str(v.pk) == request.POST.get("visit")), None)
+    if visit is None:
+        return HttpResponseBadRequest()
+    form = shown.visits[visit.pk] = _visit_form(visit, inspection, request.POST)
+    if not form.is_valid():
+        return None
+
+    def record() -> once.Outcome:
+        services.record_visit(
+            inspection=inspection,
+            user=signed_in(request),
+            unit=visit.unit,
+            seen=form.seen(),
+            **form.edited(),
+        )
+        return once.Outcome(
+            inspection.get_absolute_url(),
+            _("The findings at %(unit)s were recorded.") % {"unit": visit.unit},
+        )
+
+    try:
+        return once.run(request, record)
+    except EditConflict as conflict:
+        visit.refresh_from_db()
+        form.refuse(conflict, _visit_form(visit, inspection))
+    except SteeringError as e:
+        messages.error(request, str(e))
+    return None
+
+
+def _conclude(
+    request: HttpRequest, page: selectors.InspectionPage, shown: DetailForms
+) -> HttpResponse | None:
+    inspection = page.inspection
+    form = shown.conclude = _conclude_form(inspection, request.POST)
+    if not form.is_valid():
+        return None
+    data = form.cleaned_data
+
+    def conclude() -> once.Outcome:
+        services.conclude(
+            inspection=inspection,
+            user=signed_in(request),
+            conclusion=data["conclusion"],
+            concluded_on=data["concluded_on"],
+            conclusion_document=data["conclusion_document"],
+            seen=form.seen(),
+        )
+        return once.Outcome(inspection.get_absolute_url(), _("The inspection was concluded."))
+
+    try:
+        return once.run(request, conclude)
+    except EditConflict as conflict:
+        inspection.refresh_from_db()
+        form.refuse(conflict, _conclude_form(inspection))
+    except SteeringError as e:
+        messages.error(request, str(e))
+    return None
+
+
+def _attach(
+    request: HttpRequest, page: selectors.InspectionPage, shown: DetailForms
+) -> HttpResponse | None:
+    inspection = page.inspection
+    form = shown.evidence = EvidenceForm(request.POST, request.FILES, prefix="evidence")
+    if not form.is_valid():
+        return None
+    files = form.cleaned_data["files"]
+
+    def attach() -> once.Outcome:
+        services.attach(subject=inspection, user=signed_in(request), files=files)
+        return once.Outcome(inspection.get_absolute_url(), _("The files were attached."))
+
+    try:
+        return once.run(request, attach)
+    except SteeringError as e:
+        messages.error(request, str(e))
+    return None
+
+
+ACTIONS = {"visit": _record_findings, "conclude": _conclude, "attach": _attach}
+
+
 @login_required
-def inspection_detail(request, slug, pk):
+def inspection_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     programme = viewable_programme(request, slug)
-    access = access_for(request.user)
-    inspection = get_object_or_404(
-        visible_inspections(access, programme).select_related("programme"), pk=pk
-    )
-    visits = list(inspection.visits.select_related("unit"))
-    can_inspect = access.can_inspect(programme)
-    visit_forms = {visit.pk: _visit_form(visit, inspection) for visit in visits}
-    conclude_form = _conclude_form(inspection)
-    evidence_form = EvidenceForm(prefix="evidence")
-
+    page = selectors.inspection_page(access=access_for(request.user), programme=programme, pk=pk)
+    shown = DetailForms.unbound(page)
     if request.method == "POST":
-        action = request.POST.get("action")
-        if action == "visit":
-            visit = next((v for v in visits if str(v.pk) == request.POST.get("visit")), None)
-            if visit is None:
-                return HttpResponseBadRequest()
-            form = visit_forms[visit.pk] = _visit_form(visit, inspection, request.POST)
-            if form.is_valid():
-
-                def record() -> once.Outcome:
-                    services.record_visit(
-                        inspection, request.user, visit.unit, seen=form.seen(), **form.edited()
-                    )
-                    return once.Outcome(
-                        inspection.get_absolute_url(),
-                        _("The findings at %(unit)s were recorded.") % {"unit": visit.unit},
-                    )
-
-                try:
-                    return once.run(request, record)
-                except EditConflict as conflict:
-                    visit.refresh_from_db()
-                    form.refuse(conflict, _visit_form(visit, inspection))
-                except SteeringError as e:
-                    messages.error(request, str(e))
-        elif action == "conclude":
-            conclude_form = _conclude_form(inspection, request.POST)
-            if conclude_form.is_valid():
-                data = conclude_form.cleaned_data
-
-                def conclude() -> once.Outcome:
-                    services.conclude(
-                        inspection,
-                        request.user,
-                        data["conclusion"],
-                        data["concluded_on"],
-                        data["conclusion_document"],
-                        seen=conclude_form.seen(),
-                    )
-                    return once.Outcome(
-                        inspection.get_absolute_url(), _("The inspection was concluded.")
-                    )
-
-                try:
-                    return once.run(request, conclude)
-                except EditConflict as conflict:
-                    inspection.refresh_from_db()
-                    conclude_form.refuse(conflict, _conclude_form(inspection))
-                except SteeringError as e:
-                    messages.error(request, str(e))
-        elif action == "attach":
-            evidence_form = EvidenceForm(request.POST, request.FILES, prefix="evidence")
-            if evidence_form.is_valid():
-                files = evidence_form.cleaned_data["files"]
-
-                def attach() -> once.Outcome:
-                    services.attach_to_inspection(inspection, request.user, files)
-                    return once.Outcome(
-                        inspection.get_absolute_url(), _("The files were attached.")
-                    )
-
-                try:
-                    return once.run(request, attach)
-                except SteeringError as e:
-                    messages.error(request, str(e))
-        else:
+        act = ACTIONS.get(request.POST.get("action", ""))
+        if act is None:
             return HttpResponseBadRequest()
-
-    events = services.events_of(inspection)
-    directives = (
-        visible_directives(access, programme)
-        .filter(inspection=inspection)
-        .prefetch_related("assignees")
-        .order_by("number")
-    )
-    today = timezone.localdate()
-    directives = list(directives)
-    for directive in directives:
-        directive.overdue = directive.state in Directive.OPEN and directive.deadline < today
-    concluded = inspection.state == Inspection.State.CONCLUDED
-    for visit in visits:
-        visit.form = visit_forms[visit.pk]
+        response = act(request, page, shown)
+        if response is not None:
+            return response
     return render(
         request,
         "steering/inspection_detail.html",
         {
             "programme": programme,
-            "inspection": inspection,
-            "team": _team(inspection),
-            "visits": visits,
-            "can_record": can_inspect and not concluded,
-            "can_attach": can_inspect,
-            "can_direct": access.can_direct(programme),
-            "conclude_form": conclude_form,
-            "evidence_form": evidence_form,
-            "attachments": inspection.attachments.select_related("uploaded_by"),
-            "directives": directives,
-            "events": events,
+            "inspection": page.inspection,
+            "team": page.team,
+            "visits": [VisitShown(visit, shown.visits[visit.pk]) for visit in page.visits],
+            "can_record": page.can_record,
+            "can_attach": page.can_inspect,
+            "can_direct": page.can_direct,
+            "conclude_form": shown.conclude,
+            "evidence_form": shown.evidence,
+            "attachments": page.attachments,
+            "directives": page.directives,
+            "events": page.events,
         },
     )

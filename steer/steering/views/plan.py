@@ -3,7 +3,8 @@
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
@@ -11,14 +12,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from steer.accounts.access import access_for
+from steer.accounts.access import Access, access_for
+from steer.accounts.requests import signed_in
 from steer.core import once
+from steer.core.selectors import events_of
 from steer.core.widgets import DayInput
-from steer.programmes.models import PlanItem
-from steer.programmes.permissions import can_view_plan_item
+from steer.programmes.models import PlanItem, Programme
 from steer.programmes.selectors import viewable_programme
 from steer.reporting.periods import PeriodType, period_for
-from steer.steering import services
+from steer.steering import selectors, services
 from steer.steering.labels import PLAN_LABELS
 from steer.steering.models import Confidence
 from steer.steering.plan_status import plan_status
@@ -69,18 +71,15 @@ class DeadlineForm(forms.Form):
     )
 
 
-def _item(request, slug, code):
+def _item(request: HttpRequest, slug: str, code: str) -> tuple[Programme, Access, PlanItem]:
     programme = viewable_programme(request, slug)
     access = access_for(request.user)
-    item = get_object_or_404(
-        PlanItem.objects.select_related("lead_unit", "programme"), programme=programme, code=code
-    )
-    access.require(can_view_plan_item(access, item))
+    item = selectors.plan_item_for(access=access, programme=programme, code=code)
     return programme, access, item
 
 
 @login_required
-def progress(request, slug, code):
+def progress(request: HttpRequest, slug: str, code: str) -> HttpResponse:
     """The item's progress history, and the form its lead unit reports with."""
     programme, access, item = _item(request, slug, code)
     may_report = access.can_report_on(programme, [item.lead_unit_id])
@@ -95,7 +94,10 @@ def progress(request, slug, code):
 
             def report() -> once.Outcome:
                 services.report_progress(
-                    item, request.user, files=request.FILES.getlist("files"), **form.cleaned_data
+                    item=item,
+                    user=signed_in(request),
+                    files=request.FILES.getlist("files"),
+                    **form.cleaned_data,
                 )
                 return once.Outcome(request.path, _("The progress report was recorded."))
 
@@ -110,11 +112,11 @@ def progress(request, slug, code):
         "item": item,
         "reports": reports,
         "latest": reports[0] if reports else None,
-        "status": {"code": str(status), "label": PLAN_LABELS[str(status)]},
+        "status": {"code": str(status), "label": PLAN_LABELS[status]},
         "changes": item.deadline_changes.select_related("changed_by"),
         "form": form if may_report and item.state != PlanItem.State.CANCELLED else None,
         "deadline_form": DeadlineForm() if access.can_edit_programme(programme) else None,
-        "events": services.events_of(item),
+        "events": events_of(item),
         "file_types": ", ".join(t.lstrip(".") for t in services.FILE_TYPES),
     }
     return render(request, "steering/plan_item_progress.html", context)
@@ -122,7 +124,7 @@ def progress(request, slug, code):
 
 @login_required
 @require_POST
-def deadline(request, slug, code):
+def deadline(request: HttpRequest, slug: str, code: str) -> HttpResponse:
     programme, access, item = _item(request, slug, code)
     access.require(access.can_edit_programme(programme))
     page = reverse("plan_item_progress", args=[programme.slug, item.code])
@@ -131,7 +133,7 @@ def deadline(request, slug, code):
         messages.error(
             request,
             _("Check the deadline change: %(errors)s")
-            % {"errors": "; ".join(e for errs in form.errors.values() for e in errs)},
+            % {"errors": "; ".join(str(e) for errs in form.errors.values() for e in errs)},
         )
     else:
         # The deadline the page showed: if it moved meanwhile, this change is refused.
@@ -141,7 +143,15 @@ def deadline(request, slug, code):
             seen = None
 
         def move() -> once.Outcome:
-            services.change_deadline(item, request.user, seen=seen, **form.cleaned_data)
+            data = form.cleaned_data
+            services.change_deadline(
+                item=item,
+                user=signed_in(request),
+                new=data["new"],
+                reason=data["reason"],
+                decided_by=data["decided_by"],
+                seen=seen,
+            )
             return once.Outcome(page, _("The deadline was moved; the original is kept."))
 
         try:

@@ -1,10 +1,15 @@
 """Recommendations (kiến nghị, đề xuất, điểm nghẽn): the register, raising one, the standing
 agency's routing and response, and the batch synthesis for the city."""
 
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -13,15 +18,18 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from steer.accounts.access import access_for
+from steer.accounts.requests import signed_in
 from steer.core import once
 from steer.core.conflicts import EditConflict, EditForm
+from steer.core.selectors import events_of
 from steer.core.tables import Column, Table, download
 from steer.core.widgets import DayInput
 from steer.programmes.models import Programme
 from steer.programmes.selectors import viewable_programme
-from steer.steering import services
+from steer.steering import selectors, services
 from steer.steering.models import Inspection, Recommendation, Synthesis
 from steer.steering.permissions import visible_inspections, visible_recommendations
+from steer.steering.views.fields import choice_field, model_choice_field
 from steer.units.forms import UnitChoiceField
 from steer.units.models import OrgUnit
 
@@ -35,18 +43,18 @@ class RecommendationFilter(forms.Form):
         OrgUnit.objects.none(), label=gettext_lazy("Unit"), required=False, to_field_name="code"
     )
 
-    def __init__(self, *args, units, **kwargs):
+    def __init__(self, *args: Any, units: QuerySet[OrgUnit], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["state"].choices = [
+        choice_field(self, "state").choices = [
             ("", _("All")),
             ("open", _("Open")),
             *Recommendation.State.choices,
         ]
-        self.fields["category"].choices = [("", _("All")), *Recommendation.Category.choices]
-        self.fields["unit"].queryset = units
-        self.fields["unit"].empty_label = _("All")
+        choice_field(self, "category").choices = [("", _("All")), *Recommendation.Category.choices]
+        unit = model_choice_field(self, "unit")
+        unit.queryset, unit.empty_label = units, _("All")
 
-    def apply(self, rows):
+    def apply(self, rows: QuerySet[Recommendation]) -> QuerySet[Recommendation]:
         data = self.cleaned_data
         if data["state"] == "open":
             rows = rows.filter(state__in=Recommendation.OPEN)
@@ -92,20 +100,27 @@ class RecommendationForm(forms.Form):
         label=gettext_lazy("It is a bottleneck holding the programme back"), required=False
     )
 
-    def __init__(self, *args, units, inspections, **kwargs):
+    def __init__(
+        self,
+        *args: Any,
+        units: QuerySet[OrgUnit],
+        inspections: QuerySet[Inspection],
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = units
-        self.fields["inspection"].queryset = inspections
-        self.fields["inspection"].empty_label = _("None")
+        model_choice_field(self, "unit").queryset = units
+        inspection = model_choice_field(self, "inspection")
+        inspection.queryset, inspection.empty_label = inspections, _("None")
 
-    def clean_raised_on(self):
-        day = self.cleaned_data["raised_on"]
+    def clean_raised_on(self) -> dt.date:
+        day: dt.date = self.cleaned_data["raised_on"]
         if day > timezone.localdate():
             raise forms.ValidationError(_("The day cannot be in the future."))
         return day
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         inspection, channel = data.get("inspection"), data.get("channel")
         if inspection and channel and channel != Recommendation.Channel.INSPECTION:
             self.add_error(
@@ -189,49 +204,55 @@ def _tally(recs, choices, attr: str) -> list[tuple[str, str, int]]:
     return [(code, label, counts.get(code, 0)) for code, label in choices]
 
 
-def _dmy(day) -> str:
+def _dmy(day: dt.date) -> str:
     return date_format(day, "d/m/Y")
 
 
 # -- views ------------------------------------------------------------------------------------
 
 
+def _synthesis_form(request: HttpRequest) -> SynthesisForm:
+    return SynthesisForm(
+        request.POST if request.method == "POST" else None,
+        initial={
+            "title": _("Synthesis of recommendations and proposals to the city, %(day)s")
+            % {"day": _dmy(timezone.localdate())}
+        },
+    )
+
+
+def _synthesise(request: HttpRequest, programme: Programme, form: SynthesisForm) -> HttpResponse:
+    data = form.cleaned_data
+
+    def synthesise() -> once.Outcome:
+        batch = services.synthesise(
+            programme=programme, user=signed_in(request), title=data["title"], note=data["note"]
+        )
+        return once.Outcome(
+            batch.get_absolute_url(),
+            _("The synthesis holds %(n)s recommendations.") % {"n": batch.recommendations.count()},
+        )
+
+    try:
+        return once.run(request, synthesise)
+    except services.SteeringError as e:
+        messages.error(request, str(e))
+        return redirect("recommendation_list", programme.slug)
+
+
 @login_required
-def recommendation_list(request, slug):
+def recommendation_list(request: HttpRequest, slug: str) -> HttpResponse:
     programme = viewable_programme(request, slug)
     access = access_for(request.user)
     visible = visible_recommendations(access, programme)
     can_synthesise = access.can_synthesise(programme)
-    synthesis_form = None
-    if can_synthesise:
-        synthesis_form = SynthesisForm(
-            request.POST if request.method == "POST" else None,
-            initial={
-                "title": _("Synthesis of recommendations and proposals to the city, %(day)s")
-                % {"day": _dmy(timezone.localdate())}
-            },
-        )
+    synthesis_form = _synthesis_form(request) if can_synthesise else None
     if request.method == "POST":
         access.require(can_synthesise)
+        assert synthesis_form is not None  # made for whoever may synthesise
         if synthesis_form.is_valid():
-            data = synthesis_form.cleaned_data
-
-            def synthesise() -> once.Outcome:
-                batch = services.synthesise(programme, request.user, data["title"], data["note"])
-                return once.Outcome(
-                    batch.get_absolute_url(),
-                    _("The synthesis holds %(n)s recommendations.")
-                    % {"n": batch.recommendations.count()},
-                )
-
-            try:
-                return once.run(request, synthesise)
-            except services.SteeringError as e:
-                messages.error(request, str(e))
-                return redirect("recommendation_list", programme.slug)
-
-    units = OrgUnit.objects.filter(recommendations__in=visible.values("pk")).distinct()
-    form = RecommendationFilter(request.GET or None, units=units)
+            return _synthesise(request, programme, synthesis_form)
+    form = RecommendationFilter(request.GET or None, units=selectors.units_raising(visible))
     rows = visible
     if form.is_bound and form.is_valid():
         rows = form.apply(rows)
@@ -242,20 +263,7 @@ def recommendation_list(request, slug):
     response = download(request, {"recommendations": table})
     if response:
         return response
-
-    may_raise = any(
-        access.can_raise_for(programme, pk) for pk in access.units().values_list("pk", flat=True)
-    )
-    pending = 0
-    syntheses = []
-    if can_synthesise:
-        pending = visible.filter(state__in=Recommendation.OPEN, synthesis__isnull=True).count()
-    if access.sees_whole_programme(programme):
-        syntheses = (
-            Synthesis.objects.filter(programme=programme)
-            .select_related("prepared_by")
-            .annotate(n=Count("recommendations"))
-        )
+    sees_all = access.sees_whole_programme(programme)
     context = {
         "programme": programme,
         "form": form,
@@ -263,31 +271,23 @@ def recommendation_list(request, slug):
         "shown": len(recs),
         "by_state": _tally(recs, Recommendation.State.choices, "state"),
         "by_category": _tally(recs, Recommendation.Category.choices, "category"),
-        "may_raise": may_raise,
+        "may_raise": selectors.raisable_units(access=access, programme=programme).exists(),
         "can_synthesise": can_synthesise,
         "synthesis_form": synthesis_form,
-        "pending": pending,
-        "syntheses": syntheses,
+        "pending": selectors.awaiting_synthesis(visible) if can_synthesise else 0,
+        "syntheses": selectors.syntheses_of(programme) if sees_all else [],
     }
     return render(request, "steering/recommendation_list.html", context)
 
 
-def _raisable_units(programme: Programme, access):
-    ids = [
-        pk
-        for pk in access.units().values_list("pk", flat=True)
-        if access.can_raise_for(programme, pk)
-    ]
-    return OrgUnit.objects.filter(pk__in=ids)
-
-
 @login_required
-def recommendation_new(request, slug):
+def recommendation_new(request: HttpRequest, slug: str) -> HttpResponse:
     programme = viewable_programme(request, slug)
     access = access_for(request.user)
-    units = _raisable_units(programme, access)
+    units = selectors.raisable_units(access=access, programme=programme)
     access.require(units.exists())
-    own = request.user.unit_id if units.filter(pk=request.user.unit_id).exists() else None
+    user = signed_in(request)
+    own = user.unit_id if user.unit_id and units.filter(pk=user.unit_id).exists() else None
     form = RecommendationForm(
         request.POST or None,
         units=units,
@@ -299,11 +299,21 @@ def recommendation_new(request, slug):
         },
     )
     if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        unit = data.pop("unit")
+        data = form.cleaned_data
 
         def raise_it() -> once.Outcome:
-            rec = services.raise_recommendation(programme, request.user, unit, **data)
+            rec = services.raise_recommendation(
+                programme=programme,
+                user=user,
+                unit=data["unit"],
+                raised_on=data["raised_on"],
+                channel=data["channel"],
+                inspection=data["inspection"],
+                category=data["category"],
+                content=data["content"],
+                addressed_to=data["addressed_to"],
+                is_bottleneck=data["is_bottleneck"],
+            )
             return once.Outcome(
                 rec.get_absolute_url(),
                 _("Recommendation %(code)s was recorded.") % {"code": rec.code},
@@ -318,7 +328,7 @@ def recommendation_new(request, slug):
     )
 
 
-def _history(rec: Recommendation) -> list[dict]:
+def _history(rec: Recommendation) -> list[dict[str, object]]:
     states = dict(Recommendation.State.choices)
     return [
         {
@@ -329,11 +339,11 @@ def _history(rec: Recommendation) -> list[dict]:
             "to": states.get(e.to_state, e.to_state),
             "note": e.note,
         }
-        for e in services.events_of(rec)
+        for e in events_of(rec)
     ]
 
 
-def _route_form(rec: Recommendation, data=None) -> RouteForm:
+def _route_form(rec: Recommendation, data: QueryDict | None = None) -> RouteForm:
     return RouteForm(
         data,
         initial={"routed_to": rec.routed_to, "synthesis_note": rec.synthesis_note},
@@ -341,7 +351,7 @@ def _route_form(rec: Recommendation, data=None) -> RouteForm:
     )
 
 
-def _answer_form(rec: Recommendation, data=None) -> AnswerForm:
+def _answer_form(rec: Recommendation, data: QueryDict | None = None) -> AnswerForm:
     return AnswerForm(
         data,
         initial={
@@ -352,21 +362,30 @@ def _answer_form(rec: Recommendation, data=None) -> AnswerForm:
     )
 
 
-FORMS = {"route": _route_form, "answer": _answer_form}
+FORMS: dict[str, Callable[..., RouteForm | AnswerForm]] = {
+    "route": _route_form,
+    "answer": _answer_form,
+}
 
 
-def _handle(request, rec: Recommendation, action: str, form) -> once.Outcome:
+def _handle(
+    request: HttpRequest, rec: Recommendation, form: RouteForm | AnswerForm
+) -> once.Outcome:
     data = form.cleaned_data
-    if action == "route":
+    if isinstance(form, RouteForm):
         services.route(
-            rec, request.user, data["routed_to"], data["synthesis_note"], seen=form.seen()
+            recommendation=rec,
+            user=signed_in(request),
+            routed_to=data["routed_to"],
+            synthesis_note=data["synthesis_note"],
+            seen=form.seen(),
         )
     else:
         services.answer(
-            rec,
-            request.user,
-            data["response"],
-            data["responded_on"],
+            recommendation=rec,
+            user=signed_in(request),
+            response=data["response"],
+            responded_on=data["responded_on"],
             close=data["close"],
             seen=form.seen(),
         )
@@ -377,15 +396,10 @@ def _handle(request, rec: Recommendation, action: str, form) -> once.Outcome:
 
 
 @login_required
-def recommendation_detail(request, slug, number):
+def recommendation_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     programme = viewable_programme(request, slug)
     access = access_for(request.user)
-    rec = get_object_or_404(
-        visible_recommendations(access, programme).select_related(
-            "unit", "inspection", "synthesis", "created_by"
-        ),
-        number=number,
-    )
+    rec = selectors.recommendation_for(access=access, programme=programme, number=number)
     editable = access.can_synthesise(programme) and rec.state != Recommendation.State.CLOSED
     forms_shown = {action: make(rec) for action, make in FORMS.items()}
     if request.method == "POST":
@@ -398,13 +412,13 @@ def recommendation_detail(request, slug, number):
         if not editable and not form.is_valid():
             # Closed: refused with the service's own reason, whatever was sent.
             try:
-                services.check_can_handle(rec, request.user)
+                services.check_can_handle(recommendation=rec, user=signed_in(request))
             except services.SteeringError as e:
                 messages.error(request, str(e))
             return redirect(rec)
         if form.is_valid():
             try:
-                return once.run(request, lambda: _handle(request, rec, action, form))
+                return once.run(request, lambda: _handle(request, rec, form))
             except EditConflict as conflict:
                 rec.refresh_from_db()
                 form.refuse(conflict, FORMS[action](rec))
@@ -425,16 +439,14 @@ def recommendation_detail(request, slug, number):
 
 @login_required
 @require_safe
-def synthesis_detail(request, slug, pk):
+def synthesis_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     programme = viewable_programme(request, slug)
     access = access_for(request.user)
     access.require(access.sees_whole_programme(programme))
     batch = get_object_or_404(
         Synthesis.objects.select_related("prepared_by"), programme=programme, pk=pk
     )
-    recs = list(batch.recommendations.select_related("unit").order_by("category", "number"))
-    order = {code: i for i, code in enumerate(Recommendation.Category.values)}
-    recs.sort(key=lambda r: (order.get(r.category, len(order)), r.number))
+    recs = selectors.in_synthesis(batch)
     table = register_table(
         "synthesis",
         _("Synthesis of recommendations and proposals to the city"),

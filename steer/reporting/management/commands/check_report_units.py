@@ -15,11 +15,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         found = reports_of_absent_units()
-        for submission, reason in found:
+        for submission, reason, value_count in found:
             self.stdout.write(
                 f"{submission.form.programme.slug} {submission.form.code} {submission.period} "
                 f"{submission.unit.code} ({submission.get_state_display()}, "
-                f"{submission.value_count} figures): {reason}"
+                f"{value_count} figures): {reason}"
             )
         if found:
             raise CommandError(f"reports of units in periods they did not exist in: {len(found)}")

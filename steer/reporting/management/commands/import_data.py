@@ -7,8 +7,9 @@ from django.core.management.base import BaseCommand, CommandError
 from steer.accounts.models import User
 from steer.programmes.models import Programme
 from steer.reporting.formats import channel_of, read_upload
-from steer.reporting.imports import Rejected, plan_entries, write_entries
+from steer.reporting.imports import Rejected, plan_entries
 from steer.reporting.safety import UnsafeFile
+from steer.reporting.values import write_values
 
 
 class Command(BaseCommand):
@@ -43,8 +44,13 @@ class Command(BaseCommand):
                 if plan.problems:
                     raise Rejected(plan.problems)
             else:
-                plan = write_entries(
-                    found, entries, person, channel=channel_of(data), source=file.name, only=only
+                plan = write_values(
+                    programme=found,
+                    entries=entries,
+                    user=person,
+                    channel=channel_of(data),
+                    source=file.name,
+                    only=only,
                 )
         except Rejected as e:
             raise CommandError(self._listing(e.problems)) from None
