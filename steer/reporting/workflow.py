@@ -14,6 +14,8 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from steer.accounts.access import access_for
+from steer.notifications.models import Notification
+from steer.notifications.services import notify
 from steer.reporting.checks import refresh_violations, violation_text
 from steer.reporting.models import Submission, SubmissionEvent, ValidationRule
 from steer.reporting.signals import report_moved
@@ -24,6 +26,17 @@ Action = SubmissionEvent.Action
 
 class WorkflowError(Exception):
     pass
+
+
+def _tell_sent_back(submission: Submission, reason: str) -> None:
+    """The unit hears when its report is sent back."""
+    notify(
+        units=[submission.unit],
+        kind=Notification.Kind.RETURNED,
+        text=_("The report %(form)s, %(period)s was sent back: %(reason)s")
+        % {"form": submission.form.name, "period": submission.period, "reason": reason},
+        url=submission.get_absolute_url(),
+    )
 
 
 def allowed_actions(submission: Submission, user) -> list[str]:
@@ -98,6 +111,8 @@ def act(submission: Submission, user, action: str, reason: str = "") -> Submissi
         user=user,
         reason=reason,
     )
+    if action in (Action.RETURN, Action.REOPEN):
+        _tell_sent_back(submission, reason)
     report_moved.send(
         sender=Submission,
         submission=submission,
