@@ -7,6 +7,7 @@ reason. Each step is one transaction that writes its event row.
 
 import copy
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
@@ -14,11 +15,13 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from steer.accounts.access import access_for
+from steer.accounts.models import User
 from steer.notifications.models import Notification
 from steer.notifications.services import notify
 from steer.reporting.checks import refresh_violations, violation_text
-from steer.reporting.models import Submission, SubmissionEvent, ValidationRule
+from steer.reporting.models import ReportForm, Submission, SubmissionEvent, ValidationRule
 from steer.reporting.signals import report_moved
+from steer.units.models import OrgUnit
 
 State = Submission.State
 Action = SubmissionEvent.Action
@@ -39,7 +42,7 @@ def _tell_sent_back(submission: Submission, reason: str) -> None:
     )
 
 
-def allowed_actions(submission: Submission, user) -> list[str]:
+def allowed_actions(submission: Submission, user: User | AnonymousUser) -> list[str]:
     access = access_for(user)
     programme = submission.form.programme
     unit_id, state = submission.unit_id, submission.state
@@ -68,7 +71,7 @@ TARGET: dict[str, State] = {
 
 
 @transaction.atomic
-def act(submission: Submission, user, action: str, reason: str = "") -> Submission:
+def act(submission: Submission, user: User, action: str, reason: str = "") -> Submission:
     """Carry out one workflow step, or raise WorkflowError saying why it cannot be done."""
     # Only the submission's row: locking the joined form and programme rows too (PostgreSQL's
     # FOR UPDATE without OF) deadlocked with imports writing under the programme lock.
@@ -125,7 +128,7 @@ def act(submission: Submission, user, action: str, reason: str = "") -> Submissi
     return submission
 
 
-def _check_allowed(submission: Submission, user, action: str) -> None:
+def _check_allowed(submission: Submission, user: User, action: str) -> None:
     """Refuse a step the user may never take on this report (PermissionDenied) or may not take
     in the state it is in now (WorkflowError)."""
     if action in allowed_actions(submission, user):
@@ -138,7 +141,7 @@ def _check_allowed(submission: Submission, user, action: str) -> None:
     )
 
 
-def _may_ever(submission: Submission, user, action: str) -> bool:
+def _may_ever(submission: Submission, user: User | AnonymousUser, action: str) -> bool:
     for state in State.values:
         other = copy.copy(submission)
         other.state = state
@@ -147,7 +150,7 @@ def _may_ever(submission: Submission, user, action: str) -> bool:
     return False
 
 
-def _moved_meanwhile(submission: Submission, user, action: str) -> str | None:
+def _moved_meanwhile(submission: Submission, user: User, action: str) -> str | None:
     """Why a step the user could take from the report's previous state is refused: someone
     moved the report on since the page was shown."""
     last = submission.events.select_related("user").last() if submission.pk else None
@@ -168,7 +171,9 @@ def _moved_meanwhile(submission: Submission, user, action: str) -> str | None:
 
 
 @transaction.atomic
-def act_on_report(form, unit, period_code: str, user, action: str, reason: str = "") -> Submission:
+def act_on_report(
+    form: ReportForm, unit: OrgUnit, period_code: str, user: User, action: str, reason: str = ""
+) -> Submission:
     """Carry out one step on a unit's report for a period. A report nobody has started yet is
     made only once the user may take the step, and undone with the step if it is refused for
     another reason: a refused step leaves no empty report behind."""
