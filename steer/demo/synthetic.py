@@ -64,6 +64,7 @@ from steer.reporting.models import (
     Violation,
 )
 from steer.reporting.periods import Period, PeriodType
+from steer.reporting.values import VALUE_COLUMNS
 from steer.units.hanoi import UNIT_TYPES as HANOI_UNIT_TYPES
 from steer.units.models import OrgUnit, UnitType
 
@@ -785,18 +786,7 @@ class Generator:
         self.sums = [[0.0] * months for _ in self.profiles]
         self.counts = [[0] * months for _ in self.profiles]
         self.peaks = [[0.0] * months for _ in self.profiles]
-        names = (
-            "submission",
-            "indicator",
-            "unit",
-            "period",
-            "option",
-            "value",
-            "quality",
-            "comment",
-            "updated_at",
-            "updated_by",
-        )
+        names = VALUE_COLUMNS
         bar = ProgressBar("values", spec.values) if self.bars else None
         written = 0
         rows: list[tuple] = []
