@@ -175,12 +175,13 @@ def test_annex_figures_are_the_approved_figures_of_the_half_year(made, programme
     later = Figure.objects.filter(unit=city, period="2024", option="").values_list(
         "indicator__code", flat=True
     )
-    # An indicator reported only for whole years shows the latest year before the half, 2023.
+    # An indicator reported only for whole years shows the latest year before the half, 2023,
+    # named as a period ("năm 2023"), like every period in text.
     only_yearly = next(code for code in later if code not in figures)
     value_2023 = Figure.objects.get(
         unit=city, period="2023", option="", indicator__code=only_yearly
     ).value
-    assert rows[only_yearly][6] == f"{vietnamese(value_2023)} (2023)"
+    assert rows[only_yearly][6] == f"{vietnamese(value_2023)} (năm 2023)"
 
 
 def test_unit_tables_give_each_districts_figure(made):

@@ -34,13 +34,14 @@ from steer.units.models import OrgUnit
 pytestmark = pytest.mark.django_db
 P = "/api/v1/programmes/07-ctr-tu"
 FORM = "BC6T-DP"
+# The period is named in words, as everywhere (issue 18), not by its code.
 GONE = (
-    "Quận Đống Đa không còn tồn tại vào ngày 14/12/2025, ngày chốt số liệu cuối kỳ 2025S2: "
-    "đơn vị đã kết thúc ngày 30/06/2025."
+    "Quận Đống Đa không còn tồn tại vào ngày 14/12/2025, ngày chốt số liệu kỳ báo cáo 6 tháng "
+    "cuối năm 2025: đơn vị đã kết thúc ngày 30/06/2025."
 )
 NOT_YET = (
-    "Phường Văn Miếu - Quốc Tử Giám chưa tồn tại vào ngày 14/06/2021, ngày chốt số liệu cuối "
-    "kỳ 2021S1: đơn vị bắt đầu từ ngày 01/07/2025."
+    "Phường Văn Miếu - Quốc Tử Giám chưa tồn tại vào ngày 14/06/2021, ngày chốt số liệu kỳ báo "
+    "cáo 6 tháng đầu năm 2021: đơn vị bắt đầu từ ngày 01/07/2025."
 )
 
 

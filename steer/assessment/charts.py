@@ -3,7 +3,7 @@
 The same spec is drawn in the browser and rendered to SVG/PNG on the server.
 """
 
-from steer.core.charts import PLAN_COLOURS, SCHEMA, WIDTH, colour_scale
+from steer.core.charts import PLAN_COLOURS, SCHEMA, WIDTH, colour_scale, count_axis
 
 STATUS_COLOURS = {
     "achieved": "#1a7f37",
@@ -39,7 +39,9 @@ def status_bars(rows: list[dict], labels: dict[str, str], title: str, y_title: s
         "mark": {"type": "bar", "tooltip": True},
         "encoding": {
             "y": {"field": "name", "type": "nominal", "title": None, "sort": None},
-            "x": {"field": "count", "type": "quantitative", "title": y_title, "stack": True},
+            "x": count_axis(
+                {"field": "count", "type": "quantitative", "title": y_title, "stack": True}
+            ),
             "color": _status_colour(labels),
             "order": {"field": "order"},
         },
@@ -56,7 +58,7 @@ def plan_bars(counts: dict[str, int], labels: dict[str, str], title: str, x_titl
         "mark": {"type": "bar", "tooltip": True},
         "encoding": {
             "y": {"field": "status", "type": "nominal", "title": None, "sort": None},
-            "x": {"field": "count", "type": "quantitative", "title": x_title},
+            "x": count_axis({"field": "count", "type": "quantitative", "title": x_title}),
             "color": {
                 "field": "status",
                 "type": "nominal",
@@ -75,6 +77,7 @@ def trend(
     title: str,
     unit_of_measure: str,
     names: dict[str, str],
+    counts: bool = False,
 ) -> dict:
     """Figures over time against the target path, with the forecast and its interval.
 
@@ -94,6 +97,7 @@ def trend(
     axis = {"format": "%Y", "tickCount": {"interval": "year", "step": 1}}
     x = {"field": "date", "type": "temporal", "title": None, "axis": axis}
     y = {"field": "value", "type": "quantitative", "title": unit_of_measure}
+    y = count_axis(y) if counts else y
     layers = [
         {
             "transform": [{"filter": {"field": "series", "equal": names["forecast"]}}],
@@ -136,10 +140,17 @@ def trend(
 
 
 def unit_bars(
-    rows: list[dict], labels: dict[str, str], *, title: str, unit_of_measure: str
+    rows: list[dict],
+    labels: dict[str, str],
+    *,
+    title: str,
+    unit_of_measure: str,
+    counts: bool = False,
 ) -> dict:
     """One bar per unit, coloured by status (rows: {"unit", "value", "status"})."""
     data = [{**r, "label": labels[r["status"]]} for r in rows if r["value"] is not None]
+    x_axis = {"field": "value", "type": "quantitative", "title": unit_of_measure}
+    x_axis = count_axis(x_axis) if counts else x_axis
     return {
         "$schema": SCHEMA,
         "title": title,
@@ -148,7 +159,7 @@ def unit_bars(
         "mark": {"type": "bar", "tooltip": True},
         "encoding": {
             "y": {"field": "unit", "type": "nominal", "title": None, "sort": "-x"},
-            "x": {"field": "value", "type": "quantitative", "title": unit_of_measure},
+            "x": x_axis,
             "color": _status_colour(labels),
         },
     }

@@ -40,6 +40,7 @@ from steer.assessment.tables import (
     status_summary,
 )
 from steer.assessment.trend_chart import trend_spec
+from steer.core.numbers import is_count
 from steer.core.params import not_found
 from steer.core.tables import Column, Table
 from steer.programmes.models import (
@@ -613,14 +614,20 @@ def indicator_detail_page(
         "parts",
         _("By part, %(year)s") % {"year": year},
         [Column("option", _("Part")), Column("value", _("Figure"), "number")],
-        [{"option": o.name, "value": rounded(v)} for o, v in _options_of(indicator, unit, year)],
+        [
+            {"option": o.name, "value": rounded(v, indicator.value_type)}
+            for o, v in _options_of(indicator, unit, year)
+        ],
     )
     history = Table(
         "history",
         _("Figures of %(unit)s by period") % {"unit": unit.name},
-        [Column("period", _("Period")), Column("value", _("Figure"), "number")],
+        [Column("period", _("Reporting period")), Column("value", _("Figure"), "number")],
         [
-            {"period": period_label(Period.parse(code)), "value": rounded(v)}
+            {
+                "period": period_label(Period.parse(code), capital=True),
+                "value": rounded(v, indicator.value_type),
+            }
             for code, _t, v in a.history
         ],
     )
@@ -634,6 +641,7 @@ def indicator_detail_page(
             status_labels(),
             title=breakdown.title,
             unit_of_measure=indicator.unit_of_measure,
+            counts=is_count(indicator.value_type),
         ),
     }
     targets = visible_targets(access, programme).filter(indicator=indicator).select_related("unit")
@@ -651,7 +659,7 @@ def indicator_detail_page(
             if access.can_view_reports(programme, u) or u == root
         ],
         a=a,
-        actual=rounded(a.actual),
+        actual=rounded(a.actual, indicator.value_type),
         status=status_cell(a),
         tables={t.name: t for t in (breakdown, options, history)},
         charts=chart_specs,
@@ -693,9 +701,9 @@ def _breakdown_table(
                 "unit": child.name,
                 "code": child.code,
                 "url": f"?year={year}&unit={child.code}",
-                "actual": rounded(ca.actual),
+                "actual": rounded(ca.actual, indicator.value_type),
                 "target": ca.targets.get(year) if ca.targets else None,
-                "expected": rounded(ca.judgement.expected),
+                "expected": rounded(ca.judgement.expected, indicator.value_type),
                 "status": status_cell(ca),
             }
         )
@@ -867,8 +875,8 @@ def _carried_table(unit: OrgUnit, indicators: list[Indicator], year: int) -> Tab
                 {
                     "code": indicator.code,
                     "name": indicator.name,
-                    "period": period_label(Period.parse(code)),
-                    "value": rounded(value),
+                    "period": period_label(Period.parse(code), capital=True),
+                    "value": rounded(value, indicator.value_type),
                     "uom": indicator.unit_of_measure,
                 }
             )
@@ -878,7 +886,7 @@ def _carried_table(unit: OrgUnit, indicators: list[Indicator], year: int) -> Tab
         [
             Column("code", _("Code")),
             Column("name", _("Indicator")),
-            Column("period", _("Period")),
+            Column("period", _("Reporting period")),
             Column("value", _("Estimated figure"), "number"),
             Column("uom", _("Unit of measure")),
         ],
@@ -995,14 +1003,14 @@ def _comparison(
         statuses = []
         for i in indicators:
             a = assessments[(i.pk, u.pk)]
-            row[i.code] = rounded(a.actual)
+            row[i.code] = rounded(a.actual, i.value_type)
             statuses.append(a.status)
             grid.append(
                 {
                     "unit": u.name,
                     "indicator": i.code,
                     "status": str(a.status),
-                    "value": rounded(a.actual),
+                    "value": rounded(a.actual, i.value_type),
                 }
             )
         c = tally(statuses)

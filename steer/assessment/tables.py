@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from steer.assessment.attainment import Status, tally
 from steer.assessment.labels import STATUS_LABELS, status_label
+from steer.core.numbers import figure_value
 from steer.core.tables import Column, Table
 from steer.programmes.models import Indicator
 from steer.steering.labels import PLAN_LABELS
@@ -20,8 +21,9 @@ if TYPE_CHECKING:  # selectors builds its pages with these rows
     from steer.assessment.selectors import Assessment
 
 
-def rounded(x: float | None) -> float | None:
-    return None if x is None else round(x, 2)
+def rounded(x: float | None, value_type: str) -> float | int | None:
+    """An indicator's figure as shown: a count whole (`core.numbers.figure_value`)."""
+    return figure_value(x, value_type)
 
 
 def status_labels() -> dict[str, str]:
@@ -41,15 +43,15 @@ def _final_target(a: Assessment) -> float | None:
 
 
 def _forecast_cells(a: Assessment) -> dict[str, float | str | None]:
-    f = a.forecast
+    f, value_type = a.forecast, a.indicator.value_type
     if f is None:
         return {"forecast": None, "low": None, "high": None, "reached": None, "shortfall": None}
     return {
-        "forecast": rounded(f.value),
-        "low": rounded(f.low),
-        "high": rounded(f.high),
+        "forecast": rounded(f.value, value_type),
+        "low": rounded(f.low, value_type),
+        "high": rounded(f.high, value_type),
         "reached": None if f.year_reached is None else str(f.year_reached),
-        "shortfall": rounded(f.shortfall) or None,
+        "shortfall": rounded(f.shortfall, value_type) or None,
     }
 
 
@@ -75,8 +77,8 @@ def indicator_row(a: Assessment, unit_code: str | None = None) -> dict[str, Any]
         "name": indicator.name,
         "url": url,
         "uom": indicator.unit_of_measure,
-        "actual": rounded(a.actual),
-        "expected": rounded(a.judgement.expected),
+        "actual": rounded(a.actual, indicator.value_type),
+        "expected": rounded(a.judgement.expected, indicator.value_type),
         "target": _final_target(a),
         "final_year": a.final_year,
         "status": status_cell(a),

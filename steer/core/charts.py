@@ -32,6 +32,15 @@ PLAN_COLOURS = {
 }
 
 
+# An axis counting things (indicators, plan items, enterprises): whole ticks only, never halves.
+COUNT_AXIS = {"tickMinStep": 1, "format": ",d"}
+
+
+def count_axis(field: dict) -> dict:
+    """A quantitative encoding that counts: ticks at whole numbers, labelled without decimals."""
+    return {**field, "axis": {**field.get("axis", {}), **COUNT_AXIS}}
+
+
 def colour_scale(colours: dict[str, str], labels: dict[str, str]) -> dict:
     return {"domain": [labels[k] for k in colours], "range": list(colours.values())}
 

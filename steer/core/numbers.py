@@ -66,3 +66,37 @@ def vietnamese(value: object, decimals: int | None = None) -> str:
     if decimals is None:
         return number_text(value, 2, VIETNAMESE, trim=True)
     return number_text(value, decimals, VIETNAMESE)
+
+
+# What a figure measures, as Indicator.value_type says it, and "money" for amounts of money.
+COUNT = "integer"
+MONEY = "money"
+# A rate or a measured decimal keeps this many places at most (trailing zeros dropped).
+RATE_DECIMALS = 2
+
+
+def figure(value: object, value_type: str, separators: dict[int, str] = VIETNAMESE) -> str:
+    """A figure written by what it measures, the one way every page, chart, export and document
+    writes it: a count whole (614, never 614,33: an estimate of a count is a count), money
+    whole and grouped by thousands (1.234.567), a rate or any other measure with at most two
+    decimals (62,86; 7,5)."""
+    if value_type in (COUNT, MONEY):
+        return number_text(value, 0, separators)
+    return number_text(value, RATE_DECIMALS, separators, trim=True)
+
+
+def is_count(value_type: str) -> bool:
+    return value_type == COUNT
+
+
+def figure_value(value: float | None, value_type: str) -> float | int | None:
+    """The figure as tables, exports and charts hold it: rounded half up as `figure` writes it
+    (a count to a whole number, an int), so a page and its download say the same."""
+    if value is None:
+        return None
+    number = _decimal(value)
+    if number is None or not number.is_finite():
+        return value
+    if value_type in (COUNT, MONEY):
+        return int(number.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return float(number.quantize(Decimal(1).scaleb(-RATE_DECIMALS), rounding=ROUND_HALF_UP))

@@ -28,13 +28,13 @@ from steer.assessment.selectors import (
     top_objective,
 )
 from steer.assessment.trend_chart import trend_spec
-from steer.core.numbers import vietnamese
+from steer.core.numbers import figure, vietnamese
 from steer.documents import drafting
 from steer.documents.models import Draft, Kind
 from steer.documents.render import Chart
 from steer.programmes.models import Indicator, PlanItem, PlanItemBudget, Programme
 from steer.reporting.models import Submission
-from steer.reporting.periods import Period, PeriodType
+from steer.reporting.periods import Period, PeriodType, period_name
 from steer.reporting.selectors import form_status
 from steer.steering.labels import PLAN_LABELS
 from steer.steering.models import Directive, Inspection, Meeting, ProgressReport, Recommendation
@@ -51,8 +51,17 @@ def number(value, decimals=None) -> str:
     return DASH if value is None else vietnamese(value, decimals)
 
 
+def figure_of(value, indicator: Indicator) -> str:
+    """An indicator's figure by its value type: a count whole (`core.numbers.figure`)."""
+    return _figure_text(value, indicator.value_type)
+
+
+def _figure_text(value, value_type: str) -> str:
+    return DASH if value is None else figure(value, value_type)
+
+
 def words_of(period: Period) -> str:
-    return drafting.period_words(period.type.value, period.number, period.year)
+    return period_name(period)
 
 
 def is_party_programme(programme: Programme) -> bool:
@@ -354,6 +363,7 @@ def _unit_tables(programme, root: OrgUnit, period: Period) -> list[dict]:
                 "code": indicator.code,
                 "name": indicator.name,
                 "unit": indicator.unit_of_measure,
+                "value_type": indicator.value_type,
                 "rows": lines,
             }
         )
@@ -507,6 +517,7 @@ def _facts_of(line: IndicatorLine, period: Period, *, review: bool) -> drafting.
         status=a.status.value,
         latest=line.latest[1] if line.latest else None,
         latest_period=latest_words,
+        value_type=indicator.value_type,
     )
 
 
@@ -834,16 +845,18 @@ def _indicator_table(lines: list[IndicatorLine], period: Period, *, review: bool
         year_target = a.targets.get(period.year)
         final = a.final_year
         if review:
-            target = number(a.targets[final]) if final else DASH
+            target = figure_of(a.targets[final], indicator) if final else DASH
         elif year_target is not None:
-            target = number(year_target)
+            target = figure_of(year_target, indicator)
         elif final:
-            target = f"{number(a.targets[final])} ({final})"
+            target = f"{figure_of(a.targets[final], indicator)} ({final})"
         else:
             target = DASH
-        actual = number(a.actual)
+        actual = figure_of(a.actual, indicator)
         if a.actual is None and line.latest:
-            actual = f"{number(line.latest[1])} ({Period.parse(line.latest[0]).code})"
+            actual = (
+                f"{figure_of(line.latest[1], indicator)} ({words_of(Period.parse(line.latest[0]))})"
+            )
         rows.append(
             {
                 "n": i,
@@ -852,8 +865,8 @@ def _indicator_table(lines: list[IndicatorLine], period: Period, *, review: bool
                 "unit": indicator.unit_of_measure,
                 "target": target,
                 "actual": actual,
-                "previous": number(line.previous),
-                "final": number(a.targets[final]) if final else DASH,
+                "previous": figure_of(line.previous, indicator),
+                "final": figure_of(a.targets[final], indicator) if final else DASH,
                 "status": status_label(a),
             }
         )
@@ -1111,9 +1124,9 @@ def _by_unit_tables(facts: Facts, period: Period) -> list[dict]:
                 [
                     {
                         **row,
-                        "target": number(row["target"]),
-                        "actual": number(row["actual"]),
-                        "previous": number(row["previous"]),
+                        "target": _figure_text(row["target"], t["value_type"]),
+                        "actual": _figure_text(row["actual"], t["value_type"]),
+                        "previous": _figure_text(row["previous"], t["value_type"]),
                     }
                     for row in t["rows"]
                 ]

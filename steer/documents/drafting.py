@@ -8,7 +8,7 @@ Pure: figures and labels in, text out (numbers written the Vietnamese way: 62,86
 import datetime as dt
 from dataclasses import dataclass
 
-from steer.core.numbers import vietnamese
+from steer.core.numbers import figure, vietnamese
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,7 @@ class IndicatorFacts:
     status: str | None = None  # the judgement of a partial figure: on_track, at_risk, ...
     latest: float | None = None  # without a figure for the period: the latest one before it
     latest_period: str | None = None
+    value_type: str = "decimal"  # Indicator.value_type: a count ("integer") is written whole
 
 
 PARTIAL_STATUS = {
@@ -40,16 +41,18 @@ PARTIAL_STATUS = {
 }
 
 
-def _amount(value: float, unit: str) -> str:
-    text = vietnamese(value)
-    if not unit:
+def _amount(value: float, f: IndicatorFacts) -> str:
+    text = figure(value, f.value_type)
+    if not f.unit:
         return text
-    return f"{text}{unit}" if unit == "%" else f"{text} {unit}"
+    return f"{text}{f.unit}" if f.unit == "%" else f"{text} {f.unit}"
 
 
-def _gap(value: float, unit: str) -> str:
+def _gap(value: float, f: IndicatorFacts) -> str:
     """A difference: percentage points for a rate."""
-    return f"{vietnamese(value)} điểm phần trăm" if unit == "%" else _amount(value, unit)
+    if f.unit == "%":
+        return f"{vietnamese(value)} điểm phần trăm"
+    return _amount(value, f)
 
 
 def indicator_sentence(f: IndicatorFacts) -> str:
@@ -59,12 +62,12 @@ def indicator_sentence(f: IndicatorFacts) -> str:
     if f.actual is None:
         text = f"{subject} chưa có số liệu được phê duyệt"
         if f.latest is not None and f.latest_period:
-            text += f"; số liệu gần nhất ({f.latest_period}) là {_amount(f.latest, f.unit)}"
+            text += f"; số liệu gần nhất ({f.latest_period}) là {_amount(f.latest, f)}"
         return text + "."
-    text = f"{subject} đạt {_amount(f.actual, f.unit)}"
+    text = f"{subject} đạt {_amount(f.actual, f)}"
     if f.target is None:
         return text + " (chưa giao chỉ tiêu năm)."
-    target = _amount(f.target, f.unit)
+    target = _amount(f.target, f)
     when = "" if f.target_year in (None, f.year) else f" năm {f.target_year}"
     if f.partial:
         return text + _partial_clause(f, f.actual, target, when) + _forecast_clause(f)
@@ -74,7 +77,7 @@ def indicator_sentence(f: IndicatorFacts) -> str:
     elif better:
         text += f", vượt chỉ tiêu{when} {target}"
     else:
-        short = _gap(abs(f.target - f.actual), f.unit)
+        short = _gap(abs(f.target - f.actual), f)
         text += f", chưa đạt chỉ tiêu{when} {target} (còn thiếu {short})"
     if f.target and f.unit != "%" and f.higher_is_better:
         text += f", bằng {vietnamese(100 * f.actual / f.target)}% kế hoạch"
@@ -98,12 +101,10 @@ def _forecast_clause(f: IndicatorFacts) -> str:
         return ""
     span = ""
     if f.forecast_low is not None and f.forecast_high is not None:
-        span = (
-            f" (khoảng từ {_amount(f.forecast_low, f.unit)} đến {_amount(f.forecast_high, f.unit)})"
-        )
+        span = f" (khoảng từ {_amount(f.forecast_low, f)} đến {_amount(f.forecast_high, f)})"
     text = (
         f" Theo xu hướng hiện nay, năm {f.target_year} dự báo đạt khoảng "
-        f"{_amount(f.forecast, f.unit)}{span}"
+        f"{_amount(f.forecast, f)}{span}"
     )
     if f.target is None:
         return text + "."
@@ -130,22 +131,6 @@ def objective_sentence(title: str, counts: dict[str, int]) -> str:
         if counts.get(key):
             parts.append(f"{counts[key]} chỉ tiêu {words}")
     return f"{title}: {', '.join(parts)}."
-
-
-ROMAN = ("I", "II", "III", "IV")
-
-
-def period_words(kind: str, number: int, year: int) -> str:
-    """How a report names its period: "6 tháng đầu năm 2024", "quý II năm 2024", "năm 2024"."""
-    if kind == "month":
-        return f"tháng {number} năm {year}"
-    if kind == "quarter":
-        return f"quý {ROMAN[number - 1]} năm {year}"
-    if kind == "half":
-        return f"6 tháng {'đầu' if number == 1 else 'cuối'} năm {year}"
-    if kind == "nine_months":
-        return f"9 tháng năm {year}"
-    return f"năm {year}"
 
 
 def place_date(place: str, day: dt.date) -> str:

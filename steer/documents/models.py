@@ -129,7 +129,7 @@ class Draft(models.Model):
 
     @property
     def period_text(self) -> str:
-        return period_label(Period.parse(self.period)) if self.period else "—"
+        return period_label(Period.parse(self.period), capital=True) if self.period else "—"
 
     @property
     def layout(self) -> str:

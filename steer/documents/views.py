@@ -70,7 +70,7 @@ class NewDraftForm(forms.Form):
         periods = []
         for year in programme.years():
             for code in (f"{year}S1", f"{year}S2", str(year)):
-                periods.append((code, period_label(Period.parse(code))))
+                periods.append((code, period_label(Period.parse(code), capital=True)))
         form_field(self, "period", forms.ChoiceField).choices = [("", "—"), *periods]
         units = access.report_units(programme).order_by("name")
         form_field(self, "unit", forms.ModelChoiceField).queryset = units

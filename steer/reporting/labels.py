@@ -2,22 +2,25 @@
 
 import datetime as dt
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from steer.reporting.models import ReportForm
-from steer.reporting.periods import Period
+from steer.reporting.periods import Period, PeriodError, parse, period_name
 from steer.units.models import OrgUnit
 
 
-def period_label(period: Period) -> str:
-    names = {
-        "month": _("month %(n)s/%(year)s"),
-        "quarter": _("quarter %(n)s/%(year)s"),
-        "half": _("half %(n)s/%(year)s"),
-        "nine_months": _("nine months %(year)s"),
-        "year": _("year %(year)s"),
-    }
-    return names[period.type.value] % {"n": period.number, "year": period.year}
+def period_label(period: Period, *, capital: bool = False) -> str:
+    """The period's name in the active language (`periods.period_name`, the one naming)."""
+    return period_name(period, get_language() or "vi", capital=capital)
+
+
+def period_label_of(code: str, *, capital: bool = False) -> str:
+    """The name of a period given by its code; a code that is no period is shown as it is."""
+    try:
+        return period_label(parse(code), capital=capital)
+    except PeriodError:
+        return code
 
 
 def reminder_text(form: ReportForm, period: Period, deadline: dt.date, unit: OrgUnit) -> str:

@@ -5,11 +5,11 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils.formats import date_format
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from steer.programmes.models import UNIQUE_CODE, Indicator, Programme
-from steer.reporting.periods import Period, PeriodType, periods_between
+from steer.reporting.periods import Period, PeriodType, period_name, periods_between
 from steer.units.models import OrgUnit
 
 PERIOD_TYPE_CHOICES = [
@@ -127,7 +127,7 @@ class ReportForm(models.Model):
         ):
             return gettext("form %(form)s is not reported for period %(period)s.") % {
                 "form": self.code,
-                "period": period.code,
+                "period": period_name(period, get_language() or "vi"),
             }
         listed = (
             unit.pk in unit_ids if unit_ids is not None else self.units.filter(pk=unit.pk).exists()
@@ -164,7 +164,11 @@ def absence_in(unit: OrgUnit, period: Period) -> str | None:
     day = period.cutoff_end
     if unit.exists_on(day):
         return None
-    words = {"unit": unit.name, "day": _dmy(day), "period": period.code}
+    words = {
+        "unit": unit.name,
+        "day": _dmy(day),
+        "period": period_name(period, get_language() or "vi"),
+    }
     if unit.valid_to is not None and unit.valid_to < day:
         return gettext(
             "%(unit)s no longer existed on %(day)s, the cut-off end day of period %(period)s: "

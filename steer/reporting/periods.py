@@ -37,6 +37,7 @@ __all__ = [
     "parse",
     "period_for",
     "periods_between",
+    "period_name",
     "periods_per_year",
 ]
 
@@ -287,3 +288,55 @@ def codes_of_year(year: int) -> list[str]:
     """The codes of every period of every type within ``year`` (listing them lets a query
     probe an index on the period code instead of scanning a unit's whole history)."""
     return [p.code for type_ in PERIOD_TYPES_ORDER for p in periods_between(type_, year, year)]
+
+
+# How reports name a period, by language: the half's and the month's words, then the pattern.
+_HALVES = {"vi": ("đầu", "cuối"), "en": ("first", "second")}
+_ROMAN = ("I", "II", "III", "IV")
+_MONTH_NAMES = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+_PATTERNS = {
+    "vi": {
+        PeriodType.MONTH: "tháng {n} năm {year}",
+        PeriodType.QUARTER: "quý {roman} năm {year}",
+        PeriodType.HALF: "6 tháng {half} năm {year}",
+        PeriodType.NINE_MONTHS: "9 tháng năm {year}",
+        PeriodType.YEAR: "năm {year}",
+    },
+    "en": {
+        PeriodType.MONTH: "{month} {year}",
+        PeriodType.QUARTER: "Q{n} {year}",
+        PeriodType.HALF: "{half} half of {year}",
+        PeriodType.NINE_MONTHS: "first nine months of {year}",
+        PeriodType.YEAR: "year {year}",
+    },
+}
+
+
+def period_name(period: Period, language: str = "vi", *, capital: bool = False) -> str:
+    """The one name of a period in text, the way reports write it: "6 tháng đầu năm 2025",
+    "6 tháng cuối năm 2025", "quý I năm 2025", "tháng 3 năm 2025", "9 tháng năm 2025",
+    "năm 2025" (English: "first half of 2025", "Q1 2025", "March 2025"…). Lower case, to sit
+    inside a sentence; `capital` for a name that stands alone (a heading, a list)."""
+    words = "en" if (language or "vi").split("-")[0] == "en" else "vi"
+    n = period.number
+    name = _PATTERNS[words][period.type].format(
+        n=n,
+        year=period.year,
+        roman=_ROMAN[(n - 1) % 4],
+        half=_HALVES[words][(n - 1) % 2],
+        month=_MONTH_NAMES[(n - 1) % 12],
+    )
+    return name[:1].upper() + name[1:] if capital else name

@@ -230,7 +230,7 @@ def form_status_page(
         form=form,
         period=period,
         period_label=period_label(period),
-        periods=[(p, period_label(p)) for p in form.periods()],
+        periods=[(p, period_label(p, capital=True)) for p in form.periods()],
         deadline=deadline,
         rows=rows,
         counts={key: sum(1 for r in rows if r.status == key) for key in STATUS_LABELS},

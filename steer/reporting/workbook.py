@@ -24,7 +24,7 @@ from steer.core.cells import plain_text, safe_text
 from steer.core.templatetags.steer import num
 from steer.reporting.imports import Entry, Problem
 from steer.reporting.models import Quality
-from steer.reporting.periods import Period
+from steer.reporting.periods import Period, period_name
 from steer.reporting.safety import (
     SheetScan,
     UnsafeFile,
@@ -104,7 +104,7 @@ def _write_heading(data: Worksheet, form, unit, period: Period, deadline: dt.dat
         f"BÁO CÁO SỐ LIỆU: {form.name.upper()}",
         f"Chương trình: {programme.symbol} – {programme.title}",
         f"Đơn vị báo cáo: {unit.name} (mã {unit.code})",
-        f"Kỳ báo cáo: {period.code}; số liệu từ {period.cutoff_start:%d/%m/%Y} "
+        f"Kỳ báo cáo: {period_name(period)}; số liệu từ {period.cutoff_start:%d/%m/%Y} "
         f"đến {period.cutoff_end:%d/%m/%Y}; hạn gửi {deadline:%d/%m/%Y}",
         "Chỉ nhập vào các ô màu vàng. Không thêm, xóa, đổi tên trang tính hay chèn dòng.",
     ]
@@ -220,7 +220,7 @@ def _bounds_text(row, integer: bool) -> str:
 def _guide_lines(form, unit, period, deadline) -> list[str]:
     return [
         "HƯỚNG DẪN ĐIỀN BIỂU BÁO CÁO",
-        f"Biểu: {form.code} – {form.name}. Đơn vị: {unit.name}. Kỳ báo cáo: {period.code}.",
+        f"Biểu: {form.code} – {form.name}. Đơn vị: {unit.name}. Kỳ báo cáo: {period_name(period)}.",
         f"Số liệu tính từ ngày {period.cutoff_start:%d/%m/%Y} đến ngày "
         f"{period.cutoff_end:%d/%m/%Y} (Nghị định 09/2019/NĐ-CP); "
         f"hạn gửi báo cáo: {deadline:%d/%m/%Y}.",

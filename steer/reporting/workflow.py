@@ -19,6 +19,7 @@ from steer.accounts.models import User
 from steer.notifications.models import Notification
 from steer.notifications.services import notify
 from steer.reporting.checks import refresh_violations, violation_text
+from steer.reporting.labels import period_label_of
 from steer.reporting.models import ReportForm, Submission, SubmissionEvent, ValidationRule
 from steer.reporting.signals import report_moved
 from steer.units.models import OrgUnit
@@ -37,7 +38,11 @@ def _tell_sent_back(submission: Submission, reason: str) -> None:
         units=[submission.unit],
         kind=Notification.Kind.RETURNED,
         text=_("The report %(form)s, %(period)s was sent back: %(reason)s")
-        % {"form": submission.form.name, "period": submission.period, "reason": reason},
+        % {
+            "form": submission.form.name,
+            "period": period_label_of(submission.period),
+            "reason": reason,
+        },
         url=submission.get_absolute_url(),
     )
 

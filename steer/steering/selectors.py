@@ -18,6 +18,7 @@ from steer.core.models import Event
 from steer.core.selectors import events_of
 from steer.programmes.models import PlanItem, Programme
 from steer.programmes.permissions import can_view_plan_item, visible_plan_items
+from steer.reporting.labels import period_label
 from steer.reporting.models import ReportForm
 from steer.reporting.selectors import form_status
 from steer.steering.models import (
@@ -120,7 +121,7 @@ def overdue_reports(
                 rows.append(
                     {
                         "form": form.name,
-                        "period": period.code,
+                        "period": period_label(period, capital=True),
                         "unit": str(s.unit),
                         "deadline": deadline,
                         "days": (today - deadline).days,
@@ -209,7 +210,7 @@ def deadlines_between(
         for period in form.periods():
             deadline: dt.date = form.deadline(period)
             if first <= deadline <= last:
-                text = f"{form.name} ({period.code})"
+                text = f"{form.name}, {period_label(period)}"
                 days[deadline].append(CalendarEntry(_("Report deadline"), text, url, ""))
     return dict(days)
 

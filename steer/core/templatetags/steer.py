@@ -6,6 +6,7 @@ from django.utils.html import format_html
 from django.utils.translation import get_language
 
 from steer.core import once
+from steer.core.numbers import figure as figure_text
 from steer.core.numbers import number_text
 
 register = template.Library()
@@ -27,6 +28,14 @@ def num(value, decimals=None):
     if value is None or value == "":
         return "–"
     return number_text(value, decimals, separators_of(get_language()))
+
+
+@register.filter
+def figure(value, value_type):
+    """An indicator's figure by its value type (`core.numbers.figure`): counts whole."""
+    if value is None or value == "":
+        return "–"
+    return figure_text(value, str(value_type), separators_of(get_language()))
 
 
 @register.filter

@@ -160,7 +160,7 @@ def overdue(request: HttpRequest, slug: str) -> HttpResponse:
             _("Overdue reports"),
             [
                 Column("form", _("Report form")),
-                Column("period", _("Period")),
+                Column("period", _("Reporting period")),
                 Column("unit", _("Unit"), link="url"),
                 Column("deadline", _("Deadline"), "date"),
                 Column("days", _("Days late"), "integer"),
