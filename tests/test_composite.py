@@ -4,6 +4,8 @@ import csv
 import io
 import math
 import shutil
+from dataclasses import replace
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -380,6 +382,71 @@ def test_the_asem_treatment_winsorises_the_same_points_as_coinr():
         ["IRL", "LUX", "MLT", "SGP"],
     )
     assert (treated["FemLab"].points, treated["FemLab"].replaced) == (1, ["PAK"])  # low side
+
+
+# Rank and Borda normalisations from Raw (issue 18): pillar scores are means of integer ranks,
+# so many units tie in exact arithmetic. COINr's a_amean (`w <- w/sum(w); sum(w*x)`, R's sum in
+# long double) keeps most of those ties and splits a few on the last bit. COINr's reference
+# output for these settings is not among the reference tables: the expected ranks are those of
+# exact arithmetic (fractions.Fraction) except the cells below, exact ties that COINr's floating
+# point splits (found by running COINr's a_amean with numpy.longdouble; with them the engine
+# agrees with the 42 cells and the two examples the issue reports from COINr 1.1.14).
+RANKED_FROM_RAW = Options(denominate=False, treat=False)
+COINR_SPLIT_TIES = {
+    ("n_rank", "Environ", "CYP"): 21,
+    ("n_rank", "Environ", "JPN"): 23,
+    ("n_rank", "Environ", "KAZ"): 47,
+    ("n_rank", "Environ", "LTU"): 25,
+    ("n_rank", "Environ", "LVA"): 25,
+    ("n_rank", "Social", "FRA"): 20,
+    ("n_rank", "SusEcFin", "DEU"): 13,
+    ("n_rank", "SusEcFin", "HUN"): 19,
+    ("n_rank", "SusEcFin", "POL"): 13,
+    ("n_borda", "ConEcFin", "IND"): 12,
+    ("n_borda", "SusEcFin", "AUT"): 19,
+}
+
+
+def exact_columns(result):
+    """Every node's column in exact arithmetic from the normalised values (a_amean, re-weighted
+    over the present children)."""
+    framework, norm = result.framework, result.stages["Normalised"]
+    columns = {
+        c: [None if math.isnan(v) else Fraction(v) for v in norm.column(c)] for c in norm.codes
+    }
+    for level in range(2, framework.top_level + 1):
+        for parent in framework.level(level):
+            kids = framework.children(parent)
+            column = []
+            for row in zip(*(columns[k] for k in kids), strict=True):
+                present = [
+                    (Fraction(framework.nodes[k].weight), x)
+                    for k, x in zip(kids, row, strict=True)
+                    if x is not None
+                ]
+                total = sum(w for w, _ in present)
+                column.append(sum(w * x for w, x in present) / total if present else None)
+            columns[parent] = column
+    return columns
+
+
+@needs_asem
+@pytest.mark.parametrize("f_n", ["n_rank", "n_borda"])
+def test_ranks_of_rank_and_borda_normalisations_equal_coinrs_at_every_level(f_n):
+    data, framework = load(IDATA, IMETA)
+    result = run(data, framework, replace(RANKED_FROM_RAW, f_n=f_n))
+    units = result.aggregated.units
+    for code, column in exact_columns(result).items():
+        if framework.nodes[code].level < 2:
+            continue
+        exact = [1 + sum(other > value for other in column) for value in column]
+        expected = [
+            COINR_SPLIT_TIES.get((f_n, code, u), r) for u, r in zip(units, exact, strict=True)
+        ]
+        assert result.ranks(code).tolist() == expected, code
+    examples = {"n_rank": ("SusEcFin", "KAZ", 12), "n_borda": ("Instit", "LVA", 30)}
+    code, unit, rank = examples[f_n]  # the issue's examples: steer had 14th and 32nd
+    assert result.ranks(code)[units.index(unit)] == rank
 
 
 def winsorised(values, winmax=5):

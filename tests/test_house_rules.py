@@ -9,6 +9,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 LIMIT = 80  # lines from `def` to the function's last line, docstring included
 
+
 @functools.cache
 def function_lengths() -> dict[str, int]:
     """Every function and method of steer (migrations aside), "path::Class.name" → lines."""

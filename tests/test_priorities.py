@@ -92,3 +92,61 @@ def test_an_overdue_scheme_half_done_is_more_feasible_than_one_not_started():
     half = priorities.plan_item("NV05", "", days_late=100, major=True, percent=60)
     none = priorities.plan_item("NV06", "", days_late=100, major=True, percent=None)
     assert half.feasibility > none.feasibility
+
+
+def test_equal_scores_are_ordered_by_the_gap_to_the_target_then_by_days_overdue():
+    def missed(code, reached):
+        return priorities.indicator(
+            code,
+            "",
+            off_track=True,
+            final_year=2025,
+            this_year=2026,
+            gap_share=None,
+            reached=reached,
+            target=100,
+        )
+
+    def late(code, days):
+        return priorities.directive(
+            code, "", days_late=days, steering_level=True, assignees=1, under_way=False
+        )
+
+    found = [missed("CT01", 95), missed("CT02", 60), missed("CT03", 80)]
+    assert len({c.score for c in found}) == 1
+    assert [c.key for c in priorities.rank(found)] == ["CT02", "CT03", "CT01"]
+    directives = [late("CĐ-001", 200), late("CĐ-002", 400), late("CĐ-003", 300)]
+    assert len({c.score for c in directives}) == 1
+    assert [c.key for c in priorities.rank(directives)] == ["CĐ-002", "CĐ-003", "CĐ-001"]
+
+
+def test_a_missed_target_names_its_own_figures_and_gap():
+    c = priorities.indicator(
+        "CT10",
+        "Mô hình nông nghiệp công nghệ cao",
+        off_track=True,
+        final_year=2025,
+        this_year=2026,
+        gap_share=None,
+        reached=364,
+        target=420,
+    )
+    assert c.reasons == (
+        ("missed_by", {"year": 2025, "reached": 364, "target": 420, "percent": 13.3}),
+    )
+    assert round(c.gap_share, 3) == 0.133
+
+
+def test_a_missed_lower_is_better_target_is_short_by_how_far_it_is_above():
+    c = priorities.indicator(
+        "CT40",
+        "",
+        off_track=True,
+        final_year=2025,
+        this_year=2026,
+        gap_share=None,
+        reached=12,
+        target=10,
+        higher_is_better=False,
+    )
+    assert c.gap_share == 0.2

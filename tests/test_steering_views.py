@@ -88,6 +88,22 @@ def test_priorities_rank_a_short_list_with_reasons(programme, login):
     assert csv.status_code == 200
 
 
+def test_the_top_priorities_each_give_their_own_reason_and_ties_follow_the_stated_rule(
+    programme, login
+):
+    page = login("bancd").get(f"/p/{programme.slug}/priorities/")
+    rows = page.context["table"].rows
+    assert len(rows) == 10
+    assert len({r["reasons"] for r in rows}) == len(rows)
+    for above, below in zip(rows, rows[1:], strict=False):
+        if above["score"] == below["score"]:
+            assert (above["gap"] or 0, above["days_overdue"] or 0) >= (
+                below["gap"] or 0,
+                below["days_overdue"] or 0,
+            )
+    assert "khoảng cách tới chỉ tiêu lớn hơn" in page.content.decode()
+
+
 def test_notifications_are_the_users_own_and_can_be_marked_read(programme, login):
     give(programme, content="Cập nhật dữ liệu chỉ tiêu CT16")
     client = login("baocao.dongda")

@@ -4,16 +4,18 @@ at risk, scored (the scoring is `steer.steering.priorities`)."""
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_safe
 
 from steer.accounts.access import access_for
 from steer.assessment.attainment import Status
 from steer.assessment.selectors import assess, programme_root
+from steer.core.numbers import number_text
 from steer.core.params import int_param
 from steer.core.tables import Column, Table, download
-from steer.programmes.models import PlanItem
+from steer.core.templatetags.steer import separators_of
+from steer.programmes.models import Indicator, PlanItem
 from steer.programmes.permissions import visible_plan_items
 from steer.programmes.selectors import viewable_programme
 from steer.steering import priorities
@@ -28,6 +30,15 @@ REASONS = {
     "off_track": lambda v: _("target off track"),
     "at_risk": lambda v: _("target at risk"),
     "missed": lambda v: _("the %(year)d target was not achieved") % v,
+    "missed_by": lambda v: (
+        _("the %(year)d target of %(target)s was not achieved: %(reached)s, %(percent)s %% short")
+        % {
+            "year": v["year"],
+            "target": _figure(v["target"]),
+            "reached": _figure(v["reached"]),
+            "percent": _figure(v["percent"]),
+        }
+    ),
     "years_left": lambda v: (
         ngettext(
             "%(years)d year left to the target", "%(years)d years left to the target", v["years"]
@@ -41,6 +52,12 @@ REASONS = {
     "bottleneck": lambda v: _("a bottleneck"),
     "progress": lambda v: _("%(percent)s %% done") % v,
 }
+
+
+def _figure(value: float) -> str:
+    return number_text(value, 2, separators_of(get_language()), trim=True)
+
+
 KIND_LABELS = {
     "directive": _("Directive"),
     "indicator": _("Target"),
@@ -68,29 +85,7 @@ def candidates(programme, access, today) -> list[priorities.Candidate]:
                 url=d.get_absolute_url(),
             )
         )
-    root = programme_root(programme)
-    year = min(max(today.year, programme.start_year), programme.end_year)
-    indicators = list(programme.indicators.all())
-    for a in assess(programme, indicators, [root.pk], year, root.pk).values():
-        if a.status not in (Status.OFF_TRACK, Status.AT_RISK) or not a.targets:
-            continue
-        final = max(a.targets)
-        if final < today.year and a.forecast is None and a.status == Status.AT_RISK:
-            continue
-        gap = None
-        if a.forecast is not None and a.targets[final]:
-            gap = abs(a.forecast.shortfall or 0) / abs(a.targets[final])
-        found.append(
-            priorities.indicator(
-                a.indicator.code,
-                a.indicator.name,
-                off_track=a.status == Status.OFF_TRACK,
-                final_year=final,
-                this_year=today.year,
-                gap_share=gap,
-                url=a.indicator.get_absolute_url(),
-            )
-        )
+    found += _targets(programme, today)
     for r in visible_recommendations(access, programme).filter(state__in=Recommendation.OPEN):
         found.append(
             priorities.recommendation(
@@ -123,6 +118,41 @@ def candidates(programme, access, today) -> list[priorities.Candidate]:
     return found
 
 
+def _targets(programme, today) -> list[priorities.Candidate]:
+    """The programme's targets off track or at risk, and those missed (their year past)."""
+    found = []
+    root = programme_root(programme)
+    year = min(max(today.year, programme.start_year), programme.end_year)
+    indicators = list(programme.indicators.all())
+    for a in assess(programme, indicators, [root.pk], year, root.pk).values():
+        if a.status not in (Status.OFF_TRACK, Status.AT_RISK) or not a.targets:
+            continue
+        final = max(a.targets)
+        if final < today.year and a.forecast is None and a.status == Status.AT_RISK:
+            continue
+        gap = None
+        if a.forecast is not None and a.targets[final]:
+            gap = abs(a.forecast.shortfall or 0) / abs(a.targets[final])
+        reached = a.actual if a.year == final else None
+        if reached is not None and a.indicator.value_type == Indicator.ValueType.INTEGER:
+            reached = round(reached)
+        found.append(
+            priorities.indicator(
+                a.indicator.code,
+                a.indicator.name,
+                off_track=a.status == Status.OFF_TRACK,
+                final_year=final,
+                this_year=today.year,
+                gap_share=gap,
+                reached=reached,
+                target=a.targets[final],
+                higher_is_better=a.indicator.direction == Indicator.Direction.HIGHER,
+                url=a.indicator.get_absolute_url(),
+            )
+        )
+    return found
+
+
 @login_required
 @require_safe
 def priorities_view(request, slug):
@@ -143,6 +173,8 @@ def priorities_view(request, slug):
             "urgency": c.urgency,
             "impact": c.impact,
             "feasibility": c.feasibility,
+            "gap": None if c.gap_share is None else round(c.gap_share * 100, 1),
+            "days_overdue": c.days_overdue,
             "reasons": "; ".join(REASONS[key](values) for key, values in c.reasons),
         }
         for n, c in enumerate(ranked, start=1)
@@ -159,6 +191,8 @@ def priorities_view(request, slug):
             Column("urgency", _("Urgency"), "integer"),
             Column("impact", _("Impact"), "integer"),
             Column("feasibility", _("Feasibility"), "integer"),
+            Column("gap", _("Short of the target (%)"), "percent"),
+            Column("days_overdue", _("Days overdue"), "integer"),
             Column("reasons", _("Why")),
         ],
         rows,

@@ -28,6 +28,7 @@ from steer.composite.pipeline import (
     Stage,
     aggregate_level,
     goalposts,
+    meta_weights,
     normalise_with,
 )
 from steer.composite.stats import min_ranks
@@ -59,10 +60,12 @@ class _Method:
     framework: Framework
     options: Options
     weights: dict[str, float]
+    given_weights: dict[str, float]  # as the pipeline aggregates: pipeline.meta_weights
 
     @classmethod
     def of(cls, result: Result) -> "_Method":
-        return cls(result.framework, result.options, result.weights)
+        given = meta_weights(result.framework, result.options.weights)
+        return cls(result.framework, result.options, result.weights, given)
 
     @property
     def index(self) -> str:
@@ -105,7 +108,7 @@ def _aggregate(
         for parent in framework.level(level):
             kids = framework.children(parent)
             block = np.column_stack([columns[k] for k in kids])
-            w = np.array([method.weights[k] for k in kids])
+            w = np.array([method.given_weights[k] for k in kids])
             columns[parent] = aggregate_level(block, w, options.f_ag, options.p, (units, kids))
     return columns
 

@@ -355,12 +355,24 @@ def _ascending_min_ranks(v: Floats) -> Floats:
     return out
 
 
+def meta_weights(framework: Framework, overrides: dict[str, float]) -> dict[str, float]:
+    """Each node's weight as iMeta (or an override) gives it, not rescaled: the weights COINr's
+    Aggregate passes to its mean (a_amean rescales them over the children present)."""
+    return {
+        k: overrides.get(k, framework.nodes[k].weight)
+        for level in range(2, framework.top_level + 1)
+        for parent in framework.level(level)
+        for k in framework.children(parent)
+    }
+
+
 def rescaled_weights(framework: Framework, overrides: dict[str, float]) -> dict[str, float]:
     weights: dict[str, float] = {}
+    given = meta_weights(framework, overrides)
     for level in range(2, framework.top_level + 1):
         for parent in framework.level(level):
             kids = framework.children(parent)
-            raw = {k: overrides.get(k, framework.nodes[k].weight) for k in kids}
+            raw = {k: given[k] for k in kids}
             total = sum(raw.values())
             if total <= 0:
                 raise CompositeError(f"The weights under {parent} sum to zero.")
@@ -378,7 +390,10 @@ def aggregate_level(
 ) -> Floats:
     """Rows: units; columns: the children. NaN children are left out and the weights
     re-scaled over the present ones (COINr's a_amean; also for the other means here).
-    a_copeland compares the units with each other instead (`copeland`)."""
+    a_copeland compares the units with each other instead (`copeland`).
+
+    a_amean runs COINr's arithmetic (`amean`), so that scores equal in exact arithmetic
+    (frequent with rank and Borda normalisations) tie or split as they do in COINr."""
     if how == "a_copeland":
         return copeland(values, weights, copeland_missing)
     present = ~np.isnan(values)
@@ -388,7 +403,7 @@ def aggregate_level(
     out: Floats
     with np.errstate(divide="ignore", invalid="ignore"):
         if how == "a_amean":
-            out = (w * v).sum(axis=1) / total
+            out = amean(v, w)
         elif how == "a_gmean":
             bad = present & (values <= 0)
             if bad.any():
@@ -412,6 +427,26 @@ def aggregate_level(
                 return aggregate_level(values, weights, "a_gmean", p, names)
             out = ((w * np.power(v, p)).sum(axis=1) / total) ** (1 / p)
     out[total == 0] = np.nan
+    return out
+
+
+def amean(values: Floats, weights: Floats) -> Floats:
+    """Each row's weighted mean as COINr's a_amean computes it (R/aggregate.R):
+    `w <- w/sum(w); sum(w*x)` over the present children, where R's `sum` adds left to right
+    in long double (80-bit on x86-64) and rounds once, the rest in float64. Missing children
+    come with value and weight 0 (adding 0 changes no sum). Exact ties then break, or not,
+    on the same last bits as in COINr; a float64 sum breaks some the other way."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shares = weights / _long_row_sums(weights)[:, None]
+    return _long_row_sums(shares * values)
+
+
+def _long_row_sums(m: Floats) -> Floats:
+    """Each row's sum as R's sum() runs it: children in order, in long double, rounded once."""
+    acc = np.zeros(m.shape[0], dtype=np.longdouble)
+    for column in m.T:
+        acc += column
+    out: Floats = acc.astype(np.float64)
     return out
 
 
@@ -676,7 +711,7 @@ def _run(
     x = normalise(x, framework, codes, options)
     stages["Normalised"] = Stage(units, codes, x)
     weights = rescaled_weights(framework, options.weights)
-    columns = aggregate_tree(x, units, framework, weights, options)
+    columns = aggregate_tree(x, units, framework, meta_weights(framework, options.weights), options)
     order = list(columns)
     stages["Aggregated"] = Stage(units, order, np.column_stack([columns[c] for c in order]))
     return Result(framework, options, stages, screened_out, treatments, weights)

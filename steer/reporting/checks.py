@@ -7,7 +7,9 @@ of the submission each time its values change; blocking ones stop it from being 
 
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
+from statistics import median
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -175,15 +177,24 @@ def _violations(submission, form_lines, rule_list, mine, jumps):
                         params={"total": str(total), "parts": str(parts_sum)},
                     )
                 )
-        score = jumps.score(code, unit, period)
-        if score is not None and rules.is_outlier(score[0]):
+        jump = jumps.score(code, unit, period)
+        count = line.indicator.value_type == Indicator.ValueType.INTEGER
+        if jump is not None and rules.is_unusual_change(
+            jump.score, float(total - jump.previous), count=count
+        ):
             out.append(
                 Violation(
                     submission=submission,
                     kind=Violation.Kind.OUTLIER,
                     severity=warn,
                     indicator=line.indicator,
-                    params={"value": str(total), "previous": str(score[1]), "score": score[0]},
+                    params={
+                        "value": str(total),
+                        "previous": str(jump.previous),
+                        "score": jump.score,
+                        "typical": jump.typical,
+                        "against": jump.against,
+                    },
                 )
             )
     for rule, left, right, names in rule_list:
@@ -206,6 +217,18 @@ def _violations(submission, form_lines, rule_list, mine, jumps):
     return out
 
 
+@dataclass(frozen=True)
+class Jump:
+    """A unit's change scored: the value before it, and what it was compared with ("units":
+    the other units' changes in the period, "own": the unit's earlier changes) and their median
+    change, which the warning names instead of the score."""
+
+    score: float
+    previous: Decimal
+    typical: float
+    against: str
+
+
 class _JumpScores:
     """The modified z-score of a unit's change since the previous period, and that value.
 
@@ -218,7 +241,7 @@ class _JumpScores:
         self.by_indicator_period = by_indicator_period
         self.samples: dict[tuple[str, str], tuple] = {}
 
-    def score(self, code: str, unit_id: int, period_code: str):
+    def score(self, code: str, unit_id: int, period_code: str) -> Jump | None:
         sample = self.samples.get((code, period_code))
         if sample is None:
             sample = self.samples[(code, period_code)] = self._sample(code, period_code)
@@ -228,8 +251,12 @@ class _JumpScores:
         if scores is None:  # too few units: the unit's own history decides
             history = _own_history(code, unit_id, period, self.by_indicator_period)
             own = rules.modified_z_scores(history)
-            return None if own is None else (round(own[0], 2), before[unit_id])
-        return round(scores[float(now[unit_id] - before[unit_id])], 2), before[unit_id]
+            if own is None:
+                return None
+            return Jump(round(own[0], 2), before[unit_id], median(history[1:]), "own")
+        change = float(now[unit_id] - before[unit_id])
+        others = [float(now[u] - before[u]) for u in now if u in before and u != unit_id]
+        return Jump(round(scores[change], 2), before[unit_id], median(others), "units")
 
     def _sample(self, code: str, period_code: str):
         period = Period.parse(period_code)
@@ -273,15 +300,7 @@ def violation_text(violation: Violation) -> str:
             "total": num(p["total"]),
         }
     if violation.kind == kind.OUTLIER:
-        return _(
-            "%(code)s: %(value)s after %(previous)s in the previous period is an unusual jump "
-            "(modified z-score %(score)s)."
-        ) % {
-            "code": code,
-            "value": num(p["value"]),
-            "previous": num(p["previous"]),
-            "score": num(p["score"], 1),
-        }
+        return _jump_text(code, p)
     rule = violation.rule
     assert rule is not None  # the other kinds name no rule; a rule's removal removes these
     return _("%(name)s: %(left)s %(operator)s %(right)s does not hold (%(a)s against %(b)s).") % {
@@ -292,3 +311,36 @@ def violation_text(violation: Violation) -> str:
         "a": num(p["left"]),
         "b": num(p["right"]),
     }
+
+
+def _jump_text(code: str, p: dict) -> str:
+    """An unusual change in plain words: the two values, the change in percent, and what it
+    was compared with (a warning recorded before these were kept names the values only)."""
+    value, previous = Decimal(p["value"]), Decimal(p["previous"])
+    figures = {"code": code, "value": num(value), "previous": num(previous)}
+    if previous:
+        figures["percent"] = num(abs(value - previous) / abs(previous) * HUNDRED, 0)
+        if value >= previous:
+            text = (
+                _(
+                    "%(code)s: up from %(previous)s to %(value)s (+%(percent)s %%) "
+                    "on the previous period"
+                )
+                % figures
+            )
+        else:
+            text = (
+                _(
+                    "%(code)s: down from %(previous)s to %(value)s (-%(percent)s %%) "
+                    "on the previous period"
+                )
+                % figures
+            )
+    else:
+        text = _("%(code)s: %(value)s after 0 in the previous period") % figures
+    if "typical" not in p:
+        return text + "."
+    typical = {"typical": ("+" if p["typical"] > 0 else "") + num(round(p["typical"], 1))}
+    if p.get("against") == "own":
+        return text + "; " + _("the unit's own earlier changes were about %(typical)s.") % typical
+    return text + "; " + _("the other units changed by about %(typical)s.") % typical

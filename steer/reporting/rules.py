@@ -14,6 +14,10 @@ from statistics import median
 # Iglewicz and Hoaglin's cut-off: |M| > 3.5 marks a likely outlier.
 OUTLIER_THRESHOLD = 3.5
 MIN_SAMPLE = 5
+# A count that changes by fewer than this many is never an unusual jump, whatever its score:
+# when most units report no change the score of a change of 2 runs into the tens (29 -> 31),
+# and a commune's few more models or products is ordinary news, not a typing slip.
+COUNT_CHANGE_FLOOR = 10
 
 _TERM = re.compile(r"\s*([+-])?\s*(?:(\d+(?:\.\d+)?)|([A-Za-z][\w]*)(?:\.([\w-]+))?)\s*")
 
@@ -109,3 +113,13 @@ def modified_z_scores(sample: Sequence[float]) -> list[float] | None:
 
 def is_outlier(score: float) -> bool:
     return abs(score) > OUTLIER_THRESHOLD
+
+
+def is_unusual_change(score: float, change: float, *, count: bool) -> bool:
+    """Whether a change since the previous period is worth a warning: its modified z-score
+    beyond the cut-off and, for a count (a whole-number indicator), a change of at least
+    COUNT_CHANGE_FLOOR. So 29 -> 31 and 47 -> 52 pass however still the other units stand,
+    while a certification round adding 64 products is still flagged."""
+    if count and abs(change) < COUNT_CHANGE_FLOOR:
+        return False
+    return is_outlier(score)

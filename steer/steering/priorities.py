@@ -25,6 +25,10 @@ class Candidate:
     feasibility: int
     reasons: tuple[Reason, ...] = field(default_factory=tuple)
     url: str = ""
+    # What orders equal scores (see `rank`): the shortfall as a share of the target, and the
+    # days past the deadline; None where the item has none.
+    gap_share: float | None = None
+    days_overdue: int | None = None
 
     @property
     def score(self) -> float:
@@ -77,6 +81,7 @@ def directive(
         feasibility=4 if under_way else 3,
         reasons=tuple(reasons),
         url=url,
+        days_overdue=days_late,
     )
 
 
@@ -88,15 +93,29 @@ def indicator(
     final_year: int,
     this_year: int,
     gap_share: float | None,
+    reached: float | None = None,
+    target: float | None = None,
+    higher_is_better: bool = True,
     url: str = "",
 ) -> Candidate:
     """A target at risk or off track (or missed, its year past: the next programme inherits it);
     gap_share: the forecast shortfall as a share of the target (None without a forecast). A small
-    gap is more feasible to close."""
+    gap is more feasible to close.
+
+    A missed target with its final year's figure (`reached`) and `target` is short by their
+    difference, which its reason names and which orders it among equal scores (`tie_break`); it
+    leaves the feasibility alone, since how hard the work is depends on the next programme's
+    target, not known here."""
     years_left = final_year - this_year
     urgency = 5 if years_left <= 1 else 4 if years_left == 2 else 3
     reasons: list[Reason]
-    if years_left < 0:
+    shortfall_share = gap_share
+    if years_left < 0 and reached is not None and target:
+        shortfall = (target - reached) if higher_is_better else (reached - target)
+        shortfall_share = max(0.0, shortfall) / abs(target)
+        figures = {"year": final_year, "reached": reached, "target": target}
+        reasons = [("missed_by", {**figures, "percent": round(shortfall_share * 100, 1)})]
+    elif years_left < 0:
         reasons = [("missed", {"year": final_year})]
     else:
         reasons = [
@@ -117,6 +136,7 @@ def indicator(
         feasibility=feasibility,
         reasons=tuple(reasons),
         url=url,
+        gap_share=shortfall_share,
     )
 
 
@@ -172,10 +192,18 @@ def plan_item(
         feasibility=4 if percent is not None and percent >= 50 else 3 if percent else 2,
         reasons=tuple(reasons),
         url=url,
+        days_overdue=days_late,
     )
 
 
+def tie_break(candidate: Candidate) -> tuple[float, int]:
+    """What orders equal scores: the larger gap to the target first, then the longer overdue
+    (an item without a gap or a deadline counts as none)."""
+    return (-(candidate.gap_share or 0.0), -max(candidate.days_overdue or 0, 0))
+
+
 def rank(candidates: Iterable[Candidate], limit: int = 10) -> list[Candidate]:
-    """The highest-scoring candidates, at most `limit`; ties broken by urgency, then impact."""
-    ordered = sorted(candidates, key=lambda c: (-c.score, -c.urgency, -c.impact, c.kind, c.key))
+    """The highest-scoring candidates, at most `limit`; equal scores ordered by `tie_break`,
+    then by kind and code so that the order never depends on where the items came from."""
+    ordered = sorted(candidates, key=lambda c: (-c.score, *tie_break(c), c.kind, c.key))
     return ordered[:limit]

@@ -49,3 +49,14 @@ function release(form) {
 window.addEventListener("pageshow", function (event) {
   if (event.persisted) document.querySelectorAll("form[data-sent]").forEach(release);
 });
+
+// <li data-stale-on="v-CT15">: a check on a stored value, cleared as soon as that value (or one
+// of its parts, v-CT15--option) is typed over; saving checks the new value again.
+document.addEventListener("input", function (event) {
+  const name = event.target.name;
+  if (!name) return;
+  document.querySelectorAll("[data-stale-on]").forEach(function (warning) {
+    const field = warning.dataset.staleOn;
+    if (name === field || name.startsWith(field + "--")) warning.hidden = true;
+  });
+});
