@@ -27,13 +27,15 @@ def test_meeting_the_final_target_early_is_achieved():
     assert judge(71.0, year=2023, **CT09).status == Status.ACHIEVED
 
 
-def test_short_of_the_target_in_its_year_is_off_track_whatever_the_tolerance():
-    assert judge(69.9, year=2025, tolerance=50, **CT09).status == Status.OFF_TRACK
+def test_short_of_the_target_in_its_year_is_missed_whatever_the_tolerance():
+    # issue 18: once the target's year is over it is missed ("Không đạt"), not behind
+    assert judge(69.9, year=2025, tolerance=50, **CT09).status == Status.MISSED
 
 
-def test_no_figure_or_no_target_is_no_data():
+def test_no_figure_is_no_data_and_a_figure_without_target_is_no_target():
     assert judge(None, year=2023, **CT09).status == Status.NO_DATA
-    assert judge(12.0, year=2023, targets={}).status == Status.NO_DATA
+    assert judge(None, year=2023, targets={}).status == Status.NO_DATA
+    assert judge(12.0, year=2023, targets={}).status == Status.NO_TARGET
 
 
 def test_lower_is_better_reverses_the_comparison():
@@ -56,9 +58,9 @@ def test_a_flow_is_judged_against_its_own_year_target_pro_rata():
     targets = {2023: 480.0, 2025: 610.0}
     half = judge(240.0, year=2023, targets=targets, flow=True, covered=0.5)
     assert half.status == Status.ON_TRACK and half.expected == pytest.approx(240.0)
-    assert judge(477.0, year=2023, targets=targets, flow=True).status == Status.OFF_TRACK
+    assert judge(477.0, year=2023, targets=targets, flow=True).status == Status.MISSED
     assert judge(490.0, year=2023, targets=targets, flow=True).status == Status.ACHIEVED
-    assert judge(500.0, year=2024, targets=targets, flow=True).status == Status.NO_DATA
+    assert judge(500.0, year=2024, targets=targets, flow=True).status == Status.NO_TARGET
 
 
 def test_a_stock_after_the_first_half_is_judged_against_the_path_at_mid_year():
@@ -105,6 +107,7 @@ def test_a_better_figure_never_gets_a_worse_status(actual, better, base, target,
         s: i
         for i, s in enumerate([Status.OFF_TRACK, Status.AT_RISK, Status.ON_TRACK, Status.ACHIEVED])
     }
+    rank[Status.MISSED] = rank[Status.OFF_TRACK]  # the year over: short of the target either way
     kwargs = {"year": year, "targets": {2025: target}, "baseline": (2020, base)}
     worse_status = judge(actual, **kwargs).status
     better_status = judge(actual + better, **kwargs).status

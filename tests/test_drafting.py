@@ -88,7 +88,7 @@ def test_an_objective_is_counted_indicator_by_indicator():
         "Mục tiêu 1", {"achieved": 3, "on_track": 1, "off_track": 1, "at_risk": 0}
     )
     assert text == (
-        "Mục tiêu 1: 3/5 chỉ tiêu đạt và vượt, 1 chỉ tiêu đúng tiến độ, 1 chỉ tiêu chưa đạt."
+        "Mục tiêu 1: 3/5 chỉ tiêu đạt và vượt, 1 chỉ tiêu đúng tiến độ, 1 chỉ tiêu chậm tiến độ."
     )
 
 

@@ -155,7 +155,15 @@ def test_count_axes_tick_at_whole_numbers(login, programme):
 
     spec = status_bars(
         [{"name": "MT1", "status": "achieved", "count": 1}],
-        {"achieved": "Đạt", "on_track": "a", "at_risk": "b", "off_track": "c", "no_data": "d"},
+        {
+            "achieved": "Đạt",
+            "on_track": "a",
+            "at_risk": "b",
+            "off_track": "c",
+            "missed": "e",
+            "no_target": "f",
+            "no_data": "d",
+        },
         "t",
         "Chỉ tiêu",
     )

@@ -13,8 +13,11 @@ The rule (also in docs/assessment.md):
 - **on track**: not achieved, but at least as good as the path.
 - **at risk**: behind the path by no more than the indicator's tolerance (a percentage of the
   expected value), and time remains.
-- **off track**: further behind, or short of a target whose year is over.
-- **no data**: no figure, or no target to judge it against.
+- **off track** (behind): further behind, while time remains.
+- **missed**: short of a target whose year is over (the final year's full figures for a stock,
+  the year's full figures for a flow): not reached, no longer "behind".
+- **no target**: a figure but no target to judge it against.
+- **no data**: no figure.
 
 "At least as good" is direction-aware: a higher figure is better unless the indicator says
 lower is better (a rank, for example).
@@ -30,11 +33,23 @@ class Status(StrEnum):
     ON_TRACK = "on_track"
     AT_RISK = "at_risk"
     OFF_TRACK = "off_track"
+    MISSED = "missed"
+    NO_TARGET = "no_target"
     NO_DATA = "no_data"
 
 
 # Worst first: the order a committee reads a list in.
-SEVERITY = (Status.OFF_TRACK, Status.AT_RISK, Status.NO_DATA, Status.ON_TRACK, Status.ACHIEVED)
+SEVERITY = (
+    Status.MISSED,
+    Status.OFF_TRACK,
+    Status.AT_RISK,
+    Status.NO_DATA,
+    Status.NO_TARGET,
+    Status.ON_TRACK,
+    Status.ACHIEVED,
+)
+# Short of the path or of the target: what the warnings and priorities list.
+SHORT = (Status.MISSED, Status.OFF_TRACK, Status.AT_RISK)
 
 
 @dataclass(frozen=True)
@@ -87,14 +102,15 @@ def judge(
         raise ValueError("covered must be in (0, 1]")
     if tolerance < 0:
         raise ValueError("tolerance cannot be negative")
+    unjudged = Judgement(Status.NO_DATA if actual is None else Status.NO_TARGET, None, None, None)
     if not targets:
-        return Judgement(Status.NO_DATA, None, None, None)
+        return unjudged
     sign = 1.0 if higher_is_better else -1.0
     final_year = max(targets)
     if flow:
         target = targets.get(year)
         if target is None:
-            return Judgement(Status.NO_DATA, None, None, None)
+            return unjudged
         expected = target * covered
         year_over = covered >= 1
     else:
@@ -112,7 +128,7 @@ def judge(
     elif not year_over and -gap <= abs(expected) * tolerance / 100:
         status = Status.AT_RISK
     else:
-        status = Status.OFF_TRACK
+        status = Status.MISSED if year_over else Status.OFF_TRACK
     return Judgement(status, expected, target, gap)
 
 

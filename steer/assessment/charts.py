@@ -9,7 +9,9 @@ STATUS_COLOURS = {
     "achieved": "#1a7f37",
     "on_track": "#2f81c7",
     "at_risk": "#c98a00",
-    "off_track": "#c62828",
+    "off_track": "#e06c00",
+    "missed": "#c62828",
+    "no_target": "#6b7f93",
     "no_data": "#9aa4ae",
 }
 

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from steer.accounts.access import access_for
-from steer.assessment.attainment import Status
+from steer.assessment.attainment import SHORT, Status
 from steer.assessment.selectors import assess, programme_root
 from steer.core.numbers import number_text
 from steer.core.params import int_param
@@ -125,7 +125,7 @@ def _targets(programme, today) -> list[priorities.Candidate]:
     year = min(max(today.year, programme.start_year), programme.end_year)
     indicators = list(programme.indicators.all())
     for a in assess(programme, indicators, [root.pk], year, root.pk).values():
-        if a.status not in (Status.OFF_TRACK, Status.AT_RISK) or not a.targets:
+        if a.status not in SHORT or not a.targets:
             continue
         final = max(a.targets)
         if final < today.year and a.forecast is None and a.status == Status.AT_RISK:
@@ -140,7 +140,7 @@ def _targets(programme, today) -> list[priorities.Candidate]:
             priorities.indicator(
                 a.indicator.code,
                 a.indicator.name,
-                off_track=a.status == Status.OFF_TRACK,
+                off_track=a.status in (Status.OFF_TRACK, Status.MISSED),
                 final_year=final,
                 this_year=today.year,
                 gap_share=gap,

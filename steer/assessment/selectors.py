@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from steer.accounts.access import Access, access_for
 from steer.accounts.models import User
 from steer.assessment import charts
-from steer.assessment.attainment import SEVERITY, Judgement, Status, judge, tally
+from steer.assessment.attainment import SEVERITY, SHORT, Judgement, Status, judge, tally
 from steer.assessment.forecast import Forecast, linear
 from steer.assessment.labels import STATUS_LABELS
 from steer.assessment.models import Figure
@@ -498,8 +498,7 @@ def _hard_to_reach(rows: list[Assessment]) -> list[Assessment]:
     warnings = [
         a
         for a in rows
-        if a.status in (Status.AT_RISK, Status.OFF_TRACK)
-        or (a.forecast is not None and a.forecast.reaches_target is False)
+        if a.status in SHORT or (a.forecast is not None and a.forecast.reaches_target is False)
     ]
     warnings.sort(key=lambda a: (SEVERITY.index(a.status), a.indicator.order, a.indicator.code))
     return warnings
@@ -564,9 +563,11 @@ def follow_up(programme: Programme, access: Access) -> dict[str, int]:
     """Today's open and overdue directives and open recommendations the user may see."""
     today = timezone.localdate()
     open_ = visible_directives(access, programme).filter(state__in=Directive.OPEN)
+    n_open, overdue = open_.count(), open_.filter(deadline__lt=today).count()
     return {
-        "open": open_.count(),
-        "overdue": open_.filter(deadline__lt=today).count(),
+        "open": n_open,
+        "within": n_open - overdue,  # with `overdue`, each open directive counted once
+        "overdue": overdue,
         "recommendations": visible_recommendations(access, programme)
         .filter(state__in=Recommendation.OPEN)
         .count(),

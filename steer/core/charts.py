@@ -27,6 +27,8 @@ PLAN_COLOURS = {
     "done_on_time": "#1a7f37",
     "done_late": "#7aa33a",
     "in_progress": "#2f81c7",
+    "not_started": "#6b7f93",
+    "suspended": "#e06c00",
     "overdue": "#c62828",
     "cancelled": "#9aa4ae",
 }

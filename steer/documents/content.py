@@ -17,7 +17,7 @@ from django.db.models import Max
 from django.utils import timezone, translation
 
 from steer.assessment import charts as chart_specs
-from steer.assessment.attainment import Status, tally
+from steer.assessment.attainment import SHORT, tally
 from steer.assessment.labels import STATUS_LABELS, status_label
 from steer.assessment.models import Figure
 from steer.assessment.selectors import (
@@ -38,7 +38,7 @@ from steer.reporting.periods import Period, PeriodType, period_name
 from steer.reporting.selectors import form_status
 from steer.steering.labels import PLAN_LABELS
 from steer.steering.models import Directive, Inspection, Meeting, ProgressReport, Recommendation
-from steer.steering.plan_status import PlanStatus
+from steer.steering.plan_status import OPEN_PLAN_STATUSES, PlanStatus
 from steer.units.models import OrgUnit
 
 DASH = "–"
@@ -546,6 +546,10 @@ def _implementation_text(draft, facts: Facts) -> str:
             text += f" (trong đó {counts[PlanStatus.DONE_LATE]} nhiệm vụ hoàn thành chậm)"
         if counts.get(PlanStatus.IN_PROGRESS):
             text += f"; {counts[PlanStatus.IN_PROGRESS]} nhiệm vụ đang triển khai trong thời hạn"
+        if counts.get(PlanStatus.NOT_STARTED):
+            text += f"; {counts[PlanStatus.NOT_STARTED]} nhiệm vụ chưa bắt đầu, còn trong thời hạn"
+        if counts.get(PlanStatus.SUSPENDED):
+            text += f"; {counts[PlanStatus.SUSPENDED]} nhiệm vụ tạm dừng, còn trong thời hạn"
         if counts.get(PlanStatus.OVERDUE):
             text += f"; {counts[PlanStatus.OVERDUE]} nhiệm vụ quá hạn chưa hoàn thành"
         parts.append(text + ".")
@@ -569,9 +573,7 @@ def _implementation_text(draft, facts: Facts) -> str:
 
 def _limitations_text(facts: Facts, review: bool) -> str:
     lines = []
-    behind = [
-        line for line in facts.lines if line.assessment.status in (Status.OFF_TRACK, Status.AT_RISK)
-    ]
+    behind = [line for line in facts.lines if line.assessment.status in SHORT]
     if behind:
         names = "; ".join(line.assessment.indicator.name for line in behind)
         lines.append(f"Có {len(behind)} chỉ tiêu chậm so với tiến độ hoặc chưa đạt: {names}.")
@@ -595,8 +597,7 @@ def _directions_text(facts: Facts) -> str:
         due = [
             row
             for row in facts.plan
-            if row["status"] in (PlanStatus.IN_PROGRESS, PlanStatus.OVERDUE)
-            and row["deadline_day"] <= horizon.isoformat()
+            if row["status"] in OPEN_PLAN_STATUSES and row["deadline_day"] <= horizon.isoformat()
         ]
         for row in due:
             lines.append(

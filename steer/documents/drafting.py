@@ -38,6 +38,7 @@ PARTIAL_STATUS = {
     "on_track": "đúng tiến độ đề ra",
     "at_risk": "chậm hơn tiến độ, có nguy cơ không đạt chỉ tiêu",
     "off_track": "chậm so với tiến độ đề ra",
+    "missed": "không đạt chỉ tiêu",
 }
 
 
@@ -117,7 +118,7 @@ def _forecast_clause(f: IndicatorFacts) -> str:
 
 def objective_sentence(title: str, counts: dict[str, int]) -> str:
     """ "Mục tiêu …: 3/5 chỉ tiêu đạt và vượt, 1 chỉ tiêu đúng tiến độ, 1 chỉ tiêu chưa đạt."
-    counts: achieved, on_track, at_risk, off_track, no_data (missing keys are 0)."""
+    counts by status code (missing keys are 0); the words are the statuses' labels."""
     total = sum(counts.values())
     if total == 0:
         return f"{title}: chưa có chỉ tiêu được theo dõi."
@@ -125,7 +126,9 @@ def objective_sentence(title: str, counts: dict[str, int]) -> str:
     for key, words in (
         ("on_track", "đúng tiến độ"),
         ("at_risk", "có nguy cơ không đạt"),
-        ("off_track", "chưa đạt"),
+        ("off_track", "chậm tiến độ"),
+        ("missed", "không đạt"),
+        ("no_target", "chưa giao chỉ tiêu năm"),
         ("no_data", "chưa có số liệu"),
     ):
         if counts.get(key):

@@ -1,5 +1,8 @@
 """The steering records as tables, shown on more than one page."""
 
+import datetime as dt
+from collections.abc import Iterable
+
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -18,6 +21,20 @@ def directive_status(directive: Directive, today) -> dict:
     if directive.is_overdue(today):
         return {"code": OVERDUE, "label": _("Overdue")}
     return {"code": directive.state, "label": directive.get_state_display()}
+
+
+def directive_counts(directives: Iterable[Directive], today: dt.date) -> dict[str, int]:
+    """The directives split so that each is counted once: open within the deadline, overdue,
+    done; `total` is their sum."""
+    counts = {"within": 0, OVERDUE: 0, "done": 0}
+    for d in directives:
+        if d.state == Directive.State.DONE:
+            counts["done"] += 1
+        elif d.is_overdue(today):
+            counts[OVERDUE] += 1
+        else:
+            counts["within"] += 1
+    return {**counts, "total": sum(counts.values())}
 
 
 def directive_table(name: str, title: str, directives, today) -> Table:

@@ -27,7 +27,7 @@ from steer.programmes.selectors import viewable_programme
 from steer.steering import selectors, services
 from steer.steering.models import Directive, Inspection, Meeting
 from steer.steering.permissions import visible_directives, visible_inspections
-from steer.steering.tables import OVERDUE, directive_status, directive_table
+from steer.steering.tables import OVERDUE, directive_counts, directive_status, directive_table
 from steer.steering.views.fields import choice_field, model_choice_field
 from steer.units.forms import UnitsChoiceField
 from steer.units.models import OrgUnit
@@ -84,11 +84,7 @@ def directive_list(request: HttpRequest, slug: str) -> HttpResponse:
     response = download(request, {"directives": table})
     if response:
         return response
-    counts = {
-        "open": sum(1 for d in shown if d.state in Directive.OPEN),
-        "overdue": sum(1 for d in shown if d.is_overdue(today)),
-        "done": sum(1 for d in shown if d.state == Directive.State.DONE),
-    }
+    counts = directive_counts(shown, today)
     context = {
         "programme": programme,
         "form": form,

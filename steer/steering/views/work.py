@@ -21,7 +21,7 @@ from steer.programmes.selectors import viewable_programme
 from steer.steering import charts, selectors
 from steer.steering.labels import PLAN_LABELS
 from steer.steering.models import Recommendation
-from steer.steering.plan_status import PlanStatus, plan_status
+from steer.steering.plan_status import PlanStatus, days_overdue, plan_status
 from steer.steering.tables import directive_table
 
 
@@ -41,7 +41,7 @@ def _plan_rows(items: Iterable[PlanItem], today: dt.date) -> list[dict[str, obje
                 "deadline": item.deadline,
                 "completed": item.completed_on,
                 "status": {"code": str(status), "label": str(PLAN_LABELS[status])},
-                "days_late": (today - item.deadline).days if status == PlanStatus.OVERDUE else 0,
+                "days_late": days_overdue(status, item.deadline, today),
             }
         )
     return rows
