@@ -213,7 +213,8 @@ def test_a_lead_unit_reports_progress_only_for_periods_it_existed_at_the_end_of(
     }
     agency = user("thuongtruc")
     before = ProgressReport.objects.filter(plan_item=item).count()
-    with pytest.raises(services.SteeringError, match="ngày chốt số liệu kỳ báo cáo quý II năm 2025"):
+    refused = "ngày chốt số liệu kỳ báo cáo quý II năm 2025"
+    with pytest.raises(services.SteeringError, match=refused):
         services.report_progress(item=item, user=agency, period="2025Q2", **report)
     assert ProgressReport.objects.filter(plan_item=item).count() == before
     services.report_progress(item=item, user=agency, period="2024", **report)

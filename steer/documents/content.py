@@ -8,9 +8,10 @@ when the official asks for it. Documents are always in Vietnamese, whatever the 
 
 import datetime as dt
 import hashlib
+import itertools
 import json
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from django.db.models import Max
@@ -39,6 +40,7 @@ from steer.reporting.selectors import form_status
 from steer.steering.labels import PLAN_LABELS
 from steer.steering.models import Directive, Inspection, Meeting, ProgressReport, Recommendation
 from steer.steering.plan_status import OPEN_PLAN_STATUSES, PlanStatus
+from steer.steering.selectors import open_at, recommendations_for_period
 from steer.units.models import OrgUnit
 
 DASH = "–"
@@ -264,7 +266,9 @@ def _directive_rows(directives) -> list[dict]:
     return rows
 
 
-def _recommendation_rows(recommendations) -> list[dict]:
+def _recommendation_rows(recommendations, day: dt.date | None = None) -> list[dict]:
+    """The recommendations, each marked open if it still awaited its answer on the day (without
+    a day: in its present state)."""
     return [
         {
             "unit": r.unit.short_name or r.unit.name,
@@ -273,6 +277,7 @@ def _recommendation_rows(recommendations) -> list[dict]:
             "bottleneck": r.is_bottleneck,
             "state": r.state,
             "response": r.response,
+            "open": open_at(r, day) if day else r.state in Recommendation.OPEN,
         }
         for r in recommendations.select_related("unit").order_by("raised_on", "number")
     ]
@@ -408,9 +413,7 @@ def _gather_programme(draft, *, review=False) -> Facts:
     )
     facts.directives = _directive_rows(given)
     facts.recommendations = _recommendation_rows(
-        Recommendation.objects.filter(
-            programme=programme, raised_on__gte=first, raised_on__lte=period.end
-        )
+        recommendations_for_period(programme, first=first, last=period.end), period.end
     )
     facts.meetings = [
         {"title": m.title, "held_on": drafting.date_text(m.held_on)}
@@ -428,16 +431,17 @@ def _gather_unit(draft) -> Facts:
     root = programme_root(programme)
     facts = Facts(period=period, period_words=words_of(period))
     facts.lines = _indicator_lines(programme, unit, root, period)
+    # Every task the unit takes part in, not only those it leads.
     items = list(
-        PlanItem.objects.filter(programme=programme, lead_unit=unit)
+        PlanItem.objects.filter(programme=programme)
+        .involving(unit)
         .select_related("lead_unit")
         .order_by("code")
     )
     facts.plan = _plan_rows(items, period.end)
     facts.recommendations = _recommendation_rows(
-        Recommendation.objects.filter(
-            programme=programme, unit=unit, raised_on__gte=period.start, raised_on__lte=period.end
-        )
+        recommendations_for_period(programme, first=period.start, last=period.end, units=[unit]),
+        period.end,
     )
     facts.directives = _directive_rows(
         Directive.objects.filter(programme=programme, assignees=unit, given_on__lte=period.end)
@@ -521,10 +525,15 @@ def _facts_of(line: IndicatorLine, period: Period, *, review: bool) -> drafting.
     )
 
 
+OBJECTIVE_LEAD = "Kết quả thực hiện các chỉ tiêu"
+
+
 def _objective_text(objective, lines, period, *, review) -> str:
     counts = tally(line.assessment.status for line in lines)
-    title = f"{objective.code}. {objective.title}"
-    sentences = [drafting.objective_sentence(title, {k.value: n for k, n in counts.items()})]
+    # The objective's heading precedes this text: the sentence does not name it again.
+    sentences = [
+        drafting.objective_sentence(OBJECTIVE_LEAD, {k.value: n for k, n in counts.items()})
+    ]
     sentences += [
         "- " + drafting.indicator_sentence(_facts_of(line, period, review=review)) for line in lines
     ]
@@ -538,8 +547,13 @@ def _implementation_text(draft, facts: Facts) -> str:
     when = f"đến hết {facts.period_words}" if facts.period else ""
     parts = []
     if facts.plan:
+        whose = (
+            "đơn vị chủ trì, phối hợp thực hiện"
+            if draft.kind == Kind.UNIT_REPORT
+            else f"của Chương trình {programme.symbol}"
+        )
         text = (
-            f"Trong tổng số {len(facts.plan)} nhiệm vụ của Chương trình {programme.symbol}, "
+            f"Trong tổng số {len(facts.plan)} nhiệm vụ {whose}, "
             f"{when} đã hoàn thành {done} nhiệm vụ"
         )
         if counts.get(PlanStatus.DONE_LATE):
@@ -617,7 +631,7 @@ def _recommendations_text(facts: Facts) -> str:
     return "\n".join(
         f"{r['unit']} kiến nghị {r['addressed_to']}: {r['content']}"
         for r in facts.recommendations
-        if r["state"] in Recommendation.OPEN
+        if r["open"]
     )
 
 
@@ -825,10 +839,11 @@ def _title(programme, kind, unit, inspection, period) -> str:
         span = f"giai đoạn {programme.start_year}-{Period.parse(period).year}"
         return f"{word} thực hiện Chương trình số {programme.symbol}\n{span}"
     words = words_of(Period.parse(period))
-    return (
-        f"Kết quả thực hiện Chương trình số {programme.symbol} của {programme.issuing_body}"
-        f"\n{words}"
-    )
+    title = f"Kết quả thực hiện Chương trình số {programme.symbol} của {programme.issuing_body}"
+    if kind == "unit_report":
+        # Not the city's title: the unit's report says whose results it gives.
+        return f"{title}\ntại {unit.name}, {words}"
+    return f"{title}\n{words}"
 
 
 # -- the template's context -----------------------------------------------------------------
@@ -995,49 +1010,52 @@ def _programme_context(draft: Draft, facts: Facts, texts: Texts) -> dict:
     period = facts.period
     assert period is not None  # a programme's documents are of a period
     review = draft.kind in (Kind.MIDTERM, Kind.FINAL)
-    number_of_first = 4 if draft.kind == Kind.SYNTHESIS else 3
-    objectives, status_rows = _objectives_context(draft, facts, texts, number_of_first)
+    tables = {
+        "plan_status": _numbered(_plan_status_rows(facts)),
+        "reporting": _numbered(
+            [{k: v for k, v in row.items() if k != "units"} for row in facts.reporting]
+        ),
+        "directives": _directive_table(facts),
+        "recommendations": _numbered(
+            [{**r, "state": Recommendation.State(r["state"]).label} for r in facts.recommendations]
+        ),
+    }
+    # The tables are numbered in the order they appear, a table left out taking no number.
+    numbers = itertools.count(1)
+    numbering = {
+        "directions": "V" if texts.get("lessons") else "IV",
+        "recommendations": "VI" if texts.get("lessons") else "V",
+        "reporting_table": next(numbers) if draft.kind == Kind.SYNTHESIS else "",
+        "plan_status_table": next(numbers),
+        "directives_table": next(numbers) if tables["directives"] else "",
+    }
+    objectives, status_rows = _objectives_context(draft, facts, texts, numbers)
+    numbering["recommendations_table"] = next(numbers) if tables["recommendations"] else ""
     return {
         "objectives": objectives,
         "charts": _programme_charts(facts, status_rows),
-        "tables": {
-            "plan_status": _numbered(_plan_status_rows(facts)),
-            "reporting": _numbered(
-                [{k: v for k, v in row.items() if k != "units"} for row in facts.reporting]
-            ),
-            "directives": _directive_table(facts),
-            "recommendations": _numbered(
-                [
-                    {**r, "state": Recommendation.State(r["state"]).label}
-                    for r in facts.recommendations
-                ]
-            ),
-        },
-        "numbering": {
-            "directions": "V" if texts.get("lessons") else "IV",
-            "recommendations": "VI" if texts.get("lessons") else "V",
-            "recommendations_table": number_of_first + len(objectives),
-        },
+        "tables": tables,
+        "numbering": numbering,
         "annex": {
             "indicators": _indicator_table(facts.lines, period, review=review),
             "plan_items": _numbered(_plan_rows_labelled(facts)),
             "budget": _budget_table(facts),
-            "by_unit": _by_unit_tables(facts, period),
+            "by_unit": _by_unit_tables(facts, period, numbers),
             "reporting": [
                 {
-                    "caption": f"Bảng {i}. {row['form']}",
+                    "caption": f"Bảng {next(numbers)}. {row['form']}",
                     "rows": _numbered(
                         [{**u, "timeliness": TIMELINESS[u["timeliness"]]} for u in row["units"]]
                     ),
                 }
-                for i, row in enumerate(facts.reporting, 1)
+                for row in facts.reporting
             ],
         },
     }
 
 
 def _objectives_context(
-    draft: Draft, facts: Facts, texts: Texts, number_of_first: int
+    draft: Draft, facts: Facts, texts: Texts, numbers: Iterator[int]
 ) -> tuple[list[dict], list[dict]]:
     """Each objective's part (its text, table and chart), and its indicators counted by status
     for the chart of all objectives."""
@@ -1057,7 +1075,7 @@ def _objectives_context(
                 "heading": f"{i + 1}. {objective.code}: {objective.title}",
                 "code": objective.code,
                 "text": texts.get(f"objective:{objective.pk}", []),
-                "table_number": number_of_first + i,
+                "table_number": next(numbers),
                 "table": _indicator_table(lines, facts.period, review=review),
                 "chart": _trend_chart(lines, root),
             }
@@ -1114,10 +1132,10 @@ def _budget_table(facts: Facts) -> list[dict]:
     ]
 
 
-def _by_unit_tables(facts: Facts, period: Period) -> list[dict]:
+def _by_unit_tables(facts: Facts, period: Period, numbers: Iterator[int]) -> list[dict]:
     return [
         {
-            "caption": f"Bảng {i}. {t['code']}. {t['name']} (đơn vị tính: {t['unit']})",
+            "caption": f"Bảng {next(numbers)}. {t['code']}. {t['name']} (đơn vị tính: {t['unit']})",
             "target_heading": f"Kế hoạch năm {period.year}",
             "actual_heading": f"Thực hiện {words_of(period)}",
             "previous_heading": f"Cùng kỳ năm {period.year - 1}",
@@ -1133,7 +1151,7 @@ def _by_unit_tables(facts: Facts, period: Period) -> list[dict]:
                 ]
             ),
         }
-        for i, t in enumerate(facts.by_unit, 1)
+        for t in facts.by_unit
     ]
 
 

@@ -58,7 +58,7 @@ INDICATOR_TABLE = record(
 PLAN_ROW = record("n", "code", "title", "lead", "deadline", "deadline_day", "percent", "status")
 DIRECTIVE_ROW = record("n", "number", "content", "given_on", "assignees", "deadline", "state")
 RECOMMENDATION_ROW = record(
-    "n", "unit", "content", "addressed_to", "bottleneck", "state", "response"
+    "n", "unit", "content", "addressed_to", "bottleneck", "state", "response", "open"
 )
 PROGRAMME_SECTIONS = ("intro", "implementation", "limitations", "directions", "recommendations")
 
@@ -87,7 +87,14 @@ def _programme(sections: Sections) -> dict:
                 chart=IMAGE,
             )
         ],
-        "numbering": record("directions", "recommendations", "recommendations_table"),
+        "numbering": record(
+            "directions",
+            "recommendations",
+            "reporting_table",
+            "plan_status_table",
+            "directives_table",
+            "recommendations_table",
+        ),
         "annex": {
             "indicators": INDICATOR_TABLE,
             "plan_items": [PLAN_ROW],

@@ -257,12 +257,16 @@ def _data_table(doc, rows: str, columns: list[tuple[str, float, str, str]]) -> N
         body.style = doc.styles["Table Text Decree"]
         body.alignment = align[where]
         body.add_run(f"{{{{ r.{expression} }}}}")
+        if expression in NO_WRAP:
+            cells[2]._tc.get_or_add_tcPr().append(OxmlElement("w:noWrap"))
     table.rows[1].cells[0].paragraphs[0].add_run(f"{{%tr for r in {rows} %}}")
     table.rows[3].cells[0].paragraphs[0].add_run("{%tr endfor %}")
-    # The header row repeats on every page the table runs onto.
+    # The header row repeats on every page the table runs onto, and no row is cut in two by a
+    # page break (a sliver of a row at the top of a page reads as an empty row).
     header = table.rows[0]._tr.get_or_add_trPr()
-    repeat = OxmlElement("w:tblHeader")
-    header.append(repeat)
+    header.append(OxmlElement("w:cantSplit"))
+    header.append(OxmlElement("w:tblHeader"))
+    table.rows[2]._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
 
 
 def _caption(doc, text: str) -> None:
@@ -301,22 +305,25 @@ def _annex_heading(doc, number: str, title: str) -> None:
 
 # -- the bodies ---------------------------------------------------------------------------
 
+# Codes and dates are never broken across lines: their columns are wide enough for them, and
+# Word is told not to wrap them.
+NO_WRAP = {"code", "deadline", "given_on", "submitted"}
 INDICATOR_COLUMNS = [
-    ("TT", 1.1, "n", "c"),
-    ("Chỉ tiêu", 5.4, "name", "l"),
-    ("Đơn vị tính", 1.7, "unit", "c"),
+    ("TT", 1.0, "n", "c"),
+    ("Chỉ tiêu", 5.1, "name", "l"),
+    ("Đơn vị tính", 2.0, "unit", "c"),
     ("{{ t.target_heading }}", 2.0, "target", "r"),
     ("{{ t.actual_heading }}", 2.0, "actual", "r"),
     ("{{ t.previous_heading }}", 2.0, "previous", "r"),
-    ("Đánh giá", 2.5, "status", "c"),
+    ("Đánh giá", 2.4, "status", "c"),
 ]
 
 
 DIRECTIVE_COLUMNS = [
     ("TT", 1.1, "n", "c"),
-    ("Nội dung", 7.0, "content", "l"),
+    ("Nội dung", 6.8, "content", "l"),
     ("Đơn vị thực hiện", 3.8, "assignees", "l"),
-    ("Thời hạn", 2.3, "deadline", "c"),
+    ("Thời hạn", 2.5, "deadline", "c"),
     ("Tình trạng", 2.3, "state", "c"),
 ]
 RECOMMENDATION_COLUMNS = [
@@ -332,12 +339,12 @@ PLAN_STATUS_COLUMNS = [
     ("Số nhiệm vụ", 5.0, "count", "r"),
 ]
 PLAN_COLUMNS = [
-    ("TT", 1.1, "n", "c"),
-    ("Nhiệm vụ", 6.4, "title", "l"),
-    ("Đơn vị chủ trì", 3.2, "lead", "l"),
-    ("Thời hạn", 2.1, "deadline", "c"),
-    ("Tiến độ (%)", 1.6, "percent", "r"),
-    ("Tình trạng", 2.3, "status", "c"),
+    ("TT", 1.0, "n", "c"),
+    ("Nhiệm vụ", 5.9, "title", "l"),
+    ("Đơn vị chủ trì", 3.0, "lead", "l"),
+    ("Thời hạn", 2.5, "deadline", "c"),
+    ("Tiến độ (%)", 1.7, "percent", "r"),
+    ("Tình trạng", 2.4, "status", "c"),
 ]
 
 
@@ -345,7 +352,7 @@ def _synthesis(doc) -> None:
     _text(doc, "intro")
     _heading(doc, "I. TÌNH HÌNH TRIỂN KHAI THỰC HIỆN")
     _text(doc, "implementation")
-    _caption(doc, "Bảng 1. Tình hình gửi báo cáo của các đơn vị")
+    _caption(doc, "Bảng {{ numbering.reporting_table }}. Tình hình gửi báo cáo của các đơn vị")
     _data_table(
         doc,
         "tables.reporting",
@@ -358,10 +365,7 @@ def _synthesis(doc) -> None:
             ("Tỷ lệ (%)", 2.3, "rate", "r"),
         ],
     )
-    _caption(doc, "Bảng 2. Tình hình thực hiện các nhiệm vụ")
-    _data_table(doc, "tables.plan_status", PLAN_STATUS_COLUMNS)
-    _chart(doc, "charts.plan")
-    _directives_table(doc, "3")
+    _plan_status(doc)
     _heading(doc, "II. KẾT QUẢ THỰC HIỆN CÁC MỤC TIÊU, CHỈ TIÊU")
     _chart(doc, "charts.objectives")
     _objectives(doc)
@@ -374,9 +378,15 @@ def _synthesis(doc) -> None:
     _recommendations_table(doc)
 
 
-def _directives_table(doc, number: str) -> None:
+def _plan_status(doc) -> None:
+    _caption(doc, "Bảng {{ numbering.plan_status_table }}. Tình hình thực hiện các nhiệm vụ")
+    _data_table(doc, "tables.plan_status", PLAN_STATUS_COLUMNS)
+    _chart(doc, "charts.plan")
     _tag(doc, "{%p if tables.directives %}")
-    _caption(doc, f"Bảng {number}. Các ý kiến chỉ đạo trong kỳ và tình hình thực hiện")
+    _caption(
+        doc,
+        "Bảng {{ numbering.directives_table }}. Các ý kiến chỉ đạo trong kỳ và tình hình thực hiện",
+    )
     _data_table(doc, "tables.directives", DIRECTIVE_COLUMNS)
     _tag(doc, "{%p endif %}")
 
@@ -406,7 +416,7 @@ def _unit_report(doc) -> None:
     _text(doc, "intro")
     _heading(doc, "I. TÌNH HÌNH TRIỂN KHAI THỰC HIỆN")
     _text(doc, "implementation")
-    _caption(doc, "Bảng 1. Các nhiệm vụ do đơn vị chủ trì")
+    _caption(doc, "Bảng 1. Các nhiệm vụ đơn vị chủ trì, phối hợp thực hiện")
     _data_table(doc, "tables.plan_items", PLAN_COLUMNS)
     _heading(doc, "II. KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU")
     _text(doc, "results")
@@ -427,10 +437,7 @@ def _review(doc) -> None:
     _text(doc, "intro")
     _heading(doc, "I. TÌNH HÌNH TRIỂN KHAI THỰC HIỆN")
     _text(doc, "implementation")
-    _caption(doc, "Bảng 1. Tình hình thực hiện các nhiệm vụ")
-    _data_table(doc, "tables.plan_status", PLAN_STATUS_COLUMNS)
-    _chart(doc, "charts.plan")
-    _directives_table(doc, "2")
+    _plan_status(doc)
     _heading(doc, "II. KẾT QUẢ THỰC HIỆN CÁC MỤC TIÊU, CHỈ TIÊU")
     _chart(doc, "charts.objectives")
     _objectives(doc)
@@ -484,14 +491,14 @@ def _programme_annexes(doc) -> None:
         doc,
         "t.rows",
         [
-            ("TT", 1.1, "n", "c"),
-            ("Mã", 1.2, "code", "c"),
-            ("Chỉ tiêu", 4.6, "name", "l"),
-            ("Đơn vị tính", 1.5, "unit", "c"),
-            ("{{ t.final_heading }}", 2.0, "final", "r"),
-            ("{{ t.target_heading }}", 2.0, "target", "r"),
-            ("{{ t.actual_heading }}", 2.0, "actual", "r"),
-            ("Đánh giá", 2.3, "status", "c"),
+            ("TT", 1.0, "n", "c"),
+            ("Mã", 1.6, "code", "c"),
+            ("Chỉ tiêu", 4.0, "name", "l"),
+            ("Đơn vị tính", 2.0, "unit", "c"),
+            ("{{ t.final_heading }}", 1.9, "final", "r"),
+            ("{{ t.target_heading }}", 1.9, "target", "r"),
+            ("{{ t.actual_heading }}", 1.9, "actual", "r"),
+            ("Đánh giá", 2.2, "status", "c"),
         ],
     )
     _tag(doc, "{%p endwith %}")

@@ -458,6 +458,33 @@ def awaiting_synthesis(recommendations: QuerySet[Recommendation]) -> int:
     return recommendations.filter(state__in=Recommendation.OPEN, synthesis__isnull=True).count()
 
 
+def recommendations_for_period(
+    programme: Programme,
+    *,
+    first: dt.date,
+    last: dt.date,
+    units: QuerySet[OrgUnit] | list[OrgUnit] | None = None,
+) -> QuerySet[Recommendation]:
+    """The register's recommendations a report for the days first..last speaks of: those raised
+    in those days, and those raised before that were still unanswered at the end of them."""
+    rows = Recommendation.objects.filter(programme=programme, raised_on__lte=last)
+    if units is not None:
+        rows = rows.filter(unit__in=units)
+    unanswered = models.Q(responded_on__isnull=True, state__in=Recommendation.OPEN) | models.Q(
+        responded_on__gt=last
+    )
+    return rows.filter(models.Q(raised_on__gte=first) | unanswered)
+
+
+def open_at(recommendation: Recommendation, day: dt.date) -> bool:
+    """Whether a recommendation was still awaiting its answer on that day."""
+    if recommendation.raised_on > day:
+        return False
+    if recommendation.responded_on is not None:
+        return recommendation.responded_on > day
+    return recommendation.state in Recommendation.OPEN
+
+
 def syntheses_of(programme: Programme) -> QuerySet[Synthesis]:
     return (
         Synthesis.objects.filter(programme=programme)
