@@ -127,3 +127,14 @@ def test_each_overview_directive_card_links_to_exactly_its_count(programme, logi
     assert len(listed) == follow["within"]
     overdue = client.get(f"/p/{programme.slug}/overdue/").context["tables"]["directives"].rows
     assert len(overdue) == follow["overdue"]
+
+
+def test_a_directive_reported_done_says_it_waits_for_acceptance_beside_its_card_word(
+    programme, login
+):
+    from steer.steering.models import Directive
+
+    directive = Directive.objects.filter(programme=programme).exclude(state="done").first()
+    Directive.objects.filter(pk=directive.pk).update(state=Directive.State.REPORTED_DONE)
+    page = login("thuongtruc").get(directive.get_absolute_url()).content.decode()
+    assert "Đã báo cáo hoàn thành" in page
