@@ -14,7 +14,14 @@ from steer.programmes import unit_views
 from steer.programmes import views as programme_views
 from steer.ranking import views as ranking_views
 from steer.reporting import views as reporting_views
-from steer.steering.views import directives, inspections, plan, recommendations, work
+from steer.steering.views import (
+    directives,
+    inspections,
+    plan,
+    plan_items,
+    recommendations,
+    work,
+)
 
 programme_urls = [
     path("", assessment_views.overview, name="programme_overview"),
@@ -22,7 +29,7 @@ programme_urls = [
     path("indicators/<str:code>/", assessment_views.indicator_page, name="indicator_detail"),
     path("scorecard/<str:unit_code>/", assessment_views.scorecard, name="scorecard"),
     path("compare/", assessment_views.compare, name="compare_units"),
-    path("plan-items/", programme_views.plan_item_list, name="plan_item_list"),
+    path("plan-items/", plan_items.plan_item_list, name="plan_item_list"),
     path("plan-items/<str:code>/", programme_views.plan_item_detail, name="plan_item_detail"),
     path("copy/", programme_views.copy, name="programme_copy"),
     path("reports/", reporting_views.report_list, name="report_list"),

@@ -15,18 +15,15 @@ class PlanItemFilterForm(forms.Form):
         label=_("Unit"), queryset=OrgUnit.objects.none(), required=False, empty_label=_("All")
     )
     kind = forms.ChoiceField(label=_("Kind"), required=False)
-    state = forms.ChoiceField(label=_("State"), required=False)
     deadline_from = forms.DateField(label=_("Deadline from"), required=False, widget=DayInput())
     deadline_to = forms.DateField(label=_("Deadline to"), required=False, widget=DayInput())
 
     def __init__(self, *args: Any, units: QuerySet[OrgUnit], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        unit, kind, state = self.fields["unit"], self.fields["kind"], self.fields["state"]
-        assert isinstance(unit, forms.ModelChoiceField)
-        assert isinstance(kind, forms.ChoiceField) and isinstance(state, forms.ChoiceField)
+        unit, kind = self.fields["unit"], self.fields["kind"]
+        assert isinstance(unit, forms.ModelChoiceField) and isinstance(kind, forms.ChoiceField)
         unit.queryset = units
         kind.choices = [("", _("All")), *PlanItem.Kind.choices]
-        state.choices = [("", _("All")), *PlanItem.State.choices]
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -44,8 +41,6 @@ class PlanItemFilterForm(forms.Form):
             items = items.involving(unit)
         if data.get("kind"):
             items = items.filter(kind=data["kind"])
-        if data.get("state"):
-            items = items.filter(state=data["state"])
         if data.get("deadline_from"):
             items = items.filter(deadline__gte=data["deadline_from"])
         if data.get("deadline_to"):

@@ -1,15 +1,14 @@
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from steer.accounts.access import access_for
-from steer.accounts.requests import HtmxHttpRequest, signed_in
+from steer.accounts.requests import signed_in
 from steer.core import once
 from steer.programmes import selectors
-from steer.programmes.forms import PlanItemFilterForm, ProgrammeCopyForm
+from steer.programmes.forms import ProgrammeCopyForm
 from steer.programmes.permissions import visible_plan_items, visible_programmes
 from steer.programmes.selectors import viewable_programme
 from steer.programmes.services import programme_copy
@@ -30,27 +29,6 @@ def tree(request: HttpRequest, slug: str) -> HttpResponse:
     programme = viewable_programme(request, slug)
     nodes = selectors.objective_tree(access=access_for(request.user), programme=programme)
     return render(request, "programmes/tree.html", {"programme": programme, "objectives": nodes})
-
-
-@login_required
-@require_safe
-def plan_item_list(request: HtmxHttpRequest, slug: str) -> HttpResponse:
-    programme = viewable_programme(request, slug)
-    access = access_for(request.user)
-    items = visible_plan_items(access, programme)
-    involved = selectors.involved_units(access=access, items=items)
-    form = PlanItemFilterForm(request.GET or None, units=involved)
-    if form.is_bound and form.is_valid():
-        items = form.apply(items)
-    elif form.is_bound:
-        items = items.none()
-    items = items.select_related("lead_unit").order_by("code")
-    page = Paginator(items, 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {"programme": programme, "form": form, "page": page, "query": query.urlencode()}
-    template = "programmes/_plan_item_table.html" if request.htmx else "programmes/plan_items.html"
-    return render(request, template, context)
 
 
 @login_required

@@ -3,6 +3,7 @@ shaped for each page. No writes."""
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
@@ -38,7 +39,7 @@ from steer.steering.permissions import (
     visible_inspections,
     visible_recommendations,
 )
-from steer.steering.plan_status import plan_status
+from steer.steering.plan_status import PlanStatus, plan_status
 from steer.steering.tables import DONE_STATES
 from steer.units.models import OrgUnit
 
@@ -561,3 +562,17 @@ def recommendation_states_at(recommendations: list[Recommendation], day: dt.date
         state = recorded.get(r.pk, r.state)
         states[r.pk] = state if state in Recommendation.OPEN else Recommendation.State.ROUTED
     return states
+
+
+def plan_items_in_status(
+    items: QuerySet[PlanItem], statuses: Collection[PlanStatus], today: dt.date
+) -> QuerySet[PlanItem]:
+    """The items whose status today is one of `statuses`, computed item by item as every page
+    shows it, so a filter never lists an item under a word its badge does not say."""
+    rows = items.values_list("pk", "state", "deadline", "completed_on")
+    keep = [
+        pk
+        for pk, state, deadline, completed_on in rows
+        if plan_status(state, deadline, completed_on, today) in statuses
+    ]
+    return items.filter(pk__in=keep)

@@ -4,7 +4,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_lazy, pgettext
 
 from steer.core.tables import Column, Table
 from steer.programmes.models import PlanItem
@@ -13,27 +13,37 @@ from steer.steering.models import Directive
 # Plan items that no longer count as open work.
 DONE_STATES = (PlanItem.State.COMPLETED, PlanItem.State.CANCELLED)
 
+WITHIN = "within"
 OVERDUE = "overdue"
+DONE = "done"
+
+# A directive's status, in the words of the cards that count them: each directive in one.
+DIRECTIVE_LABELS = {
+    WITHIN: gettext_lazy("Open, within the deadline"),
+    OVERDUE: gettext_lazy("Overdue"),
+    DONE: gettext_lazy("Done"),
+}
 
 
-def directive_status(directive: Directive, today) -> dict:
-    """The status people read: overdue is computed, never typed."""
-    if directive.is_overdue(today):
-        return {"code": OVERDUE, "label": _("Overdue")}
-    return {"code": directive.state, "label": directive.get_state_display()}
+def directive_part(directive: Directive, today: dt.date) -> str:
+    """Which of WITHIN, OVERDUE, DONE the directive is in: overdue is computed, never typed."""
+    if directive.state == Directive.State.DONE:
+        return DONE
+    return OVERDUE if directive.is_overdue(today) else WITHIN
+
+
+def directive_status(directive: Directive, today: dt.date) -> dict:
+    """The status people read, the word of the card that counts the directive."""
+    part = directive_part(directive, today)
+    return {"code": part, "label": DIRECTIVE_LABELS[part]}
 
 
 def directive_counts(directives: Iterable[Directive], today: dt.date) -> dict[str, int]:
     """The directives split so that each is counted once: open within the deadline, overdue,
     done; `total` is their sum."""
-    counts = {"within": 0, OVERDUE: 0, "done": 0}
+    counts = dict.fromkeys(DIRECTIVE_LABELS, 0)
     for d in directives:
-        if d.state == Directive.State.DONE:
-            counts["done"] += 1
-        elif d.is_overdue(today):
-            counts[OVERDUE] += 1
-        else:
-            counts["within"] += 1
+        counts[directive_part(d, today)] += 1
     return {**counts, "total": sum(counts.values())}
 
 

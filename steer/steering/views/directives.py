@@ -27,14 +27,27 @@ from steer.programmes.selectors import viewable_programme
 from steer.steering import selectors, services
 from steer.steering.models import Directive, Inspection, Meeting
 from steer.steering.permissions import visible_directives, visible_inspections
-from steer.steering.tables import OVERDUE, directive_counts, directive_status, directive_table
-from steer.steering.views.fields import choice_field, model_choice_field
+from steer.steering.tables import (
+    DIRECTIVE_LABELS,
+    OVERDUE,
+    WITHIN,
+    directive_counts,
+    directive_status,
+    directive_table,
+)
+from steer.steering.views.fields import ChoiceWithLegacyField, choice_field, model_choice_field
 from steer.units.forms import UnitsChoiceField
 from steer.units.models import OrgUnit
 
+# Values of the status filter before it offered the cards' three statuses: "open" (within the
+# deadline or overdue) and the typed steps.
+_LEGACY_STATES = ("open", *Directive.State.values)
+
 
 class DirectiveFilter(forms.Form):
-    state = forms.ChoiceField(label=gettext_lazy("Status"), required=False)
+    state = ChoiceWithLegacyField(
+        label=gettext_lazy("Status"), required=False, legacy=_LEGACY_STATES
+    )
     unit = forms.ModelChoiceField(
         OrgUnit.objects.none(), label=gettext_lazy("Unit"), required=False
     )
@@ -42,12 +55,7 @@ class DirectiveFilter(forms.Form):
 
     def __init__(self, *args: Any, units: QuerySet[OrgUnit], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        choice_field(self, "state").choices = [
-            ("", _("All")),
-            ("open", _("Open")),
-            (OVERDUE, _("Overdue")),
-            *Directive.State.choices,
-        ]
+        choice_field(self, "state").choices = [("", _("All")), *DIRECTIVE_LABELS.items()]
         choice_field(self, "source").choices = [("", _("All")), *Directive.Source.choices]
         model_choice_field(self, "unit").queryset = units
 
@@ -55,6 +63,8 @@ class DirectiveFilter(forms.Form):
         data = self.cleaned_data
         if data["state"] == "open":
             rows = rows.filter(state__in=Directive.OPEN)
+        elif data["state"] == WITHIN:
+            rows = rows.filter(state__in=Directive.OPEN, deadline__gte=today)
         elif data["state"] == OVERDUE:
             rows = rows.filter(state__in=Directive.OPEN, deadline__lt=today)
         elif data["state"]:
