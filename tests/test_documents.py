@@ -1,6 +1,7 @@
 """Documents drafted from the data: the Decree 30 / HD 36 layout, every figure against the
 database, the official's edits, the background making of Word and PDF, the templates' versions."""
 
+import datetime as dt
 import io
 import os
 import shutil
@@ -17,8 +18,9 @@ from docx.shared import Pt
 
 from steer.accounts.models import User
 from steer.assessment.models import Figure
+from steer.assessment.selectors import overview_page, programme_root
 from steer.core.numbers import vietnamese
-from steer.documents import layout, services
+from steer.documents import content, layout, services
 from steer.documents.models import DocumentTemplate, Draft, Output
 from steer.documents.render import to_pdf
 from steer.programmes.models import PlanItemBudget
@@ -384,6 +386,44 @@ def test_reviews_compare_the_last_year_with_the_final_targets(programme, kind, y
     word = "Sơ kết giữa kỳ" if kind == "midterm" else "Tổng kết"
     assert f"{word} thực hiện Chương trình số 07-CTr/TU" in text
     assert f"Thực hiện năm {year}" in text and "Mục tiêu cuối kỳ" in text
+    dated = draft.dated.strftime("%d/%m/%Y")
+    assert f"số liệu đến hết ngày 31/12/{year}, lập ngày {dated}" in text
+
+
+def test_the_midterm_review_counts_the_directives_closed_by_the_end_of_2023(programme):
+    end = dt.date(2023, 12, 31)
+    given = Directive.objects.filter(programme=programme, given_on__lte=end)
+    closed = given.filter(closed_on__lte=end).count()
+    # The demo closed more of them since: counted as of today the review would say more.
+    assert closed < given.filter(state=Directive.State.DONE).count()
+    draft = services.new_draft(
+        user=user("thuongtruc"), programme=programme, kind="midterm", period="2023"
+    )
+    assert (
+        f"Trong kỳ có {given.count()} ý kiến chỉ đạo được ban hành, đến hết ngày 31/12/2023 "
+        f"đã hoàn thành {closed} ý kiến chỉ đạo." in draft.texts["implementation"]
+    )
+    facts = content.gather(draft)
+    states = {row["number"]: row["state"] for row in facts.directives}
+    assert sum(1 for s in states.values() if s == Directive.State.DONE) == closed
+    later = given.filter(closed_on__gt=end).first()
+    assert later is not None and states[later.number] != Directive.State.DONE
+
+
+def test_the_final_review_counts_the_tasks_as_the_overview_does(programme):
+    draft = services.new_draft(
+        user=user("thuongtruc"), programme=programme, kind="final", period="2025"
+    )
+    page = overview_page(
+        user=user("thuongtruc"), programme=programme, root=programme_root(programme), year=2025
+    )
+    overview = {status: count for status, _label, count in page.plan}
+    assert content.gather(draft).plan_counts() == overview
+    done = overview.get("done_on_time", 0) + overview.get("done_late", 0)
+    assert (
+        f"Trong tổng số {sum(overview.values())} nhiệm vụ của Chương trình 07-CTr/TU, "
+        f"đến hết năm 2025 đã hoàn thành {done} nhiệm vụ" in draft.texts["implementation"]
+    )
 
 
 # -- templates ------------------------------------------------------------------------------

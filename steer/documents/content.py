@@ -24,6 +24,7 @@ from steer.assessment.models import Figure
 from steer.assessment.selectors import (
     Assessment,
     assess,
+    plan_counts,
     plan_statuses,
     programme_root,
     top_objective,
@@ -40,7 +41,12 @@ from steer.reporting.selectors import form_status
 from steer.steering.labels import PLAN_LABELS
 from steer.steering.models import Directive, Inspection, Meeting, ProgressReport, Recommendation
 from steer.steering.plan_status import OPEN_PLAN_STATUSES, PlanStatus
-from steer.steering.selectors import open_at, recommendations_for_period
+from steer.steering.selectors import (
+    directive_states_at,
+    open_at,
+    recommendation_states_at,
+    recommendations_for_period,
+)
 from steer.units.models import OrgUnit
 
 DASH = "–"
@@ -90,6 +96,8 @@ class Facts:
     lines: list[IndicatorLine] = field(default_factory=list)
     objectives: list = field(default_factory=list)
     plan: list[dict] = field(default_factory=list)
+    # By PlanStatus value, from the overview's own count (assessment.selectors.plan_counts).
+    plan_totals: dict[str, int] = field(default_factory=dict)
     reporting: list[dict] = field(default_factory=list)
     directives: list[dict] = field(default_factory=list)
     recommendations: list[dict] = field(default_factory=list)
@@ -102,7 +110,7 @@ class Facts:
 
     def plan_counts(self) -> Counter:
         """How many plan items have each status (PlanStatus values)."""
-        return Counter(row["status"] for row in self.plan)
+        return Counter(self.plan_totals)
 
     def digest(self) -> str:
         """A fingerprint of the numbers: it changes when an approved figure changes."""
@@ -206,6 +214,10 @@ def _plan_rows(items, day: dt.date) -> list[dict]:
     ]
 
 
+def _plan_totals(items, day: dt.date) -> dict[str, int]:
+    return {str(status): n for status, n in plan_counts(items, day).items()}
+
+
 def _reporting_rows(programme, period: Period) -> list[dict]:
     rows = []
     units = OrgUnit.objects.all()
@@ -250,9 +262,12 @@ def _reporting_rows(programme, period: Period) -> list[dict]:
     return rows
 
 
-def _directive_rows(directives) -> list[dict]:
+def _directive_rows(directives, day: dt.date | None = None) -> list[dict]:
+    """The directives, each in its state at the end of the day (without a day: today's)."""
     rows = []
-    for d in directives.prefetch_related("assignees").order_by("given_on", "number"):
+    listed = list(directives.prefetch_related("assignees").order_by("given_on", "number"))
+    states = directive_states_at(listed, day) if day else {d.pk: d.state for d in listed}
+    for d in listed:
         rows.append(
             {
                 "number": d.number,
@@ -260,7 +275,7 @@ def _directive_rows(directives) -> list[dict]:
                 "given_on": drafting.date_text(d.given_on),
                 "assignees": ", ".join(u.short_name or u.name for u in d.assignees.all()),
                 "deadline": drafting.date_text(d.deadline),
-                "state": d.state,
+                "state": states[d.pk],
             }
         )
     return rows
@@ -269,17 +284,19 @@ def _directive_rows(directives) -> list[dict]:
 def _recommendation_rows(recommendations, day: dt.date | None = None) -> list[dict]:
     """The recommendations, each marked open if it still awaited its answer on the day (without
     a day: in its present state)."""
+    listed = list(recommendations.select_related("unit").order_by("raised_on", "number"))
+    states = recommendation_states_at(listed, day) if day else {r.pk: r.state for r in listed}
     return [
         {
             "unit": r.unit.short_name or r.unit.name,
             "content": r.content,
             "addressed_to": r.addressed_to,
             "bottleneck": r.is_bottleneck,
-            "state": r.state,
-            "response": r.response,
+            "state": states[r.pk],
+            "response": r.response if not (day and open_at(r, day)) else "",
             "open": open_at(r, day) if day else r.state in Recommendation.OPEN,
         }
-        for r in recommendations.select_related("unit").order_by("raised_on", "number")
+        for r in listed
     ]
 
 
@@ -398,20 +415,20 @@ def _gather_programme(draft, *, review=False) -> Facts:
     facts.lines = _indicator_lines(programme, root, root, period, review=review)
     facts.objectives = list(programme.objectives.filter(parent=None).order_by("order", "code"))
     first = programme.first_day if review else period.start
-    items = list(
-        PlanItem.objects.filter(programme=programme, parent=None)
-        .select_related("lead_unit")
-        .order_by("code")
-    )
+    # Every plan item, sub-items too, as the overview counts them.
+    all_items = PlanItem.objects.filter(programme=programme)
+    items = list(all_items.select_related("lead_unit").order_by("code"))
     facts.plan = _plan_rows(items, period.end)
-    facts.budget = _budget_rows(items, period.end)
+    facts.plan_totals = _plan_totals(all_items, period.end)
+    # The budget annex stays over the top-level items only, as before this count changed.
+    facts.budget = _budget_rows([i for i in items if i.parent_id is None], period.end)
     if not review:
         facts.reporting = _reporting_rows(programme, period)
         facts.by_unit = _unit_tables(programme, root, period)
     given = Directive.objects.filter(
         programme=programme, given_on__gte=first, given_on__lte=period.end
     )
-    facts.directives = _directive_rows(given)
+    facts.directives = _directive_rows(given, period.end)
     facts.recommendations = _recommendation_rows(
         recommendations_for_period(programme, first=first, last=period.end), period.end
     )
@@ -432,13 +449,10 @@ def _gather_unit(draft) -> Facts:
     facts = Facts(period=period, period_words=words_of(period))
     facts.lines = _indicator_lines(programme, unit, root, period)
     # Every task the unit takes part in, not only those it leads.
-    items = list(
-        PlanItem.objects.filter(programme=programme)
-        .involving(unit)
-        .select_related("lead_unit")
-        .order_by("code")
-    )
+    involved = PlanItem.objects.filter(programme=programme).involving(unit)
+    items = list(involved.select_related("lead_unit").order_by("code"))
     facts.plan = _plan_rows(items, period.end)
+    facts.plan_totals = _plan_totals(involved, period.end)
     facts.recommendations = _recommendation_rows(
         recommendations_for_period(programme, first=period.start, last=period.end, units=[unit]),
         period.end,
@@ -446,7 +460,8 @@ def _gather_unit(draft) -> Facts:
     facts.directives = _directive_rows(
         Directive.objects.filter(programme=programme, assignees=unit, given_on__lte=period.end)
         .exclude(closed_on__lt=period.start)
-        .distinct()
+        .distinct(),
+        period.end,
     )
     facts.latest_approval = _latest_approval(programme, period)
     return facts
@@ -572,9 +587,10 @@ def _implementation_text(draft, facts: Facts) -> str:
         parts.append(f"Trong kỳ đã tổ chức {len(facts.meetings)} cuộc họp, hội nghị: {held}.")
     if facts.directives:
         closed = sum(1 for d in facts.directives if d["state"] == Directive.State.DONE)
+        by_then = f"đến hết ngày {drafting.date_text(facts.period.end)}" if facts.period else ""
         parts.append(
             f"Trong kỳ có {len(facts.directives)} ý kiến chỉ đạo được ban hành, "
-            f"đến nay đã hoàn thành {closed} ý kiến chỉ đạo."
+            f"{by_then} đã hoàn thành {closed} ý kiến chỉ đạo."
         )
     for row in facts.reporting:
         parts.append(
@@ -674,15 +690,14 @@ def _draft_texts(draft, facts: Facts) -> dict[str, str]:
     review = kind in ("midterm", "final")
     who = issuer_words(draft)
     if kind == "unit_report":
-        intro = (
-            f"{basis}, {draft.unit.name} báo cáo kết quả thực hiện {facts.period_words} như sau:"
-        )
+        intro = f"{basis}, {draft.unit.name} báo cáo kết quả thực hiện {facts.period_words}"
     elif review:
         span = f"giai đoạn {programme.start_year}-{period.year}"
         word = "sơ kết" if kind == "midterm" else "tổng kết"
-        intro = f"{basis}, {who} báo cáo {word} kết quả thực hiện Chương trình {span} như sau:"
+        intro = f"{basis}, {who} báo cáo {word} kết quả thực hiện Chương trình {span}"
     else:
-        intro = f"{basis}, {who} báo cáo kết quả thực hiện {facts.period_words} như sau:"
+        intro = f"{basis}, {who} báo cáo kết quả thực hiện {facts.period_words}"
+    intro += f" ({as_of_words(period, draft.dated)}) như sau:"
     texts = {
         "intro": intro,
         "implementation": _implementation_text(draft, facts),
@@ -704,6 +719,14 @@ def _draft_texts(draft, facts: Facts) -> dict[str, str]:
                 objective, lines, period, review=review
             )
     return texts
+
+
+def as_of_words(period: Period, dated: dt.date) -> str:
+    """The two dates a period's document speaks of: the state it counts, the day it was made."""
+    return (
+        f"số liệu đến hết ngày {drafting.date_text(period.end)}, "
+        f"lập ngày {drafting.date_text(dated)}"
+    )
 
 
 def _visit_text(visit: dict) -> str:

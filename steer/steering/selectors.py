@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Count, QuerySet
 from django.http import Http404
@@ -512,6 +513,55 @@ def plan_item_for(*, access: Access, programme: Programme, code: str) -> PlanIte
     )
     access.require(can_view_plan_item(access, item))
     return item
+
+
+def _recorded_states_at(
+    subjects: list[Directive] | list[Recommendation], day: dt.date
+) -> dict[int, str]:
+    """The state each subject's last recorded change on or before the day left it in."""
+    if not subjects:
+        return {}
+    states: dict[int, str] = {}
+    for object_id, state in (
+        Event.objects.filter(
+            content_type=ContentType.objects.get_for_model(subjects[0]),
+            object_id__in=[s.pk for s in subjects],
+            at__date__lte=day,
+        )
+        .exclude(to_state="")
+        .order_by("at", "pk")
+        .values_list("object_id", "to_state")
+    ):
+        states[object_id] = state
+    return states
+
+
+def directive_states_at(directives: list[Directive], day: dt.date) -> dict[int, str]:
+    """Each directive's state at the end of the day: done only if closed by then, so that a
+    review of a past period counts what was done by its end, not by today."""
+    recorded = _recorded_states_at(directives, day)
+    states: dict[int, str] = {}
+    for d in directives:
+        if d.closed_on is not None and d.closed_on <= day:
+            states[d.pk] = Directive.State.DONE
+            continue
+        state = recorded.get(d.pk, d.state)
+        # Closed after the day (or its record says done without the date): still open then.
+        states[d.pk] = Directive.State.IN_PROGRESS if state == Directive.State.DONE else state
+    return states
+
+
+def recommendation_states_at(recommendations: list[Recommendation], day: dt.date) -> dict[int, str]:
+    """Each recommendation's state at the end of the day: answered only if answered by then."""
+    recorded = _recorded_states_at(recommendations, day)
+    states: dict[int, str] = {}
+    for r in recommendations:
+        if not open_at(r, day):
+            states[r.pk] = r.state
+            continue
+        state = recorded.get(r.pk, r.state)
+        states[r.pk] = state if state in Recommendation.OPEN else Recommendation.State.ROUTED
+    return states
 
 
 def plan_items_in_status(
