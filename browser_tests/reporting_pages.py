@@ -9,7 +9,7 @@ from browser_tests.browsing import PROGRAMME, programme_menu
 FORM = "BC6T-DP"
 # Đống Đa's half-year report for H1 2025 is still a draft in the demo; the district was merged
 # into wards on 1/7/2025, so it has no report for H2 2025.
-PERIOD, PERIOD_LABEL = "2025S1", "kỳ 6 tháng thứ 1 năm 2025"
+PERIOD, PERIOD_LABEL = "2025S1", "6 tháng đầu năm 2025"
 DONG_DA = "Quận Đống Đa"
 REPORT_URL = f"{PROGRAMME}/reports/{FORM}/{PERIOD}/006/"
 

@@ -11,6 +11,7 @@ from browser_tests.browsing import PROGRAMME
 from browser_tests.reporting_pages import (
     FORM,
     PERIOD,
+    PERIOD_LABEL,
     REPORT_URL,
     enter_and_submit,
     figure,
@@ -115,7 +116,7 @@ def test_unit_head_returns_the_report_once_then_approves_it(site):
     # The reporter learns of it from the notifications and reads the reason on the report.
     reporter.get_by_role("link", name=re.compile("^Thông báo")).click()
     notice = reporter.locator("ul.notifications li.unread").filter(has_text=reason)
-    expect(notice).to_contain_text(f"kỳ {PERIOD} bị trả lại")
+    expect(notice).to_contain_text(f"{PERIOD_LABEL} bị trả lại")
     notice.get_by_role("link").click()
     expect(reporter).to_have_url(re.compile(re.escape(REPORT_URL)))
     expect(state(reporter)).to_have_text("Bị trả lại")

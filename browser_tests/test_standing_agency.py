@@ -22,7 +22,7 @@ def test_standing_agency_sees_who_reported_the_half_year_form(site):
     page = site.sign_in("thuongtruc")
     programme_menu(page).get_by_role("link", name="Báo cáo").click()
     page.get_by_role("link", name="BC6T-DP").click()
-    page.get_by_label("Kỳ báo cáo").select_option(label="kỳ 6 tháng thứ 1 năm 2025")
+    page.get_by_label("Kỳ báo cáo").select_option(label="6 tháng đầu năm 2025")
     expect(page).to_have_url(PROGRAMME + "/reports/BC6T-DP/?period=2025S1")
 
     counts = page.locator("dl.counts")

@@ -55,7 +55,9 @@ class DirectiveFilter(forms.Form):
 
     def __init__(self, *args: Any, units: QuerySet[OrgUnit], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        choice_field(self, "state").choices = [("", _("All")), *DIRECTIVE_LABELS.items()]
+        # Beside the cards' three, the step that waits for someone: reported done, to accept.
+        awaiting = (Directive.State.REPORTED_DONE, Directive.State.REPORTED_DONE.label)
+        choice_field(self, "state").choices = [("", _("All")), *DIRECTIVE_LABELS.items(), awaiting]
         choice_field(self, "source").choices = [("", _("All")), *Directive.Source.choices]
         model_choice_field(self, "unit").queryset = units
 
