@@ -58,7 +58,8 @@ def test_plan_items_filter_by_kind_state_and_deadline(login):
     client = login("thuongtruc")
     page = client.get(f"{P}/plan-items/", {"kind": "de_an"}).content.decode()
     assert "NV01" in page and "NV02<" not in page
-    page = client.get(f"{P}/plan-items/", {"state": "in_progress"}).content.decode()
+    # The status filter reads as the badge does: NV24, typed in progress, is past its deadline.
+    page = client.get(f"{P}/plan-items/", {"state": "overdue"}).content.decode()
     assert ">NV24</a>" in page and ">NV02</a>" not in page
     page = client.get(
         f"{P}/plan-items/", {"deadline_from": "2025-07-01", "deadline_to": "2025-12-31"}
