@@ -70,3 +70,15 @@ def test_a_warning_on_the_entry_page_is_tied_to_its_field_so_typing_clears_it(lo
     assert "chỉ số z" not in html
     script = (settings.BASE_DIR / "steer/core/static/steer/steer.js").read_text(encoding="utf-8")
     assert "data-stale-on" in script
+
+
+def test_the_others_median_leaves_out_one_occurrence_of_the_units_own_change():
+    from statistics import median
+
+    from steer.reporting.checks import _median_without
+
+    changes = [-3.0, 0.0, 1.0, 1.0, 2.0, 64.0]
+    for own in set(changes):
+        others = list(changes)
+        others.remove(own)
+        assert _median_without(sorted(changes), own) == median(others)

@@ -28,7 +28,6 @@ from steer.reporting.models import DataValue, FormLine, Submission
 from steer.reporting.periods import Period, PeriodType, codes_of_year
 from steer.units.models import OrgUnit
 
-APPROVED = Submission.COUNTED
 COLUMNS = (
     "indicator",
     "unit",
@@ -106,7 +105,7 @@ def _approved_values(indicator_ids, units: dict[int, OrgUnit], **filters):
     (`ReportForm.refusal`); one stored before the rule, or written round it, must still not
     add a dissolved district on top of the communes that replaced it."""
     rows = DataValue.objects.filter(
-        indicator__in=indicator_ids, submission__state__in=APPROVED, **filters
+        indicator__in=indicator_ids, submission__state__in=Submission.COUNTED, **filters
     ).values_list("indicator", "unit", "period", "option", "value")
     for row in rows.iterator(chunk_size=20_000):
         unit = units.get(row[1])

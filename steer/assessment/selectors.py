@@ -338,6 +338,7 @@ def carried(
     if back_links and ceased:
         links = [Link(p, s, fraction(share, whole)) for p, s, share, whole in back_links]
         plans.append((backward, links, out_of, lambda c: _starts(c) > ceased))
+    kinds = {i.pk: i.unit_aggregation == Indicator.UnitAggregation.SUM for i in combinable}
     for carry, links, sources, wanted in plans:
         rows = Figure.objects.filter(
             indicator__in=combinable, unit__in=sources, option="", year__lte=year
@@ -346,7 +347,6 @@ def carried(
         for indicator_id, source, code, value in rows:
             if wanted(code):
                 by_period[(indicator_id, code)][source] = value
-        kinds = {i.pk: i.unit_aggregation == Indicator.UnitAggregation.SUM for i in combinable}
         for (indicator_id, code), values in by_period.items():
             carried_value = carry(values, links, kinds[indicator_id]).get(unit.pk)
             if carried_value is not None:

@@ -24,7 +24,6 @@ from steer.assessment.models import Figure
 from steer.assessment.selectors import (
     Assessment,
     assess,
-    plan_counts,
     plan_statuses,
     programme_root,
     top_objective,
@@ -96,8 +95,6 @@ class Facts:
     lines: list[IndicatorLine] = field(default_factory=list)
     objectives: list = field(default_factory=list)
     plan: list[dict] = field(default_factory=list)
-    # By PlanStatus value, from the overview's own count (assessment.selectors.plan_counts).
-    plan_totals: dict[str, int] = field(default_factory=dict)
     reporting: list[dict] = field(default_factory=list)
     directives: list[dict] = field(default_factory=list)
     recommendations: list[dict] = field(default_factory=list)
@@ -109,8 +106,11 @@ class Facts:
     latest_approval: str = ""
 
     def plan_counts(self) -> Counter:
-        """How many plan items have each status (PlanStatus values)."""
-        return Counter(self.plan_totals)
+        """How many plan items have each status (every PlanStatus value, as the overview counts
+        them: the rows' statuses come from the same `plan_status`)."""
+        counts = Counter(dict.fromkeys(map(str, PlanStatus), 0))
+        counts.update(row["status"] for row in self.plan)
+        return counts
 
     def digest(self) -> str:
         """A fingerprint of the numbers: it changes when an approved figure changes."""
@@ -212,10 +212,6 @@ def _plan_rows(items, day: dt.date) -> list[dict]:
         }
         for item in items
     ]
-
-
-def _plan_totals(items, day: dt.date) -> dict[str, int]:
-    return {str(status): n for status, n in plan_counts(items, day).items()}
 
 
 def _reporting_rows(programme, period: Period) -> list[dict]:
@@ -419,7 +415,6 @@ def _gather_programme(draft, *, review=False) -> Facts:
     all_items = PlanItem.objects.filter(programme=programme)
     items = list(all_items.select_related("lead_unit").order_by("code"))
     facts.plan = _plan_rows(items, period.end)
-    facts.plan_totals = _plan_totals(all_items, period.end)
     # The budget annex stays over the top-level items only, as before this count changed.
     facts.budget = _budget_rows([i for i in items if i.parent_id is None], period.end)
     if not review:
@@ -452,7 +447,6 @@ def _gather_unit(draft) -> Facts:
     involved = PlanItem.objects.filter(programme=programme).involving(unit)
     items = list(involved.select_related("lead_unit").order_by("code"))
     facts.plan = _plan_rows(items, period.end)
-    facts.plan_totals = _plan_totals(involved, period.end)
     facts.recommendations = _recommendation_rows(
         recommendations_for_period(programme, first=period.start, last=period.end, units=[unit]),
         period.end,

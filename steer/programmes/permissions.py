@@ -17,11 +17,6 @@ def visible_programmes(access: Access) -> QuerySet[Programme]:
     return Programme.objects.all() if ids is None else Programme.objects.filter(pk__in=ids)
 
 
-def editable_programmes(access: Access) -> QuerySet[Programme]:
-    ids = access.editable_programme_ids()
-    return Programme.objects.all() if ids is None else Programme.objects.filter(pk__in=ids)
-
-
 def visible_plan_items(access: Access, programme: Programme) -> PlanItemQuerySet:
     items = PlanItem.objects.filter(programme=programme)
     if not access.can_view_programme(programme):

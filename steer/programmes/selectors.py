@@ -127,16 +127,16 @@ def involved_units(*, access: Access, items: QuerySet[PlanItem]) -> QuerySet[Org
     )
 
 
-def plan_item_of(*, access: Access, programme: Programme, code: str) -> PlanItem:
-    """A plan item of the programme with what its page shows; 404 if there is none, 403 if the
-    user may not see it."""
-    item: PlanItem = get_object_or_404(
-        PlanItem.objects.select_related("lead_unit", "parent").prefetch_related(
+def plan_item_of(
+    *, access: Access, programme: Programme, code: str, rows: QuerySet[PlanItem] | None = None
+) -> PlanItem:
+    """A plan item of the programme, read from `rows` (by default with what its page shows);
+    404 if there is none, 403 if the user may not see it."""
+    if rows is None:
+        rows = PlanItem.objects.select_related("lead_unit", "parent").prefetch_related(
             "objectives", "indicators", "coordinating_units", "assigned_units", "budget_lines"
-        ),
-        programme=programme,
-        code=code,
-    )
+        )
+    item: PlanItem = get_object_or_404(rows, programme=programme, code=code)
     access.require(can_view_plan_item(access, item))
     return item
 

@@ -5,6 +5,7 @@ several values (required, parts and whole, comparisons, unusual jumps) are recor
 of the submission each time its values change; blocking ones stop it from being submitted.
 """
 
+import bisect
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -245,7 +246,7 @@ class _JumpScores:
         sample = self.samples.get((code, period_code))
         if sample is None:
             sample = self.samples[(code, period_code)] = self._sample(code, period_code)
-        period, now, before, scores = sample
+        period, now, before, scores, ordered = sample
         if unit_id not in now or unit_id not in before:
             return None
         if scores is None:  # too few units: the unit's own history decides
@@ -255,8 +256,8 @@ class _JumpScores:
                 return None
             return Jump(round(own[0], 2), before[unit_id], median(history[1:]), "own")
         change = float(now[unit_id] - before[unit_id])
-        others = [float(now[u] - before[u]) for u in now if u in before and u != unit_id]
-        return Jump(round(scores[change], 2), before[unit_id], median(others), "units")
+        others = _median_without(ordered, change)
+        return Jump(round(scores[change], 2), before[unit_id], others, "units")
 
     def _sample(self, code: str, period_code: str):
         period = Period.parse(period_code)
@@ -270,7 +271,22 @@ class _JumpScores:
             now,
             before,
             None if scores is None else dict(zip(jumps, scores, strict=True)),
+            sorted(jumps),
         )
+
+
+def _median_without(ordered: list[float], value: float) -> float:
+    """The median of the sorted values with one occurrence of `value` left out, without copying
+    them: every unit asks, so a copy per unit would cost the square of the units."""
+    skip = bisect.bisect_left(ordered, value)
+    rest = len(ordered) - 1
+
+    def at(rank: int) -> float:
+        return ordered[rank if rank < skip else rank + 1]
+
+    if rest % 2:
+        return at(rest // 2)
+    return (at(rest // 2 - 1) + at(rest // 2)) / 2
 
 
 def _own_history(code, unit_id, period: Period, by_indicator_period) -> list[float]:

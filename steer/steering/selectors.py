@@ -506,15 +506,6 @@ def in_synthesis(batch: Synthesis) -> list[Recommendation]:
 # -- plan items -------------------------------------------------------------------------------
 
 
-def plan_item_for(*, access: Access, programme: Programme, code: str) -> PlanItem:
-    """A plan item of the programme (404 otherwise) the user may see (403 otherwise)."""
-    item: PlanItem = get_object_or_404(
-        PlanItem.objects.select_related("lead_unit", "programme"), programme=programme, code=code
-    )
-    access.require(can_view_plan_item(access, item))
-    return item
-
-
 def _recorded_states_at(
     subjects: list[Directive] | list[Recommendation], day: dt.date
 ) -> dict[int, str]:

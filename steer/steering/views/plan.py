@@ -18,9 +18,9 @@ from steer.core import once
 from steer.core.selectors import events_of
 from steer.core.widgets import DayInput
 from steer.programmes.models import PlanItem, Programme
-from steer.programmes.selectors import viewable_programme
+from steer.programmes.selectors import plan_item_of, viewable_programme
 from steer.reporting.periods import PeriodType, period_for
-from steer.steering import selectors, services
+from steer.steering import services
 from steer.steering.labels import PLAN_LABELS
 from steer.steering.models import Confidence
 from steer.steering.plan_status import plan_status
@@ -74,7 +74,12 @@ class DeadlineForm(forms.Form):
 def _item(request: HttpRequest, slug: str, code: str) -> tuple[Programme, Access, PlanItem]:
     programme = viewable_programme(request, slug)
     access = access_for(request.user)
-    item = selectors.plan_item_for(access=access, programme=programme, code=code)
+    item = plan_item_of(
+        access=access,
+        programme=programme,
+        code=code,
+        rows=PlanItem.objects.select_related("lead_unit", "programme"),
+    )
     return programme, access, item
 
 
