@@ -229,8 +229,12 @@ def stat_fields(pid: int) -> list[str]:
 
 
 def signalled(pid: int, signum: int) -> bool:
-    """Whether a signal waits to be delivered to a (stopped) process."""
-    status = Path(f"/proc/{pid}/status").read_text().splitlines()
+    """Whether a signal waits to be delivered to a (stopped) process, or has ended it: the
+    command's clean-up may follow SIGTERM with SIGKILL before this looks."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except FileNotFoundError:
+        return True
     masks = [int(line.split()[1], 16) for line in status if line.startswith(("SigPnd", "ShdPnd"))]
     return any(mask & (1 << (signum - 1)) for mask in masks)
 
